@@ -1,0 +1,45 @@
+# The two commands of the README: `make up` and `make test`. Everything they need is installed
+# here, from the pinned lock file, into ./.venv: nothing relies on a hand install.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+PYTEST_ARGS ?=
+
+export CINEMESH_HOST CINEMESH_PORT CINEMESH_DATA_DIR CINEMESH_ADMIN_EMAIL CINEMESH_ADMIN_PASSWORD CINEMESH_DEV_MODE
+
+.PHONY: install up test lint typecheck contracts unit integration e2e bench lock clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+	$(UV) pip sync -q --python $(PY) requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+up: install
+	$(VENV)/bin/cinemesh up
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+contracts: install
+	$(VENV)/bin/lint-imports
+
+test: lint typecheck contracts
+	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench
+
+lock: $(VENV)/.installed
+	$(UV) pip compile -q pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""cinemesh: a video streaming platform."""
