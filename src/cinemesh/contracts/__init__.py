@@ -1,0 +1,1 @@
+"""Contracts shared across services: versioned event payloads and their topics."""

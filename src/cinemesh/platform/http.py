@@ -1,0 +1,181 @@
+"""The service app factory: every service (and the gateway) is built by `create_service_app`.
+
+It gives each app the same operational surface — `/healthz` (the process runs), `/readyz` (its
+dependencies answer), `/metrics` (Prometheus), OpenAPI at `/openapi.json` — and the same
+middleware: request ids, body size limits and RFC 9457 problem responses.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
+from cinemesh.platform.ids import new_id_str
+from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS
+from cinemesh.platform.problems import Problem, install_problem_handlers, problem_response
+
+ReadyCheck = Callable[[], Awaitable[None]]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.lower().encode()
+
+
+class RequestContextMiddleware:
+    """Adopts a well-formed incoming request id (or makes one) and times the request.
+
+    Pure ASGI rather than BaseHTTPMiddleware so streamed bodies (video segments) pass through
+    without being buffered.
+    """
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(_REQUEST_ID_HEADER_BYTES, b"").decode("latin-1")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else new_id_str()
+        token = request_id_var.set(request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (_REQUEST_ID_HEADER_BYTES, request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            HTTP_REQUEST_SECONDS.labels(self.service, scope["method"], template, str(status)).observe(
+                time.perf_counter() - started
+            )
+            request_id_var.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit with 413, by Content-Length or while they stream in.
+
+    Prefixes in `exempt_prefixes` (resumable uploads) enforce their own, larger limits.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, exempt_prefixes: Sequence[str] = ()) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.exempt_prefixes = tuple(exempt_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
+            await self.app(scope, receive, send)
+            return
+        too_large = Problem(413, f"The request body exceeds {self.max_bytes} bytes.", code="body-too-large")
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await problem_response(too_large, instance=scope["path"])(scope, receive, send)
+            return
+        received = 0
+        response_started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise too_large
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracking_send)
+        except Problem as problem:
+            if response_started:
+                raise
+            await problem_response(problem, instance=scope["path"])(scope, receive, send)
+
+
+def create_service_app(
+    *,
+    name: str,
+    version: str = "1",
+    routers: Sequence[APIRouter] = (),
+    lifespan: Lifespan | None = None,
+    ready_checks: Sequence[ReadyCheck] = (),
+    max_body_bytes: int = 1024 * 1024,
+    body_limit_exempt_prefixes: Sequence[str] = (),
+    description: str = "",
+) -> FastAPI:
+    @asynccontextmanager
+    async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if lifespan is None:
+            yield
+            return
+        async with lifespan(app):
+            yield
+
+    app = FastAPI(
+        title=f"cinemesh {name}",
+        version=version,
+        description=description,
+        lifespan=app_lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.service_name = name
+    install_problem_handlers(app)
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": name}
+
+    @ops.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        failures: dict[str, str] = {}
+        for check in ready_checks:
+            try:
+                await check()
+            except Exception as exc:  # any failing dependency makes the service unready
+                failures[getattr(check, "__name__", "check")] = type(exc).__name__
+        if failures:
+            body: dict[str, Any] = {"status": "unready", "service": name, "failures": failures}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ready", "service": name})
+
+    @ops.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(ops)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=max_body_bytes, exempt_prefixes=body_limit_exempt_prefixes
+    )
+    app.add_middleware(RequestContextMiddleware, service=name)
+    return app

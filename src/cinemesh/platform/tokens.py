@@ -1,0 +1,180 @@
+"""Signed access tokens: EdDSA (Ed25519) JWTs, published as a JWKS, verified anywhere.
+
+The users service holds the private keys and issues tokens; the gateway and every service
+verify them against the public keys the users service publishes, so a key rotation is a new
+`kid` in the JWKS, not a logout: old tokens stay valid until they expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from cinemesh.platform.ids import new_id_str
+
+ALGORITHM = "EdDSA"
+ISSUER = "cinemesh"
+AUDIENCE = "cinemesh"
+
+
+class InvalidTokenError(Exception):
+    """The token cannot be trusted; `reason` is safe to show to the client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven by a verified access token."""
+
+    user_id: str
+    roles: frozenset[str]
+    token_id: str
+    expires_at: dt.datetime
+
+    def has_any_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: Ed25519PrivateKey
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(kid=new_id_str(), private_key=Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_pem(cls, kid: str, pem: bytes) -> SigningKey:
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("signing keys must be Ed25519")
+        return cls(kid=kid, private_key=key)
+
+    def to_pem(self) -> bytes:
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = jwt.algorithms.OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}
+
+
+class TokenIssuer:
+    """Signs with the newest key; `keys` is ordered newest first."""
+
+    def __init__(self, keys: Iterable[SigningKey], *, ttl_seconds: int) -> None:
+        self.keys = list(keys)
+        if not self.keys:
+            raise ValueError("a token issuer needs at least one signing key")
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, *, user_id: str, roles: Iterable[str], extra: dict[str, Any] | None = None) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            **(extra or {}),
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user_id,
+            "roles": sorted(set(roles)),
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl_seconds,
+            "jti": new_id_str(),
+        }
+        key = self.keys[0]
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk() for key in self.keys]}
+
+
+JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class JwksKeySource:
+    """Public keys by `kid`, fetched from a JWKS and refreshed when an unknown `kid` appears.
+
+    Refreshes are rate-limited so a flood of tokens with made-up `kid`s cannot turn into a flood
+    of JWKS fetches.
+    """
+
+    fetch: JwksFetcher
+    min_refresh_interval: float = 10.0
+    _keys: dict[str, Ed25519PublicKey] = field(default_factory=dict)
+    _last_refresh: float = float("-inf")
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def key_for(self, kid: str) -> Ed25519PublicKey | None:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            if kid not in self._keys and time.monotonic() - self._last_refresh >= self.min_refresh_interval:
+                self._last_refresh = time.monotonic()
+                self._keys = parse_jwks(await self.fetch())
+        return self._keys.get(kid)
+
+
+def parse_jwks(document: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for jwk in document.get("keys", []):
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "kid" not in jwk:
+            continue
+        public_key = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
+        if isinstance(public_key, Ed25519PublicKey):
+            keys[jwk["kid"]] = public_key
+    return keys
+
+
+class TokenVerifier:
+    def __init__(self, key_source: JwksKeySource, *, leeway_seconds: int = 5) -> None:
+        self.key_source = key_source
+        self.leeway_seconds = leeway_seconds
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise InvalidTokenError("malformed token") from exc
+        if header.get("alg") != ALGORITHM:
+            raise InvalidTokenError(f"token algorithm must be {ALGORITHM}")
+        kid = header.get("kid")
+        public_key = await self.key_source.key_for(kid) if isinstance(kid, str) else None
+        if public_key is None:
+            raise InvalidTokenError("token signed by an unknown key")
+        try:
+            claims = jwt.decode(
+                token,
+                public_key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=self.leeway_seconds,
+                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidTokenError("token expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise InvalidTokenError("token signature or claims are invalid") from exc
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise InvalidTokenError("token roles claim is malformed")
+        return Principal(
+            user_id=str(claims["sub"]),
+            roles=frozenset(roles),
+            token_id=str(claims["jti"]),
+            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+        )
