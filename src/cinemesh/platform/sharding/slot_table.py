@@ -1,0 +1,116 @@
+"""The slot table: which shard owns each of the `2**bits` hash slots.
+
+A key's slot is the top `bits` bits of its CRC-32, so lookups are one C hash call and one list
+index. All the placement logic lives here, in how slots change hands:
+
+* every shard owns within one slot of its exact weight share (see `apportion`);
+* adding a shard moves slots only *onto* it, removing one moves only *its* slots, so no key
+  ever moves between two shards that were not added or removed;
+* everything is a pure function of the sequence of adds and removes, with no randomness and no
+  use of Python's per-process salted `hash()`: every process replaying the same history builds
+  the same table.
+
+Each shard keeps its slots in the order it acquired them. Shards give slots away from the end
+of that list and the very first owner takes them in a fixed pseudo-random order, so every
+shard's slots stay scattered over the hash space; the bounded-load probe relies on that.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from cinemesh.platform.sharding.apportion import apportion
+
+MIN_BITS, MAX_BITS = 8, 20
+
+# One change of ownership: (new owner, the slots it receives).
+Transfer = tuple[str, list[int]]
+
+
+@functools.cache
+def scattered_slot_order(bits: int) -> tuple[int, ...]:
+    """A fixed pseudo-random permutation of the slots, the same in every process."""
+    return tuple(
+        sorted(
+            range(1 << bits),
+            key=lambda slot: hashlib.blake2b(slot.to_bytes(4, "big"), digest_size=8).digest(),
+        )
+    )
+
+
+class SlotTable:
+    def __init__(self, bits: int) -> None:
+        if not MIN_BITS <= bits <= MAX_BITS:
+            raise ValueError(f"slot bits must be in {MIN_BITS}..{MAX_BITS}, got {bits}")
+        self.bits = bits
+        self.size = 1 << bits
+        # Insertion order is part of the deterministic history: dicts keep it.
+        self._weights: dict[str, float] = {}
+        self._slots_of: dict[str, list[int]] = {}
+
+    def copy(self) -> SlotTable:
+        clone = SlotTable(self.bits)
+        clone._weights = dict(self._weights)
+        clone._slots_of = {shard: list(slots) for shard, slots in self._slots_of.items()}
+        return clone
+
+    def __contains__(self, shard: object) -> bool:
+        return shard in self._weights
+
+    def __len__(self) -> int:
+        return len(self._weights)
+
+    def slot_counts(self) -> dict[str, int]:
+        return {shard: len(slots) for shard, slots in self._slots_of.items()}
+
+    def weights(self) -> dict[str, float]:
+        return dict(self._weights)
+
+    def add(self, shard: str, weight: float) -> list[Transfer]:
+        """Give `shard` its share, taken from the others' surpluses; returns the slots it took."""
+        if len(self._weights) >= self.size:
+            raise ValueError(f"a table of {self.size} slots cannot hold more than {self.size} shards")
+        if not self._weights:
+            self._weights[shard] = weight
+            self._slots_of[shard] = list(scattered_slot_order(self.bits))
+            return [(shard, list(self._slots_of[shard]))]
+        current = [len(slots) for slots in self._slots_of.values()]
+        targets = apportion(
+            self.size,
+            [*self._weights.values(), weight],
+            lower=[1] * (len(current) + 1),
+            upper=[*current, self.size],  # the others may only lose slots
+        )
+        taken: list[int] = []
+        for slots, target in zip(self._slots_of.values(), targets[:-1], strict=True):
+            surplus = len(slots) - target
+            if surplus:
+                taken.extend(slots[-surplus:])
+                del slots[-surplus:]
+        self._weights[shard] = weight
+        self._slots_of[shard] = taken
+        return [(shard, list(taken))]
+
+    def remove(self, shard: str) -> list[Transfer]:
+        """Deal `shard`'s slots to the others' deficits; returns who received which slots."""
+        del self._weights[shard]
+        freed = self._slots_of.pop(shard)
+        if not self._weights:
+            return []
+        current = [len(slots) for slots in self._slots_of.values()]
+        targets = apportion(
+            self.size,
+            list(self._weights.values()),
+            lower=current,  # the others may only gain slots
+            upper=[self.size] * len(current),
+        )
+        transfers: list[Transfer] = []
+        start = 0
+        for (receiver, slots), have, target in zip(self._slots_of.items(), current, targets, strict=True):
+            if target > have:
+                received = freed[start : start + target - have]
+                start += len(received)
+                slots.extend(received)
+                transfers.append((receiver, received))
+        return transfers
