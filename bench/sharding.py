@@ -7,6 +7,7 @@ Writes its table into docs/benchmarks.md (section `sharding`).
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import random
@@ -166,7 +167,7 @@ def remove_ms(kind: type[Ring], shards: int = 100, replicas: int = 150, samples:
     times = []
     for i in range(samples):
         shard = f"shard-{(i * 37) % shards:03d}"
-        times.append(timed(lambda shard=shard: ring.remove_shard(shard), 1))
+        times.append(timed(functools.partial(ring.remove_shard, shard), 1))
         ring.add_shard(shard, {"weight": 1.0})
     return statistics.median(times) * 1e3
 
