@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -234,6 +235,34 @@ def test_placement_is_identical_across_processes_and_hash_seeds() -> None:
 
 def test_placement_matches_the_released_layout() -> None:
     assert seed_ring().fingerprint() == SEED_FINGERPRINT
+
+
+def test_a_snapshot_restores_the_same_routing_and_the_same_future() -> None:
+    ring = seed_ring()
+    ring.remove_shard("video_shard_2")
+    restored = ConsistentHashRing.from_snapshot(json.loads(json.dumps(ring.snapshot())))
+    assert restored.fingerprint() == ring.fingerprint()
+    assert restored.get_shard("video:9") == ring.get_shard("video:9")
+    for either in (ring, restored):
+        either.add_shard("video_shard_5", {"weight": 2.0})
+        either.remove_shard("video_shard_3")
+    assert restored.fingerprint() == ring.fingerprint()
+    strategy = VideoShardingStrategy.from_snapshot(ring.snapshot())
+    assert strategy.get_video_shard(9) == ring.get_shard("video:9")[1]
+
+
+def test_an_inconsistent_snapshot_is_refused() -> None:
+    snapshot = seed_ring().snapshot()
+    with pytest.raises(ShardingError, match="format"):
+        ConsistentHashRing.from_snapshot({**snapshot, "format": 99})
+    doubled = {**snapshot, "shards": [*snapshot["shards"], snapshot["shards"][0]]}
+    with pytest.raises(ShardingError, match="Invalid ring snapshot"):
+        ConsistentHashRing.from_snapshot(doubled)
+    short = {**snapshot, "shards": snapshot["shards"][1:]}
+    with pytest.raises(ShardingError, match="no owner"):
+        ConsistentHashRing.from_snapshot(short)
+    with pytest.raises(ShardingError, match="Invalid ring snapshot"):
+        ConsistentHashRing.from_snapshot({"format": 1})
 
 
 # -- bounded load ---------------------------------------------------------------------------------

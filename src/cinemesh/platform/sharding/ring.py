@@ -29,6 +29,7 @@ from cinemesh.platform.sharding.slot_table import SlotTable, Transfer
 
 ShardMetadata = Mapping[str, Any]
 DEFAULT_SLOT_BITS = 16
+SNAPSHOT_FORMAT = 1
 _CHUNK = 65_536  # keys counted per batch by analyze_data_distribution, to bound its memory
 
 
@@ -60,8 +61,10 @@ class ConsistentHashRing:
     ) -> None:
         if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
             raise ValueError(f"replicas must be a positive integer, got {replicas!r}")
-        if load_factor_epsilon is not None and not (
-            isinstance(load_factor_epsilon, int | float) and 0 <= load_factor_epsilon < math.inf
+        if load_factor_epsilon is not None and (
+            isinstance(load_factor_epsilon, bool)
+            or not isinstance(load_factor_epsilon, int | float)
+            or not 0 <= load_factor_epsilon < math.inf
         ):
             raise ValueError(f"load_factor_epsilon must be a finite number >= 0, got {load_factor_epsilon!r}")
         self.replicas = replicas
@@ -180,6 +183,45 @@ class ConsistentHashRing:
         """A digest of the slot table: equal in two processes iff they route every key alike."""
         return hashlib.blake2b("\n".join(self._owners).encode(), digest_size=16).hexdigest()
 
+    # -- persistence: the table depends on history, so the live one must be loadable -------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole ring as plain data (JSON-serialisable if the metadata is)."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "replicas": self.replicas,
+            "slot_bits": self._table.bits,
+            "load_factor_epsilon": self.load_factor_epsilon,
+            "shards": [
+                {"id": shard, "metadata": dict(self._metadata[shard]), "slots": slots}
+                for shard, _, slots in self._table.export()
+            ],
+        }
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Mapping[str, Any]) -> ConsistentHashRing:
+        """The ring `snapshot()` described: same routing, same future moves."""
+        if snapshot.get("format") != SNAPSHOT_FORMAT:
+            raise ShardingError(f"Unsupported ring snapshot format {snapshot.get('format')!r}")
+        try:
+            ring = cls(
+                snapshot["replicas"],
+                slot_bits=snapshot["slot_bits"],
+                load_factor_epsilon=snapshot["load_factor_epsilon"],
+            )
+            shards = []
+            for shard in snapshot["shards"]:
+                if shard["id"] in ring._metadata:
+                    raise DuplicateShardError(shard["id"])
+                metadata, weight = ring._check_new_shard(shard["id"], shard["metadata"])
+                ring._metadata[shard["id"]] = metadata
+                shards.append((shard["id"], weight, list(shard["slots"])))
+            ring._table = SlotTable.restore(ring._table.bits, shards)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ShardingError(f"Invalid ring snapshot: {error}") from error
+        ring._apply([(shard, slots) for shard, _, slots in shards], rebuild=True)
+        return ring
+
     # -- internals ----------------------------------------------------------------------------
 
     def _check_new_shard(self, shard_id: str, metadata: ShardMetadata | None) -> tuple[ShardMetadata, float]:
@@ -191,15 +233,15 @@ class ConsistentHashRing:
         frozen = MappingProxyType(dict(metadata or {}))
         return frozen, shard_weight(frozen)
 
-    def _apply(self, transfers: list[Transfer]) -> None:
+    def _apply(self, transfers: list[Transfer], *, rebuild: bool = False) -> None:
+        """Mirror the table's transfers in the lookup lists, touching only the slots that moved."""
         if not self._table:
             self._owners, self._entries = [], []
             return
-        if not self._owners:  # first shard: it owns everything
+        if rebuild or not self._owners:  # every slot is in `transfers`: size the lists first
             shard = transfers[0][0]
             self._owners = [shard] * self._table.size
             self._entries = [(shard, self._metadata[shard])] * self._table.size
-            return
         owners, entries = self._owners, self._entries
         for shard, slots in transfers:
             entry = (shard, self._metadata[shard])

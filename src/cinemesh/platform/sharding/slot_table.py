@@ -8,7 +8,9 @@ index. All the placement logic lives here, in how slots change hands:
   ever moves between two shards that were not added or removed;
 * everything is a pure function of the sequence of adds and removes, with no randomness and no
   use of Python's per-process salted `hash()`: every process replaying the same history builds
-  the same table.
+  the same table. It is a function of the history, not of the current set of shards (no table
+  can be exact, minimally moving *and* history-free), so `export`/`restore` let a process load
+  the live table instead of replaying.
 
 Each shard keeps its slots in the order it acquired them. Shards give slots away from the end
 of that list and the very first owner takes them in a fixed pseudo-random order, so every
@@ -114,3 +116,27 @@ class SlotTable:
                 slots.extend(received)
                 transfers.append((receiver, received))
         return transfers
+
+    def export(self) -> list[tuple[str, float, list[int]]]:
+        """`(shard, weight, slots in acquisition order)` for each shard, in insertion order."""
+        return [(shard, self._weights[shard], list(slots)) for shard, slots in self._slots_of.items()]
+
+    @classmethod
+    def restore(cls, bits: int, shards: list[tuple[str, float, list[int]]]) -> SlotTable:
+        """The table `export` described; refuses anything that is not a partition of the slots."""
+        table = cls(bits)
+        owned = bytearray(table.size)
+        for shard, weight, slots in shards:
+            if shard in table._weights:
+                raise ValueError(f"shard {shard!r} appears twice")
+            if not slots:
+                raise ValueError(f"shard {shard!r} owns no slot")
+            for slot in slots:
+                if type(slot) is not int or not 0 <= slot < table.size or owned[slot]:
+                    raise ValueError(f"slot {slot!r} of shard {shard!r} is out of range or owned twice")
+                owned[slot] = 1
+            table._weights[shard] = weight
+            table._slots_of[shard] = list(slots)
+        if shards and not all(owned):
+            raise ValueError("some slots have no owner")
+        return table

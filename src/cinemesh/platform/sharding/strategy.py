@@ -25,6 +25,13 @@ class VideoShardingStrategy:
         for config in shard_configs:
             self.add_shard(config)
 
+    @classmethod
+    def from_snapshot(cls, snapshot: Mapping[str, Any]) -> VideoShardingStrategy:
+        """A strategy over the ring `hash_ring.snapshot()` saved (see ConsistentHashRing.snapshot)."""
+        strategy = cls(())
+        strategy.hash_ring = ConsistentHashRing.from_snapshot(snapshot)
+        return strategy
+
     def add_shard(self, shard_config: ShardMetadata) -> None:
         self.hash_ring.add_shard(_shard_id(shard_config), shard_config)
 
