@@ -7,3 +7,10 @@ pytest_plugins = sorted(
     for path in (Path(__file__).parent / "fixtures").glob("*.py")
     if not path.name.startswith("_")
 )
+
+
+def pytest_configure() -> None:
+    # Plain tracebacks: the default rich renderer spends seconds formatting locals.
+    from cinemesh.platform.logging import configure_logging
+
+    configure_logging(level="WARNING")

@@ -20,12 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.ids import new_id_str
+from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS
 from cinemesh.platform.problems import Problem, install_problem_handlers, problem_response
 
 ReadyCheck = Callable[[], Awaitable[None]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
+log = get_logger("cinemesh.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _REQUEST_ID_HEADER_BYTES = REQUEST_ID_HEADER.lower().encode()
 
@@ -48,26 +50,32 @@ class RequestContextMiddleware:
         incoming = dict(scope["headers"]).get(_REQUEST_ID_HEADER_BYTES, b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else new_id_str()
         token = request_id_var.set(request_id)
-        status = 500
+        status = 0
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
                 message["headers"] = [
-                    *message["headers"],
+                    *message.get("headers", []),
                     (_REQUEST_ID_HEADER_BYTES, request_id.encode()),
                 ]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered here, inside the request's context, so the 500 carries its request id.
+            log.error("unhandled_exception", path=scope["path"], exc_info=exc)
+            if status:
+                raise
+            problem = Problem(500, "An unexpected error occurred; it has been logged.", code="internal")
+            await problem_response(problem, instance=scope["path"])(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            HTTP_REQUEST_SECONDS.labels(self.service, scope["method"], template, str(status)).observe(
+            HTTP_REQUEST_SECONDS.labels(self.service, scope["method"], template, str(status or 500)).observe(
                 time.perf_counter() - started
             )
             request_id_var.reset(token)
@@ -94,28 +102,32 @@ class BodySizeLimitMiddleware:
             await problem_response(too_large, instance=scope["path"])(scope, receive, send)
             return
         received = 0
-        response_started = False
+        exceeded = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise too_large
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            # Whatever the app makes of the aborted body (a parse error, a 500), the client
+            # is told the truth: it sent too much.
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await problem_response(too_large, instance=scope["path"])(scope, receive, send)
 
         try:
-            await self.app(scope, counted_receive, tracking_send)
-        except Problem as problem:
-            if response_started:
+            await self.app(scope, counted_receive, guarded_send)
+        except Problem:
+            if not exceeded:
                 raise
-            await problem_response(problem, instance=scope["path"])(scope, receive, send)
+            await problem_response(too_large, instance=scope["path"])(scope, receive, send)
 
 
 def create_service_app(

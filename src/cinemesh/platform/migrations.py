@@ -74,4 +74,3 @@ def run_alembic_env() -> None:
     context.configure(**options)
     with context.begin_transaction():
         context.run_migrations()
-

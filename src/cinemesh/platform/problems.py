@@ -1,8 +1,8 @@
 """RFC 9457 problem details: every error a client can cause, in one shape.
 
 Handlers turn validation errors (naming each field), HTTP errors, oversized or malformed bodies
-and unexpected exceptions into `application/problem+json`. An unexpected exception is logged
-with its request id and answered with a 500 that reveals nothing internal.
+into `application/problem+json`. Unexpected exceptions are answered (500, nothing internal
+revealed) by the request middleware in `cinemesh.platform.http`, inside the request's context.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from cinemesh.platform.context import request_id_var
-from cinemesh.platform.logging import get_logger
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://cinemesh.dev/problems/"
-log = get_logger("cinemesh.problems")
 
 _TITLES = {
     400: "Bad Request",
@@ -40,7 +38,7 @@ _TITLES = {
 }
 
 
-class Problem(Exception):  # noqa: N818 - it is the RFC's name for the thing
+class Problem(Exception):
     """An error the client can understand and act on.
 
     `code` becomes the problem `type` URI (e.g. "plan-stream-limit"), so clients can branch on it
@@ -142,12 +140,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem = Problem(exc.status_code, detail, headers=dict(exc.headers or {}))
         return problem_response(problem, instance=request.url.path)
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled_exception", path=request.url.path, exc_info=exc)
-        problem = Problem(500, "An unexpected error occurred; it has been logged.", code="internal")
-        return problem_response(problem, instance=request.url.path)
-
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)

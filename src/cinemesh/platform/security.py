@@ -24,7 +24,9 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
-        raise Problem(401, "Authorization must be 'Bearer <token>'.", code="invalid-token", headers=_BEARER_CHALLENGE)
+        raise Problem(
+            401, "Authorization must be 'Bearer <token>'.", code="invalid-token", headers=_BEARER_CHALLENGE
+        )
     return credentials.strip()
 
 
@@ -36,7 +38,9 @@ async def authenticate(verifier: TokenVerifier, authorization: str | None) -> Pr
     try:
         return await verifier.verify(token)
     except InvalidTokenError as exc:
-        raise Problem(401, f"Invalid access token: {exc.reason}.", code="invalid-token", headers=_BEARER_CHALLENGE) from exc
+        raise Problem(
+            401, f"Invalid access token: {exc.reason}.", code="invalid-token", headers=_BEARER_CHALLENGE
+        ) from exc
 
 
 async def optional_principal(request: Request) -> Principal | None:
@@ -51,7 +55,12 @@ async def optional_principal(request: Request) -> Principal | None:
 
 async def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
-        raise Problem(401, "This route needs an access token.", code="authentication-required", headers=_BEARER_CHALLENGE)
+        raise Problem(
+            401,
+            "This route needs an access token.",
+            code="authentication-required",
+            headers=_BEARER_CHALLENGE,
+        )
     return principal
 
 
@@ -62,7 +71,9 @@ CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any_role(*roles):
-            raise Problem(403, f"This action needs one of the roles: {', '.join(roles)}.", code="forbidden-role")
+            raise Problem(
+                403, f"This action needs one of the roles: {', '.join(roles)}.", code="forbidden-role"
+            )
         return principal
 
     return dependency

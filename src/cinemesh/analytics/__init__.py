@@ -1,0 +1,3 @@
+"""Analytics service: viewing metrics, engagement and content popularity, from events into a columnar
+store.
+"""

@@ -1,0 +1,3 @@
+"""Billing and subscriptions service: plans, subscriptions, trials, renewals, invoices; it will own the
+subscription projection users shows.
+"""

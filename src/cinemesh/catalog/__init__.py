@@ -1,0 +1,1 @@
+"""Catalog service: titles, their metadata and lifecycle."""

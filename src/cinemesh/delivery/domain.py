@@ -1,0 +1,4 @@
+"""Entities, value objects and rules of the delivery service. No I/O here.
+
+The skeleton holds no rules yet; its issue fills it in.
+"""

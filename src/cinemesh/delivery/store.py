@@ -1,0 +1,4 @@
+"""Repositories of the delivery service over its own database.
+
+The skeleton holds no rules yet; its issue fills it in.
+"""

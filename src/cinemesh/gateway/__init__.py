@@ -1,0 +1,1 @@
+"""API gateway: the single public entry, routing `/api/v1/...` to the services."""

@@ -1,0 +1,109 @@
+"""Composition root of the gateway: in-process service apps, or upstream URLs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
+from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.upstreams import HttpUpstream, InProcessUpstream
+from cinemesh.platform.http import create_service_app
+from cinemesh.platform.problems import Problem, problem_response
+from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
+from cinemesh.platform.service_app import JWKS_PATH, http_jwks_fetcher
+from cinemesh.platform.settings import Settings
+from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
+
+NAME = "gateway"
+
+
+async def _no_route(scope: Scope, receive: Receive, send: Send) -> None:
+    problem = Problem(404, f"No route for {scope.get('method', '')} {scope['path']}.", code="no-route")
+    await problem_response(problem, instance=scope["path"])(scope, receive, send)
+
+
+def _guard(settings: Settings, name: str, app: ASGIApp) -> GuardedUpstream:
+    return GuardedUpstream(
+        app=app,
+        breaker=CircuitBreaker(name, failure_threshold=5, reset_timeout=10.0),
+        bulkhead=Bulkhead(name, max_concurrent=settings.upstream_max_concurrency),
+    )
+
+
+def in_process_jwks_fetcher(users_app: ASGIApp) -> JwksFetcher:
+    """Reads the users service's JWKS through ASGI: the same document, no socket."""
+
+    async def fetch() -> dict[str, Any]:
+        transport = httpx.ASGITransport(app=users_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://users") as client:
+            response = await client.get(JWKS_PATH)
+            response.raise_for_status()
+            document: dict[str, Any] = response.json()
+            return document
+
+    return fetch
+
+
+def build_app(
+    settings: Settings,
+    *,
+    service_apps: Mapping[str, FastAPI] | None = None,
+    routes: Sequence[Route] = DEFAULT_ROUTES,
+    fallback: ASGIApp | None = None,
+) -> FastAPI:
+    """With `service_apps` the services run in this process and the gateway runs their
+    lifespans; without, each upstream is a URL from `settings.upstreams`."""
+    table = RouteTable(routes)
+    http_client: httpx.AsyncClient | None = None
+    upstreams: dict[str, GuardedUpstream] = {}
+    if service_apps is not None:
+        for name, app in service_apps.items():
+            upstreams[name] = _guard(settings, name, InProcessUpstream(name, app))
+        jwks_fetcher = in_process_jwks_fetcher(service_apps["users"])
+    else:
+        http_client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.upstream_timeout_seconds, read=None),
+            limits=httpx.Limits(max_connections=settings.upstream_max_concurrency * 4),
+        )
+        for name in table.upstream_names:
+            url = settings.upstreams.get(name)
+            if url is None:
+                raise ValueError(f"no URL for upstream {name!r}: set it in CINEMESH_UPSTREAMS")
+            upstreams[name] = _guard(settings, name, HttpUpstream(name, url, http_client))
+        jwks_fetcher = http_jwks_fetcher(settings)
+    # In-process, routes to services that are not running (a partial build) answer 404.
+    served = RouteTable(route for route in table.routes if route.upstream in upstreams)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for app in (service_apps or {}).values():
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            if http_client is not None:
+                stack.push_async_callback(http_client.aclose)
+            yield
+
+    gateway = create_service_app(
+        name=NAME,
+        lifespan=lifespan,
+        max_body_bytes=settings.max_request_body_bytes,
+        body_limit_exempt_prefixes=("/api/v1/uploads",),
+        description="The single public entry of cinemesh: /api/v1/... routed to the services.",
+    )
+    proxy = GatewayProxy(
+        routes=served,
+        upstreams=upstreams,
+        verifier=TokenVerifier(JwksKeySource(jwks_fetcher)),
+        first_byte_timeout=settings.upstream_timeout_seconds,
+        fallback=fallback or _no_route,
+    )
+    gateway.router.routes.append(Mount("", app=proxy))
+    gateway.state.proxy = proxy
+    return gateway

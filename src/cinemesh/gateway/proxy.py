@@ -1,0 +1,181 @@
+"""The gateway's request path: match a route, authenticate, forward through the guards.
+
+Pure ASGI, so a streamed upstream response (a video segment) is relayed chunk by chunk. Each
+upstream has its own circuit breaker and bulkhead: a failing or slow service is cut off quickly
+and cannot take the capacity the other services need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cinemesh.gateway.domain import RouteTable
+from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
+from cinemesh.platform.logging import get_logger
+from cinemesh.platform.metrics import UPSTREAM_FAILURES
+from cinemesh.platform.problems import Problem, problem_response
+from cinemesh.platform.resilience import Bulkhead, BulkheadFullError, CircuitBreaker, CircuitOpenError
+from cinemesh.platform.security import PRINCIPAL_SCOPE_KEY, authenticate
+from cinemesh.platform.tokens import TokenVerifier
+
+access_log = get_logger("cinemesh.gateway.access")
+
+
+class UpstreamServerError(Exception):
+    """The upstream answered 5xx: counted as a failure by its breaker, relayed to the client."""
+
+
+@dataclass
+class GuardedUpstream:
+    app: ASGIApp
+    breaker: CircuitBreaker
+    bulkhead: Bulkhead
+
+
+class GatewayProxy:
+    def __init__(
+        self,
+        *,
+        routes: RouteTable,
+        upstreams: Mapping[str, GuardedUpstream],
+        verifier: TokenVerifier,
+        first_byte_timeout: float,
+        fallback: ASGIApp,
+    ) -> None:
+        missing = routes.upstream_names - set(upstreams)
+        if missing:
+            raise ValueError(f"routes name upstreams that are not configured: {sorted(missing)}")
+        self.routes = routes
+        self.upstreams = upstreams
+        self.verifier = verifier
+        self.first_byte_timeout = first_byte_timeout
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        route = self.routes.match(scope["path"])
+        if route is None:
+            await self.fallback(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def observed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        upstream_name = route.upstream
+        try:
+            headers = dict(scope["headers"])
+            authorization = headers.get(b"authorization")
+            principal = await authenticate(
+                self.verifier, authorization.decode("latin-1") if authorization else None
+            )
+            caller = principal.user_id if principal else (scope.get("client") or ("anonymous",))[0]
+            upstream_name = route.upstream_for(caller)
+            forwarded = dict(scope)
+            forwarded[PRINCIPAL_SCOPE_KEY] = principal
+            forwarded["headers"] = _with_request_id(scope["headers"])
+            await self._forward(upstream_name, forwarded, receive, observed_send)
+        except Problem as problem:
+            if status:
+                raise
+            await problem_response(problem, instance=scope["path"])(scope, receive, observed_send)
+        finally:
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                upstream=upstream_name,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+    async def _forward(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
+        guarded = self.upstreams[name]
+        response_started = asyncio.Event()
+        status = 0
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started.set()
+            await send(message)
+
+        try:
+            async with guarded.bulkhead, guarded.breaker:
+                call = asyncio.ensure_future(guarded.app(scope, receive, tracking_send))
+                await self._await_first_byte(call, response_started, name)
+                try:
+                    await call
+                except Exception as exc:
+                    if not status:
+                        raise
+                    # Starlette re-raises after it has sent its 500: the client has its answer.
+                    raise UpstreamServerError(f"{name} failed after answering {status}") from exc
+                if status >= 500:
+                    raise UpstreamServerError(f"{name} answered {status}")
+        except UpstreamServerError:
+            UPSTREAM_FAILURES.labels(name, "server_error").inc()
+        except CircuitOpenError as exc:
+            UPSTREAM_FAILURES.labels(name, "circuit_open").inc()
+            raise Problem(
+                503,
+                f"The {name} service is unavailable; try again shortly.",
+                code="upstream-unavailable",
+                headers={"Retry-After": "5"},
+            ) from exc
+        except BulkheadFullError as exc:
+            UPSTREAM_FAILURES.labels(name, "bulkhead_full").inc()
+            raise Problem(
+                503,
+                f"The {name} service is at capacity; try again shortly.",
+                code="upstream-busy",
+                headers={"Retry-After": "1"},
+            ) from exc
+        except TimeoutError as exc:
+            UPSTREAM_FAILURES.labels(name, "timeout").inc()
+            raise Problem(
+                504, f"The {name} service did not answer in time.", code="upstream-timeout"
+            ) from exc
+        except (OSError, httpx.TransportError) as exc:
+            UPSTREAM_FAILURES.labels(name, "unreachable").inc()
+            raise Problem(502, f"The {name} service cannot be reached.", code="upstream-unreachable") from exc
+
+    async def _await_first_byte(self, call: asyncio.Future[None], started: asyncio.Event, name: str) -> None:
+        """Times out an upstream that has not begun to answer; a started stream may run long."""
+        waiter: asyncio.Future[None] = asyncio.ensure_future(_wait_for(started))
+        try:
+            done, _ = await asyncio.wait(
+                {call, waiter}, timeout=self.first_byte_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
+        if not done:
+            call.cancel()
+            raise TimeoutError(f"{name} sent nothing within {self.first_byte_timeout} s")
+
+
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
+
+
+def _with_request_id(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Carries the gateway's request id to the service, whatever the client sent."""
+    request_id = request_id_var.get()
+    kept = [(key, value) for key, value in headers if key != _REQUEST_ID_KEY]
+    return [*kept, (_REQUEST_ID_KEY, request_id.encode())] if request_id else kept
+
+
+async def _wait_for(event: asyncio.Event) -> None:
+    await event.wait()

@@ -1,0 +1,3 @@
+"""Viewing history service: watch progress, continue-watching and cross-device resume, built from
+playback events.
+"""

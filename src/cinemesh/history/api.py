@@ -1,0 +1,5 @@
+"""HTTP routes of the history service."""
+
+from fastapi import APIRouter
+
+routers: tuple[APIRouter, ...] = ()

@@ -1,0 +1,4 @@
+"""Use cases of the history service (keyword-only command handlers).
+
+The skeleton holds no rules yet; its issue fills it in.
+"""

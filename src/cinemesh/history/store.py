@@ -1,0 +1,4 @@
+"""Repositories of the history service over its own database.
+
+The skeleton holds no rules yet; its issue fills it in.
+"""

@@ -1,0 +1,100 @@
+"""A service's long-lived resources, started and stopped in one place.
+
+`ServiceRuntime` is what each service's bootstrap composes: its database (migrated at start,
+never at import), the event bus, the outbox relay that publishes what the service commits, and
+the consumers of the events it reacts to. The service's ASGI lifespan runs `start`/`stop`, so
+the same service starts the same way in-process behind the gateway or alone in a container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.platform.db import Database
+from cinemesh.platform.events.bus import EventBus
+from cinemesh.platform.events.envelope import Envelope
+from cinemesh.platform.events.inbox import EventConsumer, clear_inbox
+from cinemesh.platform.events.outbox import OutboxRelay
+from cinemesh.platform.logging import get_logger
+from cinemesh.platform.migrations import upgrade_to_head
+
+log = get_logger("cinemesh.runtime")
+
+EventHandler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A service reacts to `topics` as consumer group `group` (one offset per group)."""
+
+    group: str
+    topics: Sequence[str]
+    handler: EventHandler
+    # Empties what the handler builds (a read model) before a replay rebuilds it from events.
+    reset: Callable[[AsyncSession], Awaitable[None]] | None = None
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    database: Database
+    bus: EventBus
+    migrations: Path
+    owns_bus: bool = False
+    subscriptions: Sequence[ConsumerSpec] = ()
+    on_start: Sequence[Callable[[], Awaitable[None]]] = ()
+    relay: OutboxRelay | None = field(default=None, init=False)
+    consumers: list[EventConsumer] = field(default_factory=list, init=False)
+
+    async def start(self) -> None:
+        await upgrade_to_head(self.database, service=self.name, script_location=self.migrations)
+        if self.owns_bus:
+            await self.bus.start()
+        self.relay = OutboxRelay(self.database.sessionmaker, self.bus)
+        await self.relay.start()
+        for subscription in self.subscriptions:
+            consumer = EventConsumer(
+                self.bus,
+                self.database.sessionmaker,
+                subscription.group,
+                list(subscription.topics),
+                subscription.handler,
+            )
+            await consumer.start()
+            self.consumers.append(consumer)
+        for hook in self.on_start:
+            await hook()
+        log.info("service_started", service=self.name)
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        self.consumers.clear()
+        if self.relay is not None:
+            await self.relay.stop()
+            self.relay = None
+        if self.owns_bus:
+            await self.bus.close()
+        await self.database.dispose()
+
+    async def prepare_replay(self, spec: ConsumerSpec) -> None:
+        """Forgets what the group processed (its inbox) and what it built, so replay rebuilds."""
+        await upgrade_to_head(self.database, service=self.name, script_location=self.migrations)
+        async with self.database.transaction() as session:
+            await clear_inbox(session, spec.group)
+            if spec.reset is not None:
+                await spec.reset(session)
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()

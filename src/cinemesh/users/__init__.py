@@ -1,0 +1,1 @@
+"""Users service: identity, credentials, tokens and the account document."""
