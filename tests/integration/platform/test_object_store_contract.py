@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC
@@ -286,6 +287,32 @@ async def test_filesystem_delete_prunes_empty_directories(tmp_path: Path) -> Non
     await store.put_bytes("v/1/seg/0.m4s", b"s")
     await store.delete_prefix("v/")
     assert list((store.root / "data").iterdir()) == []
+
+
+async def test_filesystem_ensure_ready_sweeps_only_stale_staging_files(tmp_path: Path) -> None:
+    store = FilesystemObjectStore(tmp_path / "objects")
+    await store.ensure_ready()
+    stale, fresh = store.root / "tmp" / "put-stale", store.root / "tmp" / "put-fresh"
+    stale.write_bytes(b"debris of a crash")
+    fresh.write_bytes(b"a write in progress")
+    os.utime(stale, (0, 0))
+    await store.ensure_ready()
+    assert not stale.exists()
+    assert fresh.exists()
+
+
+async def test_s3_transport_errors_surface_as_object_store_errors() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = S3ObjectStore(
+        bucket="b", endpoint_url=f"http://127.0.0.1:{port}", access_key_id="x", secret_access_key="y"
+    )
+    try:
+        with pytest.raises(ObjectStoreError):
+            await store.get_bytes("k")
+    finally:
+        await store.close()
 
 
 def test_build_object_store_selects_the_adapter(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ from cinemesh.platform.storage.base import (
 )
 
 _STAT_BATCH = 256  # objects stat'ed per worker-thread hop while listing
+# Staging files older than this can only be debris of a crashed writer (no put runs for a day).
+STALE_STAGING_SECONDS = 24 * 3600
 
 
 def _etag(st: os.stat_result) -> str:
@@ -80,6 +83,14 @@ class FilesystemObjectStore(ObjectStore):
 
     async def ensure_ready(self) -> None:
         await asyncio.to_thread(self._ensure_dirs)
+        await asyncio.to_thread(self._sweep_staging, STALE_STAGING_SECONDS)
+
+    def _sweep_staging(self, max_age: float) -> None:
+        cutoff = time.time() - max_age
+        for entry in os.scandir(self._tmp):
+            with contextlib.suppress(OSError):  # racing another sweeper is fine
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
 
     def _ensure_dirs(self) -> None:
         for directory in (self._data, self._meta, self._tmp):

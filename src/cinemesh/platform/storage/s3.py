@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from cinemesh.platform.storage._content_type import resolve_content_type
 from cinemesh.platform.storage.base import (
@@ -101,8 +102,13 @@ class S3ObjectStore(ObjectStore):
         return self._bucket
 
     async def _run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a blocking boto3 call off the loop. `ClientError` (S3 answered) is left to callers;
+        transport failures become `ObjectStoreError` so no botocore type leaks out of the port."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        except (BotoCoreError, Boto3Error) as exc:
+            raise ObjectStoreError(f"S3 unreachable or failed: {exc}") from exc
 
     async def _call(self, key: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
         """Run a per-object call, translating S3's error codes into the port's exceptions."""
