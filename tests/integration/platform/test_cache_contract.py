@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from cinemesh.platform.cache import (
     Cache,
+    CacheUnavailableError,
     MemoryCache,
     NotAnIntegerError,
     RateLimiter,
@@ -179,6 +181,18 @@ async def test_memory_cache_ttl_follows_the_injected_clock() -> None:
     assert await cache.get("k") == b"v"
     now[0] += 0.1
     assert await cache.get("k") is None
+
+
+async def test_unreachable_redis_raises_cache_unavailable() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cache = RedisCache.from_url(f"redis://127.0.0.1:{port}/0")
+    try:
+        with pytest.raises(CacheUnavailableError):
+            await cache.get("k")
+    finally:
+        await cache.close()
 
 
 async def test_build_cache_selects_the_adapter(tmp_path: Path, redis_url: str) -> None:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from cinemesh.platform.cache.base import Cache, CacheError, NamespacedCache, NotAnIntegerError
+from cinemesh.platform.cache.base import (
+    Cache,
+    CacheError,
+    CacheUnavailableError,
+    NamespacedCache,
+    NotAnIntegerError,
+)
 from cinemesh.platform.cache.memory import MemoryCache
 from cinemesh.platform.cache.ratelimit import RateLimiter, RateLimitResult
 from cinemesh.platform.cache.redis import RedisCache
@@ -11,6 +17,7 @@ from cinemesh.platform.settings import Settings
 __all__ = [
     "Cache",
     "CacheError",
+    "CacheUnavailableError",
     "MemoryCache",
     "NamespacedCache",
     "NotAnIntegerError",

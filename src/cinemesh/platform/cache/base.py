@@ -19,6 +19,10 @@ class CacheError(Exception):
     """Base class of every error the cache raises on purpose."""
 
 
+class CacheUnavailableError(CacheError):
+    """The backend could not be reached. A pure cache read may treat it as a miss."""
+
+
 class NotAnIntegerError(CacheError, ValueError):
     """`incr` on a key whose value is not a decimal integer."""
 

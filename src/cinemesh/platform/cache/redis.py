@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
-from cinemesh.platform.cache.base import Cache, NotAnIntegerError, check_ttl
+from cinemesh.platform.cache.base import (
+    Cache,
+    CacheError,
+    CacheUnavailableError,
+    NotAnIntegerError,
+    check_ttl,
+)
 
 # INCRBY and "expire if it has no expiry" must be one step: as two round trips, a crash (or a
 # cancelled task) between them would leave a counter that never expires, i.e. a rate limit that
@@ -27,6 +34,19 @@ def _ttl_ms(ttl: float | None) -> int | None:
     check_ttl(ttl)
     # Round up: a 0.0004 s ttl must not become "0 ms", which Redis rejects.
     return None if ttl is None else max(1, math.ceil(ttl * 1000))
+
+
+@contextmanager
+def _translated(key: str) -> Iterator[None]:
+    """Redis errors as the port's errors, so no redis-py type leaks to services."""
+    try:
+        yield
+    except ResponseError as exc:
+        if "not an integer" in str(exc):
+            raise NotAnIntegerError(f"value of {key!r} is not an integer") from None
+        raise CacheError(f"Redis refused the command on {key!r}: {exc}") from exc
+    except RedisError as exc:  # connection refused/lost, timeouts, pool exhausted
+        raise CacheUnavailableError(f"Redis unavailable: {exc}") from exc
 
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:
@@ -56,37 +76,41 @@ class RedisCache(Cache):
         return cls(aioredis.Redis.from_pool(pool))  # from_pool: closing the client closes the pool
 
     async def get(self, key: str) -> bytes | None:
-        return _as_bytes(await self._client.get(key))
+        with _translated(key):
+            return _as_bytes(await self._client.get(key))
 
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None:
-        await self._client.set(key, value, px=_ttl_ms(ttl))
+        ttl_ms = _ttl_ms(ttl)
+        with _translated(key):
+            await self._client.set(key, value, px=ttl_ms)
 
     async def delete(self, key: str) -> None:
-        await self._client.delete(key)
+        with _translated(key):
+            await self._client.delete(key)
 
     async def incr(self, key: str, amount: int = 1, *, ttl: float | None = None) -> int:
         ttl_ms = _ttl_ms(ttl)
-        try:
+        with _translated(key):
             if ttl_ms is None:
                 return int(await self._client.incrby(key, amount))
             return int(await self._incr_with_ttl(keys=[key], args=[amount, ttl_ms]))
-        except ResponseError as exc:
-            if "not an integer" in str(exc):
-                raise NotAnIntegerError(f"value of {key!r} is not an integer") from None
-            raise
 
     async def set_if_absent(self, key: str, value: bytes, *, ttl: float | None) -> bool:
-        return bool(await self._client.set(key, value, px=_ttl_ms(ttl), nx=True))
+        ttl_ms = _ttl_ms(ttl)
+        with _translated(key):
+            return bool(await self._client.set(key, value, px=ttl_ms, nx=True))
 
     async def ttl(self, key: str) -> float | None:
-        ms = int(await self._client.pttl(key))
+        with _translated(key):
+            ms = int(await self._client.pttl(key))
         return None if ms < 0 else ms / 1000  # -2: missing, -1: no expiry
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
         keys = list(keys)
         if not keys:
             return {}
-        values = [_as_bytes(value) for value in await self._client.mget(keys)]
+        with _translated(keys[0]):
+            values = [_as_bytes(value) for value in await self._client.mget(keys)]
         return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
 
     async def set_many(self, items: Mapping[str, bytes], *, ttl: float | None = None) -> None:
@@ -94,10 +118,11 @@ class RedisCache(Cache):
         if not items:
             return
         # One round trip; not a transaction (the port promises no atomicity for batches).
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key, value in items.items():
-                pipe.set(key, value, px=ttl_ms)
-            await pipe.execute()
+        with _translated(next(iter(items))):
+            async with self._client.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(key, value, px=ttl_ms)
+                await pipe.execute()
 
     async def close(self) -> None:
         if self._owns_client:
