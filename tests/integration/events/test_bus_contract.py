@@ -76,7 +76,7 @@ async def take(subscription: Subscription, count: int, *, within: float = 15.0) 
 
 
 async def assert_nothing_more(subscription: Subscription) -> None:
-    assert await subscription.fetch(timeout=0.5) == []
+    assert await subscription.fetch(timeout=0.3) == []
 
 
 async def test_round_trip_keeps_the_envelope_and_keys_by_subject(new_bus: BusFactory) -> None:

@@ -162,9 +162,9 @@ async def test_redelivered_events_take_effect_once(sessions: Sessions, bus: Embe
     await bus.publish_many([(TOPIC, envelope) for envelope in sent])  # a redelivery of every event
 
     consumer = EventConsumer(bus, sessions, "history", [TOPIC], record_effect)
-    assert await consumer.drain() == 10
+    assert await consumer.drain(idle_timeout=0.2) == 10
     await bus.reset_group("history", [TOPIC], to_offset=0)  # and a replay of all of them
-    assert await consumer.drain() == 10
+    assert await consumer.drain(idle_timeout=0.2) == 10
     await consumer.stop()
 
     assert await effect_counts(sessions) == {e.id: 1 for e in sent}
@@ -176,14 +176,14 @@ async def test_rebuild_clears_the_inbox_and_replays(sessions: Sessions, bus: Emb
     sent = await create_title(sessions, "t-1")
     await OutboxRelay(sessions, bus).publish_pending()
     consumer = EventConsumer(bus, sessions, "read-model", [TOPIC], record_effect)
-    await consumer.drain()
+    await consumer.drain(idle_timeout=0.2)
     await consumer.stop()
 
     async with sessions() as session, session.begin():
         await session.execute(effects.delete())
         await clear_inbox(session, "read-model")
     await bus.reset_group("read-model", [TOPIC], to_offset=0)
-    await consumer.drain()
+    await consumer.drain(idle_timeout=0.2)
     await consumer.stop()
 
     assert await effect_counts(sessions) == {sent.id: 1}
@@ -203,9 +203,9 @@ async def test_failing_handler_is_retried_then_parked_and_the_consumer_moves_on(
             raise ValueError(f"cannot handle {envelope.subject}")
 
     consumer = EventConsumer(bus, sessions, "g", [TOPIC], handler, max_attempts=3, backoff=0.001)
-    assert await consumer.drain() == 3
+    assert await consumer.drain(idle_timeout=0.2) == 3
     await bus.publish(TOPIC, broken)  # a redelivery of a parked event is not retried again
-    await consumer.drain()
+    await consumer.drain(idle_timeout=0.2)
     await consumer.stop()
 
     assert calls == {"flaky": 3, "broken": 3, "fine": 1}
