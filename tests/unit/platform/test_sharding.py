@@ -32,7 +32,7 @@ SEED_CONFIGS = [
 FOURTH = {"id": "video_shard_4", "weight": 1.0, "host": "db4"}
 # Placement is data layout: changing it silently would strand data on the wrong shards. If this
 # fingerprint changes, the change is a migration and must be released as one.
-SEED_FINGERPRINT = "87eb2a2430ef2555b5d9bc9a3f24aafe"
+SEED_FINGERPRINT = "a809a306b2221fe63d39e74373638171"
 
 
 def seed_ring(*configs: dict[str, object]) -> ConsistentHashRing:
@@ -251,6 +251,16 @@ def test_a_snapshot_restores_the_same_routing_and_the_same_future() -> None:
     assert strategy.get_video_shard(9) == ring.get_shard("video:9")[1]
 
 
+def test_the_fingerprint_covers_future_moves_not_just_routing() -> None:
+    snapshot = seed_ring().snapshot()
+    first = snapshot["shards"][0]
+    reordered = {**snapshot, "shards": [{**first, "slots": first["slots"][::-1]}, *snapshot["shards"][1:]]}
+    ring, twin = ConsistentHashRing.from_snapshot(snapshot), ConsistentHashRing.from_snapshot(reordered)
+    keys = [f"video:{i}" for i in range(1_000)]
+    assert ring.get_shards(keys) == twin.get_shards(keys)
+    assert ring.fingerprint() != twin.fingerprint(), "the two would give away different slots"
+
+
 def test_an_inconsistent_snapshot_is_refused() -> None:
     snapshot = seed_ring().snapshot()
     with pytest.raises(ShardingError, match="format"):
@@ -332,6 +342,16 @@ def test_bad_weights_are_refused(weight: object) -> None:
 def test_bad_ring_parameters_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         ConsistentHashRing(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_full_table_refuses_another_shard_and_stays_intact() -> None:
+    ring = ConsistentHashRing(slot_bits=8)
+    for i in range(256):
+        ring.add_shard(f"s{i}")
+    fingerprint = ring.fingerprint()
+    with pytest.raises(ValueError, match="cannot hold more than 256"):
+        ring.add_shard("one-too-many")
+    assert len(ring) == 256 and "one-too-many" not in ring and ring.fingerprint() == fingerprint
 
 
 def test_shard_configs_need_an_id() -> None:

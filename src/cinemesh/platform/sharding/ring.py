@@ -7,7 +7,6 @@ which shard owns that slot. See docs/sharding.md for why, and for the guarantees
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -112,8 +111,9 @@ class ConsistentHashRing:
 
     def add_shard(self, shard_id: str, metadata: ShardMetadata | None = None) -> None:
         metadata, weight = self._check_new_shard(shard_id, metadata)
+        transfers = self._table.add(shard_id, weight)  # raises before changing anything
         self._metadata[shard_id] = metadata
-        self._apply(self._table.add(shard_id, weight))
+        self._apply(transfers)
 
     def remove_shard(self, shard_id: str) -> dict[str, Any]:
         """Remove the shard and return (a copy of) its metadata."""
@@ -180,8 +180,9 @@ class ConsistentHashRing:
         return self._table.slot_counts()
 
     def fingerprint(self) -> str:
-        """A digest of the slot table: equal in two processes iff they route every key alike."""
-        return hashlib.blake2b("\n".join(self._owners).encode(), digest_size=16).hexdigest()
+        """A digest of the slot table. Two rings with the same fingerprint route every key alike
+        today and will move the same keys on the same future changes."""
+        return self._table.fingerprint()
 
     # -- persistence: the table depends on history, so the live one must be loadable -------------
 

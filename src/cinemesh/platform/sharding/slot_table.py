@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
+from array import array
 
 from cinemesh.platform.sharding.apportion import apportion
+from cinemesh.platform.sharding.errors import ShardingError
 
 MIN_BITS, MAX_BITS = 8, 20
+# The array typecode of a 4-byte unsigned int (C's sizes vary by platform; the digest must not).
+_UINT32 = next(code for code in "IL" if array(code).itemsize == 4)
 
 # One change of ownership: (new owner, the slots it receives).
 Transfer = tuple[str, list[int]]
@@ -72,7 +77,7 @@ class SlotTable:
     def add(self, shard: str, weight: float) -> list[Transfer]:
         """Give `shard` its share, taken from the others' surpluses; returns the slots it took."""
         if len(self._weights) >= self.size:
-            raise ValueError(f"a table of {self.size} slots cannot hold more than {self.size} shards")
+            raise ShardingError(f"A table of {self.size} slots cannot hold more than {self.size} shards")
         if not self._weights:
             self._weights[shard] = weight
             self._slots_of[shard] = list(scattered_slot_order(self.bits))
@@ -116,6 +121,20 @@ class SlotTable:
                 slots.extend(received)
                 transfers.append((receiver, received))
         return transfers
+
+    def fingerprint(self) -> str:
+        """A digest of everything that decides routing *and* future moves: each shard, its weight
+        and its slots in acquisition order. Length-prefixed and little-endian, so it is the same
+        on every machine and no two different tables can share an encoding."""
+        digest = hashlib.blake2b(digest_size=16)
+        for shard, weight, slots in self.export():
+            name = shard.encode()
+            packed = array(_UINT32, slots)
+            if sys.byteorder == "big":
+                packed.byteswap()
+            digest.update(b"%d:%s:%s:%d:" % (len(name), name, weight.hex().encode(), len(slots)))
+            digest.update(packed.tobytes())
+        return digest.hexdigest()
 
     def export(self) -> list[tuple[str, float, list[int]]]:
         """`(shard, weight, slots in acquisition order)` for each shard, in insertion order."""
