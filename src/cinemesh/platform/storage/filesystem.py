@@ -68,6 +68,7 @@ class FilesystemObjectStore(ObjectStore):
     # -- paths -------------------------------------------------------------------------------
 
     def _data_path(self, key: str) -> Path:
+        """The checked path of `key`. Touches the disk (resolve), so call it off the loop."""
         validate_key(key)
         # Defence in depth behind validate_key: resolving also follows symlinks planted inside
         # the store, so nothing can make a key land outside data/.
@@ -99,21 +100,21 @@ class FilesystemObjectStore(ObjectStore):
     # -- writes ------------------------------------------------------------------------------
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
-        target = self._data_path(key)
-        await asyncio.to_thread(
-            self._put, key, target, lambda out: out.write(data), resolve_content_type(key, content_type)
-        )
+        validate_key(key)  # fail fast, without a thread hop; _put checks the resolved path
+        content_type = resolve_content_type(key, content_type)
+        await asyncio.to_thread(self._put, key, lambda out: out.write(data), content_type)
 
     async def put_file(self, key: str, path: Path, *, content_type: str | None = None) -> None:
-        target = self._data_path(key)
+        validate_key(key)
 
         def copy(out: BinaryIO) -> None:
             with open(path, "rb") as source:
                 shutil.copyfileobj(source, out, DEFAULT_CHUNK_SIZE)
 
-        await asyncio.to_thread(self._put, key, target, copy, resolve_content_type(key, content_type))
+        await asyncio.to_thread(self._put, key, copy, resolve_content_type(key, content_type))
 
-    def _put(self, key: str, target: Path, write: Callable[[BinaryIO], object], content_type: str) -> None:
+    def _put(self, key: str, write: Callable[[BinaryIO], object], content_type: str) -> None:
+        target = self._data_path(key)
         self._ensure_dirs()
         fd, staged = tempfile.mkstemp(dir=self._tmp, prefix="put-")
         try:
@@ -168,6 +169,8 @@ class FilesystemObjectStore(ObjectStore):
             raise ObjectNotFoundError(key) from None
 
     async def get_bytes(self, key: str) -> bytes:
+        validate_key(key)
+
         def read() -> bytes:
             with self._open(key) as f:
                 return f.read()
@@ -175,6 +178,8 @@ class FilesystemObjectStore(ObjectStore):
         return await asyncio.to_thread(read)
 
     async def get_range(self, key: str, start: int, end: int | None = None) -> bytes:
+        validate_key(key)
+
         def read() -> bytes:
             with self._open(key) as f:
                 first, last = resolve_range(os.fstat(f.fileno()).st_size, start, end)
@@ -193,6 +198,7 @@ class FilesystemObjectStore(ObjectStore):
     ) -> AsyncIterator[bytes]:
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
+        validate_key(key)
         f = await asyncio.to_thread(self._open, key)
         try:
             size = os.fstat(f.fileno()).st_size
@@ -211,10 +217,11 @@ class FilesystemObjectStore(ObjectStore):
             f.close()
 
     async def stat(self, key: str) -> ObjectInfo:
-        path = self._data_path(key)
-        return await asyncio.to_thread(self._stat_path, key, path)
+        validate_key(key)
+        return await asyncio.to_thread(self._stat, key)
 
-    def _stat_path(self, key: str, path: Path) -> ObjectInfo:
+    def _stat(self, key: str) -> ObjectInfo:
+        path = self._data_path(key)
         try:
             st = path.stat()
         except (FileNotFoundError, NotADirectoryError):
@@ -247,11 +254,12 @@ class FilesystemObjectStore(ObjectStore):
     # -- deletes -----------------------------------------------------------------------------
 
     async def delete(self, key: str) -> None:
-        path = self._data_path(key)
-        await asyncio.to_thread(self._delete, key, path)
+        validate_key(key)
+        await asyncio.to_thread(self._delete, key)
 
-    def _delete(self, key: str, path: Path) -> bool:
+    def _delete(self, key: str) -> bool:
         """True if this call removed the object."""
+        path = self._data_path(key)
         try:
             path.unlink()
         except (FileNotFoundError, NotADirectoryError):
@@ -280,7 +288,7 @@ class FilesystemObjectStore(ObjectStore):
     async def delete_prefix(self, prefix: str) -> int:
         deleted = 0
         async for info in self.list(prefix):
-            if await asyncio.to_thread(self._delete, info.key, self._data_path(info.key)):
+            if await asyncio.to_thread(self._delete, info.key):
                 deleted += 1
         return deleted
 
@@ -312,7 +320,7 @@ class FilesystemObjectStore(ObjectStore):
             # Deleted while we were listing, or a stray file no valid key names (say, a symlink
             # pointing out of the store): not an object of this store.
             with contextlib.suppress(ObjectNotFoundError, InvalidKeyError):
-                infos.append(self._stat_path(key, self._data_path(key)))
+                infos.append(self._stat(key))
         return infos
 
     # -- direct access -----------------------------------------------------------------------
