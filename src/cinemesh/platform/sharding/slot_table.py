@@ -47,6 +47,11 @@ def scattered_slot_order(bits: int) -> tuple[int, ...]:
 
 
 class SlotTable:
+    """Each shard's weight and its slots in acquisition order: the state behind the lookup lists.
+
+    `add` and `remove` return the `Transfer`s they made, so the ring updates only those slots.
+    """
+
     def __init__(self, bits: int) -> None:
         if not MIN_BITS <= bits <= MAX_BITS:
             raise ValueError(f"slot bits must be in {MIN_BITS}..{MAX_BITS}, got {bits}")
