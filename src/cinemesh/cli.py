@@ -95,6 +95,7 @@ def worker(data_dir: DataDirOption = None) -> None:
 def events_tail(
     topic: Annotated[str, typer.Argument(help="e.g. catalog.title")],
     from_beginning: Annotated[bool, typer.Option(help="Start at the first event, not the end.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for new events.")] = False,
     limit: Annotated[int | None, typer.Option(help="Stop after this many events.")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -102,7 +103,9 @@ def events_tail(
     from cinemesh.event_tools import tail
 
     settings = _export(None, None, data_dir)
-    asyncio.run(tail(settings, topic, from_beginning=from_beginning, limit=limit, console=console))
+    asyncio.run(
+        tail(settings, topic, from_beginning=from_beginning, follow=follow, limit=limit, console=console)
+    )
 
 
 @events_app.command("replay")

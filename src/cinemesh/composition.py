@@ -8,10 +8,8 @@ gateway and the services through ASGI, so nothing between them opens a socket.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
@@ -31,7 +29,7 @@ from cinemesh.platform.logging import get_logger
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
 from cinemesh.users import bootstrap as users_bootstrap
-from cinemesh.users.service import UsersService
+from cinemesh.users.service import AdminCredentials
 
 log = get_logger("cinemesh.composition")
 
@@ -51,29 +49,12 @@ SERVICE_FACTORIES: dict[str, ServiceFactory] = {
 SERVICE_NAMES = ("users", *SERVICE_FACTORIES)
 
 
-@dataclass(frozen=True)
-class AdminCredentials:
-    email: str
-    password: str | None  # only set when we generated it, so it can be shown once
-
-
 def build_service_apps(settings: Settings, *, bus: EventBus) -> dict[str, FastAPI]:
     apps: dict[str, FastAPI] = {"users": users_bootstrap.build_app(settings, bus=bus)}
     jwks_fetcher: JwksFetcher = in_process_jwks_fetcher(apps["users"])
     for name, factory in SERVICE_FACTORIES.items():
         apps[name] = factory(settings, bus=bus, jwks_fetcher=jwks_fetcher)
     return apps
-
-
-async def ensure_first_admin(settings: Settings, users_service: UsersService) -> AdminCredentials | None:
-    """Creates the first admin on an empty platform, generating a password if none was given."""
-    email = settings.admin_email or "admin@cinemesh.localhost"
-    given = settings.admin_password.get_secret_value() if settings.admin_password else None
-    password = given or secrets.token_urlsafe(12)
-    created = await users_service.ensure_admin(email=email, password=password)
-    if created is None:
-        return None
-    return AdminCredentials(email=email, password=None if given else password)
 
 
 def build_platform(
@@ -91,9 +72,8 @@ def build_platform(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bus, gateway_lifespan(app):
-            admin = await ensure_first_admin(settings, service_apps["users"].state.users_service)
             if on_ready is not None:
-                on_ready(admin)
+                on_ready(service_apps["users"].state.first_admin)
             log.info("platform_ready", url=settings.base_url, services=list(service_apps))
             yield
 
@@ -128,8 +108,22 @@ def platform_app_from_env() -> FastAPI:
 
 
 def service_app_from_env() -> FastAPI:
+    from cinemesh.cli_output import announce_ready
     from cinemesh.platform.logging import configure_logging
 
     settings = Settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
-    return build_single_service(settings, os.environ[SERVE_SERVICE_ENV])
+    app = build_single_service(settings, os.environ[SERVE_SERVICE_ENV])
+    if os.environ[SERVE_SERVICE_ENV] == "users":
+        # The users service creates the first admin; show a generated password once, on the terminal.
+        users_lifespan = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(users_app: FastAPI) -> AsyncIterator[None]:
+            async with users_lifespan(users_app):
+                if users_app.state.first_admin is not None:
+                    announce_ready(settings, users_app.state.first_admin)
+                yield
+
+        app.router.lifespan_context = lifespan
+    return app

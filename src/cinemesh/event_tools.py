@@ -14,27 +14,41 @@ from cinemesh.platform.settings import Settings
 
 
 async def tail(
-    settings: Settings, topic: str, *, from_beginning: bool, limit: int | None, console: Console
+    settings: Settings, topic: str, *, from_beginning: bool, follow: bool, limit: int | None, console: Console
 ) -> None:
-    """Reads as a throwaway group that never commits, so tailing changes no one's offsets."""
+    """Reads as a throwaway group that never commits, so tailing changes no one's offsets.
+
+    Without `follow` it stops once it has printed everything up to the end it saw at start."""
     seen = 0
     async with build_event_bus(settings) as bus:
         group = f"cinemesh-tail-{new_id_str()}"
+        ends = {partition: end for partition, end in (await bus.end_offsets([topic])).items() if end > 0}
         if not from_beginning:
-            ends = await bus.end_offsets([topic])
             await bus.reset_group(group, [topic], to_offset=max(ends.values(), default=0))
+            ends = {}
+        reached: dict[tuple[str, int], int] = {}
+
+        def caught_up() -> bool:
+            return all(reached.get(partition, 0) >= end for partition, end in ends.items())
+
+        if not follow and caught_up():
+            return
         async with bus.subscribe(group, [topic]) as subscription:
             while limit is None or seen < limit:
                 for record in await subscription.fetch(max_records=100, timeout=1.0):
                     envelope = record.envelope
                     console.print(
                         f"[dim]{record.topic}@{record.offset}[/] [bold]{envelope.type}[/] "
-                        f"subject={envelope.subject} id={envelope.id} time={envelope.time.isoformat()}"
+                        f"subject={envelope.subject} id={envelope.id} time={envelope.time.isoformat()}",
+                        soft_wrap=True,
                     )
                     console.print_json(data=envelope.data)
+                    reached[(record.topic, record.partition)] = record.offset + 1
                     seen += 1
                     if limit is not None and seen >= limit:
                         return
+                if not follow and caught_up():
+                    return
 
 
 def _find_subscription(settings: Settings, group: str) -> tuple[ServiceRuntime, ConsumerSpec]:

@@ -17,6 +17,7 @@ from cinemesh.users.passwords import PasswordHashing
 from cinemesh.users.service import UsersService
 
 NAME = "users"
+DEFAULT_ADMIN_EMAIL = "admin@cinemesh.localhost"
 
 
 def build_app(
@@ -34,6 +35,12 @@ def build_app(
     async def load_keys() -> None:
         await service.load_signing_keys()
 
+    async def first_admin() -> None:
+        app.state.first_admin = await service.ensure_first_admin(
+            email=settings.admin_email or DEFAULT_ADMIN_EMAIL,
+            password=settings.admin_password.get_secret_value() if settings.admin_password else None,
+        )
+
     async def own_jwks() -> dict[str, Any]:
         # The users service verifies its own tokens with the keys it holds: no HTTP round trip.
         return service.issuer.jwks()
@@ -45,9 +52,10 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=own_jwks,
-        on_start=[load_keys],
+        on_start=[load_keys, first_admin],
         database=database,
         description="Identity, credentials, tokens and the account document.",
     )
     app.state.users_service = service
+    app.state.first_admin = None
     return app

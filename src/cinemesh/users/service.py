@@ -31,6 +31,12 @@ SOURCE = "cinemesh/users"
 
 
 @dataclass(frozen=True)
+class AdminCredentials:
+    email: str
+    password: str | None  # set only when generated here, so it can be shown once
+
+
+@dataclass(frozen=True)
 class TokenPair:
     access_token: str
     refresh_token: str
@@ -184,14 +190,22 @@ class UsersService:
             raise Problem(404, "No such account.", code="account-not-found")
         return row.to_account()
 
-    async def ensure_admin(self, *, email: str, password: str, username: str = "admin") -> Account | None:
-        """Creates the first admin unless one exists; returns it, or None when one already did."""
+    async def ensure_first_admin(self, *, email: str, password: str | None) -> AdminCredentials | None:
+        """Creates the first admin on an empty platform, generating a password if none is given.
+
+        Returns what to tell the operator, or None when an admin already exists."""
         async with self.database.session() as session:
             if await UserStore(session).any_admin():
                 return None
-        return await self.register(
-            email=email, username=username, password=password, country="US", roles=(Role.ADMIN, Role.VIEWER)
+        generated = None if password else secrets.token_urlsafe(12)
+        await self.register(
+            email=email,
+            username="admin",
+            password=password or str(generated),
+            country="US",
+            roles=(Role.ADMIN, Role.VIEWER),
         )
+        return AdminCredentials(email=email, password=generated)
 
     def _issue_pair(self, *, session: AsyncSession, user: UserRow, family_id: str) -> TokenPair:
         refresh_token = secrets.token_urlsafe(32)

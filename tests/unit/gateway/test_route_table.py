@@ -16,7 +16,14 @@ def test_longest_prefix_wins_and_prefixes_match_whole_segments() -> None:
 
 def test_default_routes_cover_every_service() -> None:
     assert RouteTable(DEFAULT_ROUTES).upstream_names == {
-        "users", "catalog", "media", "delivery", "discovery", "history", "billing", "analytics"
+        "users",
+        "catalog",
+        "media",
+        "delivery",
+        "discovery",
+        "history",
+        "billing",
+        "analytics",
     }
 
 

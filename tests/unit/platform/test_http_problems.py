@@ -85,7 +85,9 @@ async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
 
 
 async def test_oversized_body_by_header_and_by_stream(client: httpx.AsyncClient) -> None:
-    assert_problem(await client.post("/items", content=b"x" * 4096, headers={"content-type": "application/json"}), 413)
+    assert_problem(
+        await client.post("/items", content=b"x" * 4096, headers={"content-type": "application/json"}), 413
+    )
 
     async def chunks():  # type: ignore[no-untyped-def]
         for _ in range(8):

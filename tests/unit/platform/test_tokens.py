@@ -11,8 +11,8 @@ import jwt
 import pytest
 
 from cinemesh.platform.tokens import (
-    JwksKeySource,
     InvalidTokenError,
+    JwksKeySource,
     SigningKey,
     TokenIssuer,
     TokenVerifier,
