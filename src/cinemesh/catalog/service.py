@@ -6,7 +6,7 @@ import datetime as dt
 
 from cinemesh.catalog.domain import ContentType, MaturityRating, Title, TitleStatus
 from cinemesh.catalog.store import TitleStore
-from cinemesh.contracts.events import TitleCreatedV1
+from cinemesh.contracts.catalog import TitleCreatedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str

@@ -7,7 +7,7 @@ it puts each service in its own schema of one shared database.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from cinemesh.platform.settings import Settings
 
@@ -51,9 +52,23 @@ class Database:
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        # A Session class of this database's own, so commit listeners fire for its sessions only.
+        self._session_class = type("DatabaseSession", (Session,), {})
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False
+            self.engine, expire_on_commit=False, sync_session_class=self._session_class
         )
+
+    def on_commit_with(self, flag: str, callback: Callable[[], None]) -> None:
+        """Calls `callback` after each commit of a session whose `info` has `flag` set.
+
+        The outbox sets its flag when it stages an event, so the relay publishes right after the
+        commit instead of at its next poll."""
+
+        def listener(session: Session) -> None:
+            if session.info.pop(flag, False):
+                callback()
+
+        event.listen(self._session_class, "after_commit", listener)
 
     @classmethod
     def for_service(cls, settings: Settings, service: str) -> Database:

@@ -20,7 +20,7 @@ from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.inbox import EventConsumer, clear_inbox
-from cinemesh.platform.events.outbox import OutboxRelay
+from cinemesh.platform.events.outbox import OUTBOX_PENDING, OutboxRelay
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.migrations import upgrade_to_head
 
@@ -56,8 +56,9 @@ class ServiceRuntime:
         await upgrade_to_head(self.database, service=self.name, script_location=self.migrations)
         if self.owns_bus:
             await self.bus.start()
-        self.relay = OutboxRelay(self.database.sessionmaker, self.bus)
-        await self.relay.start()
+        relay = self.relay = OutboxRelay(self.database.sessionmaker, self.bus)
+        self.database.on_commit_with(OUTBOX_PENDING, relay.wake)
+        await relay.start()
         for subscription in self.subscriptions:
             consumer = EventConsumer(
                 self.bus,

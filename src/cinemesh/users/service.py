@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.events import UserRegisteredV1
+from cinemesh.contracts.users import UserRegisteredV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database

@@ -85,10 +85,15 @@ def drop_messaging_tables(op: Operations) -> None:
     messaging_metadata.drop_all(op.get_bind(), checkfirst=True)
 
 
+# Set in a session's `info` when it stages an event; see `Database.on_commit_with`.
+OUTBOX_PENDING = "cinemesh.outbox_pending"
+
+
 async def add_to_outbox(
     session: AsyncSession, topic: str, envelope: Envelope, *, key: str | None = None
 ) -> None:
     """Stages `envelope` for `topic` in the caller's transaction; it is published after commit."""
+    session.info[OUTBOX_PENDING] = True  # wakes the relay once the transaction commits
     await session.execute(
         outbox_table.insert().values(
             event_id=envelope.id,

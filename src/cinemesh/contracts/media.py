@@ -1,0 +1,86 @@
+"""Events the media (video processing) service publishes.
+
+Object keys are relative to the object store the media service writes to; the delivery service
+reads the same store. Every key of one video lives under `storage_prefix`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+
+from cinemesh.contracts.events import EventContract
+
+MEDIA_TOPIC = "media.video"
+
+
+class UploadCompletedV1(EventContract):
+    event_type = "media.upload.completed.v1"
+    topic = MEDIA_TOPIC
+    subject_field = "video_id"
+
+    video_id: str
+    title_id: str
+    uploaded_by: str
+    filename: str | None
+    size_bytes: int
+    completed_at: dt.datetime
+
+
+class JobProgressV1(EventContract):
+    event_type = "media.job.progress.v1"
+    topic = MEDIA_TOPIC
+    subject_field = "video_id"
+
+    video_id: str
+    title_id: str
+    stage: str  # probing, transcoding, packaging, thumbnails, quality, done
+    percent: float
+
+
+class Rendition(BaseModel):
+    height: int
+    width: int
+    bitrate: int  # peak bits per second, as in the HLS BANDWIDTH attribute
+    average_bitrate: int
+    codecs: str  # RFC 6381, e.g. "avc1.640028,mp4a.40.2"
+    frame_rate: float
+    vmaf: float | None = None
+    playlist_key: str  # the rendition's HLS media playlist
+    init_key: str  # its CMAF init segment
+
+
+class VideoTranscodedV1(EventContract):
+    """A video is playable. Published first with the lowest rung (`complete` false), then again
+    with the full ladder (`complete` true); consumers keep the latest per video."""
+
+    event_type = "media.video.transcoded.v1"
+    topic = MEDIA_TOPIC
+    subject_field = "video_id"
+
+    video_id: str
+    title_id: str
+    duration_seconds: float
+    storage_prefix: str
+    hls_master_key: str
+    dash_manifest_key: str | None
+    renditions: list[Rendition]
+    complete: bool
+    thumbnails_vtt_key: str | None = None
+    poster_key: str | None = None
+    preview_key: str | None = None
+    audio_codecs: str | None = None
+    transcoded_at: dt.datetime
+
+
+class VideoFailedV1(EventContract):
+    event_type = "media.video.failed.v1"
+    topic = MEDIA_TOPIC
+    subject_field = "video_id"
+
+    video_id: str
+    title_id: str
+    reason: str
+    permanent: bool
+    failed_at: dt.datetime
