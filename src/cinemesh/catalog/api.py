@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from cinemesh.catalog.domain import ContentType, MaturityRating
+from cinemesh.catalog.domain import ContentType
 from cinemesh.catalog.service import CatalogService
+from cinemesh.contracts.ratings import MaturityRating
 from cinemesh.platform.security import OptionalPrincipal, require_roles
 from cinemesh.platform.tokens import Principal
 

@@ -7,6 +7,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from cinemesh.contracts.ratings import MaturityRating
+
 
 class ContentType(enum.StrEnum):
     # The seed's my_list content types.
@@ -14,21 +16,6 @@ class ContentType(enum.StrEnum):
     TV_SERIES = "tv_series"
     DOCUMENTARY = "documentary"
     SPECIAL = "special"
-
-
-class MaturityRating(enum.StrEnum):
-    # The seed's parental-control enum, in the order parents think of them within each scale.
-    G = "G"
-    PG = "PG"
-    PG_13 = "PG-13"
-    R = "R"
-    NC_17 = "NC-17"
-    TV_Y = "TV-Y"
-    TV_Y7 = "TV-Y7"
-    TV_G = "TV-G"
-    TV_PG = "TV-PG"
-    TV_14 = "TV-14"
-    TV_MA = "TV-MA"
 
 
 class TitleStatus(enum.StrEnum):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cinemesh.catalog.domain import ContentType, MaturityRating, Title, TitleStatus
+from cinemesh.catalog.domain import ContentType, Title, TitleStatus
 from cinemesh.catalog.store import TitleStore
 from cinemesh.contracts.catalog import TitleCreatedV1
 from cinemesh.contracts.publishing import record_event
+from cinemesh.contracts.ratings import MaturityRating
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.problems import Problem

@@ -8,7 +8,8 @@ from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cinemesh.catalog.domain import ContentType, MaturityRating, Title, TitleStatus
+from cinemesh.catalog.domain import ContentType, Title, TitleStatus
+from cinemesh.contracts.ratings import MaturityRating
 
 
 class Base(DeclarativeBase):

@@ -30,3 +30,26 @@ class UserDeletedV1(EventContract):
 
     user_id: str
     deleted_at: dt.datetime
+
+
+class ProfileChangedV1(EventContract):
+    """A viewing profile was created, changed or deleted.
+
+    `max_maturity_rating` is the effective limit for the profile: the lower of its kids limit
+    and the account's parental-control limit when the profile is restricted; None means no
+    limit. Catalog and delivery filter and refuse by it.
+    """
+
+    event_type = "users.profile.changed.v1"
+    topic = USERS_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    profile_id: str
+    change: str  # created, updated, deleted
+    name: str
+    is_kids: bool
+    is_main: bool
+    max_maturity_rating: str | None
+    pin_required: bool  # parental controls: titles above the limit need the PIN to unlock
+    changed_at: dt.datetime

@@ -49,6 +49,8 @@ class ServiceRuntime:
     owns_bus: bool = False
     subscriptions: Sequence[ConsumerSpec] = ()
     on_start: Sequence[Callable[[], Awaitable[None]]] = ()
+    # Run in reverse order before the consumers and relay stop (e.g. stop job workers).
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     relay: OutboxRelay | None = field(default=None, init=False)
     consumers: list[EventConsumer] = field(default_factory=list, init=False)
 
@@ -74,6 +76,8 @@ class ServiceRuntime:
         log.info("service_started", service=self.name)
 
     async def stop(self) -> None:
+        for hook in reversed(self.on_stop):
+            await hook()
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers.clear()

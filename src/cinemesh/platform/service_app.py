@@ -52,6 +52,7 @@ def build_service(
     jwks_fetcher: JwksFetcher | None = None,
     subscriptions: Sequence[ConsumerSpec] = (),
     on_start: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
     database: Database | None = None,
     max_body_bytes: int | None = None,
     body_limit_exempt_prefixes: Sequence[str] = (),
@@ -67,6 +68,7 @@ def build_service(
         migrations=migrations,
         subscriptions=subscriptions,
         on_start=on_start,
+        on_stop=on_stop,
     )
     app = create_service_app(
         name=name,

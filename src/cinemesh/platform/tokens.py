@@ -41,6 +41,9 @@ class Principal:
     roles: frozenset[str]
     token_id: str
     expires_at: dt.datetime
+    # The account's country when the token was issued (ISO 3166-1 alpha-2): regional
+    # availability is decided without a call to the users service.
+    country: str | None = None
 
     def has_any_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -177,4 +180,5 @@ class TokenVerifier:
             roles=frozenset(roles),
             token_id=str(claims["jti"]),
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+            country=claims["country"] if isinstance(claims.get("country"), str) else None,
         )

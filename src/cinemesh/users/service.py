@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.users import UserRegisteredV1
 from cinemesh.contracts.publishing import record_event
+from cinemesh.contracts.users import UserRegisteredV1
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
@@ -219,7 +219,7 @@ class UsersService:
                 expires_at=now + dt.timedelta(seconds=self.refresh_token_ttl),
             )
         )
-        access_token = self.issuer.issue(user_id=user.id, roles=user.roles)
+        access_token = self.issuer.issue(user_id=user.id, roles=user.roles, extra={"country": user.country})
         return TokenPair(
             access_token=access_token, refresh_token=refresh_token, expires_in=self.access_token_ttl
         )

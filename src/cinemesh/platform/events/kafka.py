@@ -211,7 +211,12 @@ class KafkaSubscription(Subscription):
             consumer = self.bus._consumer(self.group, self.topics)
             await consumer.start()
             self._consumer = consumer
-            await _await_assignment(consumer)
+            try:
+                await _await_assignment(consumer)
+            except TimeoutError:
+                # A group with more members than partitions leaves some idle: that is normal,
+                # the member stays in the group and takes partitions over when others leave.
+                logger.info("group %s: this member has no partitions (yet)", self.group)
         return self._consumer
 
     async def fetch(self, max_records: int = 500, timeout: float = 1.0) -> list[Record]:  # noqa: ASYNC109

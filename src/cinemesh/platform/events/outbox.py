@@ -16,16 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemesh.platform.events.bus import EventBus, logger
 from cinemesh.platform.events.envelope import Envelope
-
-if TYPE_CHECKING:
-    from alembic.operations import Operations
 
 messaging_metadata = sa.MetaData()
 
@@ -75,12 +73,18 @@ dead_letters_table = sa.Table(
 )
 
 
-def create_messaging_tables(op: Operations) -> None:
+class MigrationContext(Protocol):
+    """What the tables need of Alembic's `op` (the module proxy satisfies it)."""
+
+    def get_bind(self) -> Connection: ...
+
+
+def create_messaging_tables(op: MigrationContext) -> None:
     """Creates outbox, inbox and dead_letters; call from a service's Alembic `upgrade()`."""
     messaging_metadata.create_all(op.get_bind(), checkfirst=True)
 
 
-def drop_messaging_tables(op: Operations) -> None:
+def drop_messaging_tables(op: MigrationContext) -> None:
     """The matching `downgrade()` step."""
     messaging_metadata.drop_all(op.get_bind(), checkfirst=True)
 
