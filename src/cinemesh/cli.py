@@ -16,6 +16,8 @@ from cinemesh.platform.settings import Settings
 app = typer.Typer(help="cinemesh: a video streaming platform you can run.", no_args_is_help=True)
 events_app = typer.Typer(help="Look at and replay the event log.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+# Service commands (`cinemesh catalog import`, `cinemesh ingest`, ...) are registered below,
+# one line each, by `register_service_commands`.
 console = Console()
 
 HostOption = Annotated[str | None, typer.Option(envvar="CINEMESH_HOST", help="Address to listen on.")]
@@ -133,3 +135,10 @@ def events_replay(
         to_time = to_time if to_time.tzinfo else to_time.replace(tzinfo=dt.UTC)
     settings = _export(None, None, data_dir)
     asyncio.run(replay(settings, group, to_offset=to_offset, to_time=to_time, console=console))
+
+
+def register_service_commands() -> None:
+    """Each service may ship a typer app of operator commands in its own `cli.py`."""
+
+
+register_service_commands()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import BaseModel
+
 from cinemesh.contracts.events import EventContract
 
 CATALOG_TOPIC = "catalog.title"
@@ -22,3 +24,65 @@ class TitleCreatedV1(EventContract):
     created_by: str
     created_at: dt.datetime
     attributes: dict[str, Any] = {}
+
+
+class AvailabilityWindow(BaseModel):
+    """Where and when a title may be shown: ISO 3166-1 alpha-2 country, UTC bounds."""
+
+    country: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None = None  # open-ended
+
+
+class TitleUpdatedV1(EventContract):
+    """Metadata changed; `document` is the full title as the read model shows it."""
+
+    event_type = "catalog.title.updated.v1"
+    topic = CATALOG_TOPIC
+    subject_field = "title_id"
+
+    title_id: str
+    document: dict[str, Any]
+    updated_at: dt.datetime
+
+
+class TitlePublishedV1(EventContract):
+    """A title (or an episode, `content_id` != `title_id`) became playable where its windows allow."""
+
+    event_type = "catalog.title.published.v1"
+    topic = CATALOG_TOPIC
+    subject_field = "title_id"
+
+    title_id: str
+    content_id: str
+    content_type: str
+    maturity_rating: str | None
+    video_id: str | None
+    windows: list[AvailabilityWindow]
+    published_at: dt.datetime
+
+
+class TitleUnpublishedV1(EventContract):
+    """No longer playable anywhere: delivery refuses new sessions, the CDN purges its objects."""
+
+    event_type = "catalog.title.unpublished.v1"
+    topic = CATALOG_TOPIC
+    subject_field = "title_id"
+
+    title_id: str
+    content_id: str
+    video_id: str | None
+    reason: str  # unpublished, archived, expired
+    unpublished_at: dt.datetime
+
+
+class AvailabilityChangedV1(EventContract):
+    event_type = "catalog.availability.changed.v1"
+    topic = CATALOG_TOPIC
+    subject_field = "title_id"
+
+    title_id: str
+    content_id: str
+    video_id: str | None
+    windows: list[AvailabilityWindow]
+    changed_at: dt.datetime

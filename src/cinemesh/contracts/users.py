@@ -53,3 +53,28 @@ class ProfileChangedV1(EventContract):
     max_maturity_rating: str | None
     pin_required: bool  # parental controls: titles above the limit need the PIN to unlock
     changed_at: dt.datetime
+
+
+class SubscriptionChangedV1(EventContract):
+    """The account's plan projection changed (admin now; billing later owns the source)."""
+
+    event_type = "users.subscription.changed.v1"
+    topic = USERS_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    tier: str  # basic, standard, premium, ultra
+    status: str  # active, canceled, expired, pending, suspended
+    changed_at: dt.datetime
+
+
+class DeviceChangedV1(EventContract):
+    event_type = "users.device.changed.v1"
+    topic = USERS_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    device_id: str
+    change: str  # registered, updated, removed
+    device_type: str
+    changed_at: dt.datetime
