@@ -190,3 +190,11 @@ def test_operations_endpoints_answer(client: httpx.Client) -> None:
     assert "cinemesh_http_request_duration_seconds" in client.get("/metrics").text
     jwks = client.get("/.well-known/jwks.json").json()
     assert jwks["keys"] and all(key["alg"] == "EdDSA" and "d" not in key for key in jwks["keys"])
+
+
+def test_gateway_publishes_the_merged_public_api(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
+    assert "/api/v1/auth/register" in paths and "/api/v1/titles" in paths and "/api/v1/me" in paths
+    assert "/healthz" not in paths  # operations endpoints are not part of the public API
+    assert "RegisterRequest" in document["components"]["schemas"]

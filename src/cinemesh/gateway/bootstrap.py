@@ -8,10 +8,14 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Mount
+from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
+from cinemesh.gateway.openapi import DocumentSource, collect, merge_documents
 from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
 from cinemesh.gateway.upstreams import HttpUpstream, InProcessUpstream
 from cinemesh.platform.http import create_service_app
@@ -106,4 +110,48 @@ def build_app(
     )
     gateway.router.routes.append(Mount("", app=proxy))
     gateway.state.proxy = proxy
+    _serve_merged_openapi(gateway, served, _openapi_sources(service_apps, http_client, settings.upstreams))
     return gateway
+
+
+def _openapi_sources(
+    service_apps: Mapping[str, FastAPI] | None, http_client: httpx.AsyncClient | None, urls: Mapping[str, str]
+) -> dict[str, DocumentSource]:
+    if service_apps is not None:
+
+        def local(app: FastAPI) -> DocumentSource:
+            async def document() -> dict[str, Any]:
+                return app.openapi()
+
+            return document
+
+        return {name: local(app) for name, app in service_apps.items()}
+    assert http_client is not None
+
+    def remote(url: str) -> DocumentSource:
+        async def document() -> dict[str, Any]:
+            response = await http_client.get(url.rstrip("/") + "/openapi.json")
+            response.raise_for_status()
+            body: dict[str, Any] = response.json()
+            return body
+
+        return document
+
+    return {name: remote(url) for name, url in urls.items()}
+
+
+def _serve_merged_openapi(
+    gateway: FastAPI, routes: RouteTable, sources: Mapping[str, DocumentSource]
+) -> None:
+    """Replaces the gateway's own /openapi.json by the merged public API (built on first use)."""
+    cached: dict[str, Any] = {}
+
+    async def openapi_json(_: Request) -> JSONResponse:
+        if not cached:
+            cached.update(merge_documents(gateway.openapi(), await collect(sources), routes))
+        return JSONResponse(cached)
+
+    gateway.router.routes[:] = [
+        route for route in gateway.router.routes if getattr(route, "path", None) != "/openapi.json"
+    ]
+    gateway.router.routes.insert(0, StarletteRoute("/openapi.json", openapi_json, include_in_schema=False))
