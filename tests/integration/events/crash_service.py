@@ -1,9 +1,10 @@
 """A tiny "catalog service" process for the crash test: `python -m tests.integration.events.crash_service`.
 
 Commands:
-  write DB_URL EVENTS_PATH ID   commit a title and its event (outbox) in one transaction; the
-                                relay is running, but with CINEMESH_TEST_KILL_AFTER_COMMIT=1 the
-                                process SIGKILLs itself right after the commit, before publishing.
+  write DB_URL EVENTS_PATH ID   commit a title and its event (outbox) in one transaction, then
+                                wake the relay to publish it; with CINEMESH_TEST_KILL_AFTER_COMMIT=1
+                                the process SIGKILLs itself right after the commit, before the relay
+                                can publish (it is not running a loop, so the timing is exact).
   relay DB_URL EVENTS_PATH      a restarted process: publish what is pending; print the count.
   relay-die-after-publish ...   publish pending events, then SIGKILL before marking them published.
 """
@@ -50,7 +51,6 @@ async def main(command: str, db_url: str, events_path: str, *args: str) -> None:
     async with bus_class(Path(events_path)) as bus:
         relay = OutboxRelay(database.sessionmaker, bus, poll_interval=60)
         if command == "write":
-            await relay.start()
             async with database.transaction() as session:
                 await session.execute(titles.insert().values(id=args[0]))
                 envelope = Envelope.new(
@@ -59,8 +59,7 @@ async def main(command: str, db_url: str, events_path: str, *args: str) -> None:
                 await add_to_outbox(session, TOPIC, envelope)
             if os.environ.get("CINEMESH_TEST_KILL_AFTER_COMMIT") == "1":
                 die()
-            relay.wake()
-            await relay.stop()
+            await relay.publish_pending()
         else:
             print(await relay.publish_pending())
     await database.dispose()

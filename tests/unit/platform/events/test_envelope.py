@@ -6,7 +6,7 @@ import uuid
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cinemesh.platform.context import request_id_var
@@ -104,12 +104,14 @@ json_values = st.recursive(
 )
 
 
+@settings(deadline=None)  # CPU-bound and short; a loaded CI machine must not make it flaky
 @given(data=st.dictionaries(st.text(), json_values, max_size=6), subject=st.text(min_size=1, max_size=40))
 def test_any_json_data_round_trips(data: dict[str, object], subject: str) -> None:
     envelope = make(data=data, subject=subject)
     assert Envelope.from_bytes(envelope.to_bytes()) == envelope
 
 
+@settings(deadline=None)
 @given(payload=st.binary(max_size=200))
 def test_arbitrary_bytes_never_raise_anything_but_the_decode_error(payload: bytes) -> None:
     with contextlib.suppress(EnvelopeDecodeError):
