@@ -23,6 +23,7 @@ from cinemesh.platform.ids import new_id_str
 ALGORITHM = "EdDSA"
 ISSUER = "cinemesh"
 AUDIENCE = "cinemesh"
+ACCESS = "access"
 
 
 class InvalidTokenError(Exception):
@@ -84,17 +85,28 @@ class TokenIssuer:
             raise ValueError("a token issuer needs at least one signing key")
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, *, user_id: str, roles: Iterable[str], extra: dict[str, Any] | None = None) -> str:
+    def issue(
+        self,
+        *,
+        user_id: str,
+        roles: Iterable[str],
+        extra: dict[str, Any] | None = None,
+        token_use: str = ACCESS,
+        ttl_seconds: int | None = None,
+    ) -> str:
+        """Signs a token. `token_use` names its purpose: only "access" tokens authenticate
+        requests; others (e.g. "profile-unlock") are checked by the service that asked for them."""
         now = int(time.time())
         claims: dict[str, Any] = {
             **(extra or {}),
+            "token_use": token_use,
             "iss": ISSUER,
             "aud": AUDIENCE,
             "sub": user_id,
             "roles": sorted(set(roles)),
             "iat": now,
             "nbf": now,
-            "exp": now + self.ttl_seconds,
+            "exp": now + (self.ttl_seconds if ttl_seconds is None else ttl_seconds),
             "jti": new_id_str(),
         }
         key = self.keys[0]
@@ -148,6 +160,24 @@ class TokenVerifier:
         self.leeway_seconds = leeway_seconds
 
     async def verify(self, token: str) -> Principal:
+        """An access token's principal; InvalidTokenError for anything untrustworthy."""
+        claims = await self.verified_claims(token)
+        if claims.get("token_use") != ACCESS:
+            raise InvalidTokenError("not an access token")
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise InvalidTokenError("token roles claim is malformed")
+        return Principal(
+            user_id=str(claims["sub"]),
+            roles=frozenset(roles),
+            token_id=str(claims["jti"]),
+            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+            country=claims["country"] if isinstance(claims.get("country"), str) else None,
+        )
+
+    async def verified_claims(self, token: str) -> dict[str, Any]:
+        """All claims of any token our issuer signed (access or purpose-scoped, e.g. an unlock
+        token); the caller checks the purpose claims it needs."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -172,13 +202,4 @@ class TokenVerifier:
             raise InvalidTokenError("token expired") from exc
         except jwt.InvalidTokenError as exc:
             raise InvalidTokenError("token signature or claims are invalid") from exc
-        roles = claims.get("roles", [])
-        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
-            raise InvalidTokenError("token roles claim is malformed")
-        return Principal(
-            user_id=str(claims["sub"]),
-            roles=frozenset(roles),
-            token_id=str(claims["jti"]),
-            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
-            country=claims["country"] if isinstance(claims.get("country"), str) else None,
-        )
+        return claims

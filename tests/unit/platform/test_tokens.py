@@ -126,3 +126,14 @@ def test_signing_key_survives_pem_round_trip() -> None:
     key = SigningKey.generate()
     again = SigningKey.from_pem(key.kid, key.to_pem())
     assert again.public_jwk() == key.public_jwk()
+
+
+async def test_purpose_tokens_do_not_authenticate_requests() -> None:
+    issuer = TokenIssuer([SigningKey.generate()], ttl_seconds=60)
+    verifier, _ = verifier_for(issuer)
+    unlock = issuer.issue(user_id="u", roles=["admin"], token_use="profile-unlock", ttl_seconds=600)
+    with pytest.raises(InvalidTokenError, match="not an access token"):
+        await verifier.verify(unlock)
+    claims = await verifier.verified_claims(unlock)
+    assert claims["token_use"] == "profile-unlock"
+    assert claims["exp"] - claims["iat"] == 600
