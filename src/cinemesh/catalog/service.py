@@ -1,73 +1,248 @@
-"""Use cases of the catalog service."""
+"""Use cases of the catalog service: editing titles, their lifecycle, and what viewers see."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
-from cinemesh.catalog.domain import ContentType, Title, TitleStatus
-from cinemesh.catalog.store import TitleStore
-from cinemesh.contracts.catalog import TitleCreatedV1
-from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.ratings import MaturityRating
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from cinemesh.catalog import changes, read_model
+from cinemesh.catalog.aggregate import apply_metadata, episode_ids, has_playable_video, new_title, set_windows
+from cinemesh.catalog.documents import build_document, viewer_view, windows_of
+from cinemesh.catalog.domain import (
+    Action,
+    IllegalTransitionError,
+    InvalidWindowError,
+    TitleStatus,
+    available,
+    next_status,
+)
+from cinemesh.catalog.read_model import Audience, BrowseFilters
+from cinemesh.catalog.schemas import TitleInput, WindowInput
+from cinemesh.catalog.store import TitleRow, TitleStore
+from cinemesh.contracts.events import EventContract
 from cinemesh.platform.db import Database
-from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.tokens import Principal
 
-SOURCE = "cinemesh/catalog"
+Clock = Callable[[], dt.datetime]
+UNPUBLISH_REASONS = {Action.UNPUBLISH: "unpublished", Action.ARCHIVE: "archived", Action.EXPIRE: "expired"}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def not_found(title_id: str) -> Problem:
+    return Problem(404, f"No title {title_id}.", code="title-not-found")
+
+
+def may_edit(row: TitleRow, principal: Principal) -> bool:
+    """Admins edit every title; a content provider only the titles it created (no IDOR)."""
+    return "admin" in principal.roles or (
+        "content_provider" in principal.roles and row.created_by == principal.user_id
+    )
+
+
+def illegal(exc: IllegalTransitionError) -> Problem:
+    return Problem(
+        409, str(exc), code="illegal-transition", status_now=exc.status.value, action=exc.action.value
+    )
 
 
 class CatalogService:
-    def __init__(self, *, database: Database) -> None:
+    def __init__(self, *, database: Database, clock: Clock = utcnow) -> None:
         self.database = database
+        self.clock = clock
 
-    async def create_title(
-        self,
-        *,
-        created_by: str,
-        title: str,
-        content_type: ContentType,
-        description: str | None = None,
-        maturity_rating: MaturityRating | None = None,
-        release_year: int | None = None,
-        genres: list[str] | None = None,
-    ) -> Title:
-        now = dt.datetime.now(dt.UTC)
-        new_title = Title(
-            title_id=new_id_str(),
-            title=title,
-            content_type=content_type,
-            status=TitleStatus.DRAFT,
-            created_by=created_by,
-            created_at=now,
-            updated_at=now,
-            description=description,
-            maturity_rating=maturity_rating,
-            release_year=release_year,
-            genres=sorted(set(genres or [])),
+    @asynccontextmanager
+    async def editing(
+        self, title_id: str, principal: Principal
+    ) -> AsyncIterator[tuple[AsyncSession, TitleRow]]:
+        """A transaction on one title the principal may edit; a racing writer's change -> 409."""
+        try:
+            async with self.database.transaction() as session:
+                row = await TitleStore(session).get(title_id)
+                if row is None or not may_edit(row, principal):
+                    raise not_found(title_id)  # someone else's title looks like no title
+                yield session, row
+        except StaleDataError as exc:
+            raise Problem(
+                409, "The title changed while this request ran; try again.", code="concurrent-modification"
+            ) from exc
+
+    # -- editing ------------------------------------------------------------------------------
+
+    async def create_title(self, *, principal: Principal, data: TitleInput) -> dict[str, Any]:
+        now = self.clock()
+        row = new_title(
+            content_type=data.type.value, created_by=principal.user_id, external_id=data.external_id, now=now
+        )
+        apply_metadata(
+            row, data.model_dump(mode="json", exclude={"type", "external_id", "availability"}), now=now
         )
         async with self.database.transaction() as session:
-            TitleStore(session).add(new_title)
-            await record_event(
-                session,
-                TitleCreatedV1(
-                    title_id=new_title.title_id,
-                    title=new_title.title,
-                    content_type=new_title.content_type.value,
-                    status=new_title.status.value,
-                    created_by=created_by,
-                    created_at=now,
-                    attributes={"genres": new_title.genres, "release_year": release_year},
-                ),
-                source=SOURCE,
-            )
-        return new_title
+            store = TitleStore(session)
+            if data.external_id is not None and await store.by_external_ids([data.external_id]):
+                raise Problem(
+                    409,
+                    f"A title with external_id {data.external_id!r} exists.",
+                    code="duplicate-external-id",
+                    field="external_id",
+                )
+            store.add(row)
+            if data.availability is not None:
+                self._set_windows(row, row.id, data.availability, now)
+            await session.flush()
+            await changes.record_change(session, row, changes.created(row))
+            return build_document(row)
 
-    async def get_title(self, *, title_id: str, viewer: Principal | None) -> Title:
+    async def update_title(
+        self, *, principal: Principal, title_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        async with self.editing(title_id, principal) as (session, row):
+            if row.status == TitleStatus.ARCHIVED:
+                raise Problem(409, "An archived title cannot be edited.", code="title-archived")
+            if fields.get("seasons") and row.content_type != "tv_series":
+                raise Problem(422, "Only a tv_series has seasons.", code="validation-error", field="seasons")
+            apply_metadata(row, fields, now=self.clock())
+            await changes.record_change(session, row, [])
+            return build_document(row)
+
+    def _set_windows(
+        self, row: TitleRow, content_id: str, windows: list[WindowInput], now: dt.datetime
+    ) -> None:
+        try:
+            set_windows(row, content_id, windows, now=now)
+        except InvalidWindowError as exc:
+            raise Problem(
+                422,
+                f"Window {exc.index}: {exc.reason}.",
+                code="invalid-window",
+                field=f"[{exc.index}].{exc.field}",
+            ) from exc
+
+    async def set_availability(
+        self,
+        *,
+        principal: Principal,
+        title_id: str,
+        windows: list[WindowInput],
+        episode_id: str | None = None,
+    ) -> dict[str, Any]:
+        async with self.editing(title_id, principal) as (session, row):
+            if episode_id is not None and episode_id not in episode_ids(row):
+                raise Problem(404, f"No episode {episode_id} in title {title_id}.", code="episode-not-found")
+            now = self.clock()
+            self._set_windows(row, episode_id or row.id, windows, now)
+            await changes.record_change(
+                session, row, changes.availability_changed(row, episode_id or row.id, now)
+            )
+            return build_document(row)
+
+    async def attach_video(
+        self, *, principal: Principal, title_id: str, video_id: str, episode_id: str | None = None
+    ) -> dict[str, Any]:
+        """An admin's stand-in for the media pipeline's `video.transcoded` event."""
+        async with self.editing(title_id, principal) as (session, row):
+            events = attach(row, video_id=video_id, episode_id=episode_id, now=self.clock())
+            await changes.record_change(session, row, events)
+            return build_document(row)
+
+    async def transition(self, *, principal: Principal, title_id: str, action: Action) -> dict[str, Any]:
+        async with self.editing(title_id, principal) as (session, row):
+            now = self.clock()
+            try:
+                target = next_status(TitleStatus(row.status), action)
+            except IllegalTransitionError as exc:
+                raise illegal(exc) from exc
+            events: list[EventContract] = []
+            if target == TitleStatus.PUBLISHED:
+                if not has_playable_video(row):
+                    raise Problem(409, "Publishing needs a ready video.", code="video-not-ready")
+                row.published_at = now
+                row.status = target
+                events = changes.published(row, now)
+            else:
+                was_live = row.status == TitleStatus.PUBLISHED
+                row.status = target
+                if was_live:
+                    events = changes.unpublished(row, UNPUBLISH_REASONS[action], now)
+            row.updated_at = now
+            await changes.record_change(session, row, events)
+            return build_document(row)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def editor_document(self, *, principal: Principal, title_id: str) -> dict[str, Any] | None:
+        """Editors read the write model: their own change is visible the moment it commits."""
         async with self.database.session() as session:
-            title = await TitleStore(session).get(title_id)
-        roles = viewer.roles if viewer else frozenset()
-        if title is None or not title.visible_to(user_id=viewer.user_id if viewer else None, roles=roles):
-            # A draft is indistinguishable from a missing title to those who may not see it.
-            raise Problem(404, f"No title {title_id}.", code="title-not-found")
-        return title
+            row = await TitleStore(session).get(title_id)
+        if row is None or not may_edit(row, principal):
+            return None
+        return build_document(row)
+
+    async def viewer_document(self, *, audience: Audience, title_id: str) -> dict[str, Any]:
+        async with self.database.session() as session:
+            document = await read_model.document(session, title_id)
+        if document is None or not visible(document, audience):
+            raise not_found(title_id)  # out of region, window or rating looks like no title
+        return viewer_view(document, country=audience.country, at=audience.at)
+
+    async def browse(
+        self,
+        *,
+        audience: Audience,
+        filters: BrowseFilters,
+        sort: str,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+        async with self.database.session() as session:
+            return await read_model.browse(
+                session, audience=audience, filters=filters, sort=sort, after=after, limit=limit
+            )
+
+    async def genres(self, *, audience: Audience) -> list[dict[str, Any]]:
+        async with self.database.session() as session:
+            return await read_model.genres(session, audience=audience)
+
+
+def visible(document: dict[str, Any], audience: Audience) -> bool:
+    from cinemesh.contracts.ratings import allowed
+
+    return (
+        document["status"] == TitleStatus.PUBLISHED
+        and available(windows_of(document), audience.country, audience.at)
+        and allowed(document["maturity_rating"], audience.max_rating)
+    )
+
+
+def attach(row: TitleRow, *, video_id: str, episode_id: str | None, now: dt.datetime) -> list[EventContract]:
+    """Attaches a ready video to the title or one episode; draft/processing titles become ready."""
+    if row.status == TitleStatus.ARCHIVED:
+        raise IllegalTransitionError(TitleStatus.ARCHIVED, Action.VIDEO_READY)
+    if episode_id is not None:
+        episode = next((e for s in row.seasons for e in s.episodes if e.id == episode_id), None)
+        if episode is None:
+            raise Problem(404, f"No episode {episode_id} in title {row.id}.", code="episode-not-found")
+        episode.video_id = video_id
+    elif row.content_type == "tv_series":
+        raise Problem(
+            422,
+            "A series plays its episodes: name the episode_id.",
+            code="validation-error",
+            field="episode_id",
+        )
+    else:
+        row.video_id = video_id
+    if row.status in (TitleStatus.DRAFT, TitleStatus.PROCESSING):
+        row.status = next_status(TitleStatus(row.status), Action.VIDEO_READY)
+    row.updated_at = now
+    if row.status == TitleStatus.PUBLISHED:
+        return changes.published(row, now)  # delivery learns the new video of a live title
+    return []

@@ -1,79 +1,217 @@
-"""The catalog's own tables and the queries on them."""
+"""The write model: normalised tables of titles and everything that hangs off them.
+
+One `TitleRow` aggregate owns its genres, languages, credits, seasons -> episodes, availability
+windows and media. `version` is SQLAlchemy's optimistic lock: two writers racing on one title
+(two admins, or an admin and the expiry job in another process) cannot both win.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+import sqlalchemy as sa
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 
-from cinemesh.catalog.domain import ContentType, Title, TitleStatus
-from cinemesh.contracts.ratings import MaturityRating
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dt.datetime: DateTime(timezone=True), list[str]: JSON}
+    type_annotation_map = {dt.datetime: DateTime(timezone=True), dt.date: Date}
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything here is stored and compared in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class TitleRow(Base):
     __tablename__ = "titles"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     content_type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     maturity_rating: Mapped[str | None] = mapped_column(String(8))
     release_year: Mapped[int | None] = mapped_column(Integer)
-    genres: Mapped[list[str]]
+    release_date: Mapped[dt.date | None]
+    runtime_minutes: Mapped[int | None] = mapped_column(Integer)
+    video_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    published_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    def to_title(self) -> Title:
-        return Title(
-            title_id=self.id,
-            title=self.title,
-            content_type=ContentType(self.content_type),
-            status=TitleStatus(self.status),
-            created_by=self.created_by,
-            created_at=_utc(self.created_at),
-            updated_at=_utc(self.updated_at),
-            description=self.description,
-            maturity_rating=MaturityRating(self.maturity_rating) if self.maturity_rating else None,
-            release_year=self.release_year,
-            genres=list(self.genres),
-        )
+    genres: Mapped[list[GenreRow]] = relationship(
+        cascade="all, delete-orphan", order_by="GenreRow.genre", lazy="raise"
+    )
+    languages: Mapped[list[LanguageRow]] = relationship(
+        cascade="all, delete-orphan", order_by="(LanguageRow.kind, LanguageRow.language)", lazy="raise"
+    )
+    credits: Mapped[list[CreditRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CreditRow.position", lazy="raise"
+    )
+    seasons: Mapped[list[SeasonRow]] = relationship(
+        cascade="all, delete-orphan", order_by="SeasonRow.number", lazy="raise"
+    )
+    windows: Mapped[list[WindowRow]] = relationship(
+        cascade="all, delete-orphan", order_by="(WindowRow.country, WindowRow.starts_at)", lazy="raise"
+    )
+    media: Mapped[list[MediaRow]] = relationship(
+        cascade="all, delete-orphan", order_by="(MediaRow.kind, MediaRow.position)", lazy="raise"
+    )
 
-    @classmethod
-    def of(cls, title: Title) -> TitleRow:
-        return cls(
-            id=title.title_id,
-            title=title.title,
-            content_type=title.content_type.value,
-            status=title.status.value,
-            description=title.description,
-            maturity_rating=title.maturity_rating.value if title.maturity_rating else None,
-            release_year=title.release_year,
-            genres=title.genres,
-            created_by=title.created_by,
-            created_at=title.created_at,
-            updated_at=title.updated_at,
-        )
+    __mapper_args__ = {"version_id_col": version}
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+class GenreRow(Base):
+    __tablename__ = "title_genres"
+
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True)
+    genre: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class LanguageRow(Base):
+    __tablename__ = "title_languages"
+
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # audio, subtitle
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)  # BCP 47, e.g. en, pt-BR
+
+
+class CreditRow(Base):
+    """Cast (role "actor", with a character) and crew (director, writer, producer, ...)."""
+
+    __tablename__ = "title_credits"
+
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    character: Mapped[str | None] = mapped_column(String(200))
+
+
+class SeasonRow(Base):
+    __tablename__ = "seasons"
+    __table_args__ = (UniqueConstraint("title_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(300))
+    episodes: Mapped[list[EpisodeRow]] = relationship(
+        cascade="all, delete-orphan", order_by="EpisodeRow.number", lazy="raise"
+    )
+
+
+class EpisodeRow(Base):
+    __tablename__ = "episodes"
+    __table_args__ = (UniqueConstraint("season_id", "number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    season_id: Mapped[str] = mapped_column(ForeignKey("seasons.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    synopsis: Mapped[str | None] = mapped_column(Text)
+    runtime_minutes: Mapped[int | None] = mapped_column(Integer)
+    video_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class WindowRow(Base):
+    """A window of the title (`content_id` = title id) or of one episode (its id)."""
+
+    __tablename__ = "availability_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), index=True)
+    content_id: Mapped[str] = mapped_column(String(36))
+    country: Mapped[str] = mapped_column(String(2))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime | None]
+
+
+class MediaRow(Base):
+    """Rich media: an image in the object store (`ref` is its key) or a trailer (`ref` is a video id)."""
+
+    __tablename__ = "title_media"
+
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # poster, backdrop, thumbnail, trailer
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(String(80))
+
+
+_AGGREGATE = (
+    selectinload(TitleRow.genres),
+    selectinload(TitleRow.languages),
+    selectinload(TitleRow.credits),
+    selectinload(TitleRow.seasons).selectinload(SeasonRow.episodes),
+    selectinload(TitleRow.windows),
+    selectinload(TitleRow.media),
+)
 
 
 class TitleStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, title: Title) -> None:
-        self.session.add(TitleRow.of(title))
+    def add(self, title: TitleRow) -> None:
+        self.session.add(title)
 
-    async def get(self, title_id: str) -> Title | None:
-        row = await self.session.get(TitleRow, title_id)
-        return row.to_title() if row else None
+    async def get(self, title_id: str) -> TitleRow | None:
+        result = await self.session.execute(
+            sa.select(TitleRow).where(TitleRow.id == title_id).options(*_AGGREGATE)
+        )
+        return result.scalar_one_or_none()
+
+    async def by_external_ids(self, external_ids: list[str]) -> dict[str, TitleRow]:
+        found: dict[str, TitleRow] = {}
+        for start in range(0, len(external_ids), 500):  # bounded IN lists
+            chunk = external_ids[start : start + 500]
+            result = await self.session.execute(
+                sa.select(TitleRow).where(TitleRow.external_id.in_(chunk)).options(*_AGGREGATE)
+            )
+            found.update({row.external_id: row for row in result.scalars() if row.external_id})
+        return found
+
+    async def title_of_content(self, content_id: str) -> tuple[TitleRow, EpisodeRow | None] | None:
+        """The title a media event names: a title id, or an episode id inside a series."""
+        title = await self.get(content_id)
+        if title is not None:
+            return title, None
+        title_id = await self.session.scalar(
+            sa.select(SeasonRow.title_id)
+            .join(EpisodeRow, EpisodeRow.season_id == SeasonRow.id)
+            .where(EpisodeRow.id == content_id)
+        )
+        if title_id is None:
+            return None
+        title = await self.get(title_id)
+        if title is None:  # pragma: no cover - the foreign key keeps them together
+            return None
+        episode = next((e for s in title.seasons for e in s.episodes if e.id == content_id), None)
+        return title, episode
+
+    async def expiry_candidates(self, now: dt.datetime, *, limit: int = 500) -> list[str]:
+        """Published titles with windows, none of them open now or later: the last one has closed."""
+        has_window = sa.exists().where(WindowRow.title_id == TitleRow.id, WindowRow.content_id == TitleRow.id)
+        still_open = sa.exists().where(
+            WindowRow.title_id == TitleRow.id,
+            WindowRow.content_id == TitleRow.id,
+            sa.or_(WindowRow.ends_at.is_(None), WindowRow.ends_at > now),
+        )
+        result = await self.session.scalars(
+            sa.select(TitleRow.id)
+            .where(TitleRow.status == "published", has_window, ~still_open)
+            .order_by(TitleRow.id)
+            .limit(limit)
+        )
+        return list(result)

@@ -1,0 +1,94 @@
+"""Viewer routes: browse, detail, genres. Always filtered by region, window and profile limit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from cinemesh.catalog.deps import Context
+from cinemesh.catalog.domain import ContentType
+from cinemesh.catalog.read_model import Audience, BrowseFilters
+from cinemesh.catalog.schemas import Genre, Language
+from cinemesh.catalog.viewer import resolve_audience
+from cinemesh.platform.security import OptionalPrincipal
+from cinemesh.platform.tokens import Principal
+
+browse = APIRouter(tags=["browse"])
+
+ProfileId = Annotated[str | None, Query(max_length=64, description="The active profile (or X-Profile-Id).")]
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+async def _audience(
+    request: Request, context: Context, principal: Principal | None, profile_id: str | None
+) -> Audience:
+    return await resolve_audience(
+        request,
+        principal=principal,
+        profile_id=profile_id,
+        trust=context.edge,
+        database=context.service.database,
+        now=context.service.clock(),
+    )
+
+
+@browse.get("/api/v1/titles")
+async def browse_titles(
+    request: Request,
+    context: Context,
+    principal: OptionalPrincipal,
+    profile_id: ProfileId = None,
+    genre: Genre | None = None,
+    type: ContentType | None = None,
+    language: Language | None = None,
+    year: Annotated[int | None, Query(ge=1878, le=2100)] = None,
+    sort: Literal["newest", "title"] = "newest",
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+) -> Page:
+    """Published titles open in the viewer's region now, allowed for the active profile."""
+    audience = await _audience(request, context, principal, profile_id)
+    after = context.cursors.decode(cursor, sort=sort) if cursor else None
+    items, next_position = await context.service.browse(
+        audience=audience,
+        filters=BrowseFilters(
+            genre=genre, content_type=type.value if type else None, language=language, year=year
+        ),
+        sort=sort,
+        after=after,
+        limit=limit or context.settings.page_size_default,
+    )
+    next_cursor = context.cursors.encode(sort, next_position) if next_position else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@browse.get("/api/v1/titles/{title_id}")
+async def get_title(
+    title_id: uuid.UUID,
+    request: Request,
+    context: Context,
+    principal: OptionalPrincipal,
+    profile_id: ProfileId = None,
+) -> dict[str, Any]:
+    """Editors get the write model's document (any status); viewers what they may watch, or 404."""
+    if principal is not None and principal.has_any_role("admin", "content_provider"):
+        document = await context.service.editor_document(principal=principal, title_id=str(title_id))
+        if document is not None:
+            return document
+    audience = await _audience(request, context, principal, profile_id)
+    return await context.service.viewer_document(audience=audience, title_id=str(title_id))
+
+
+@browse.get("/api/v1/genres")
+async def list_genres(
+    request: Request, context: Context, principal: OptionalPrincipal, profile_id: ProfileId = None
+) -> list[dict[str, Any]]:
+    """Genres with how many titles this viewer can see in each."""
+    return await context.service.genres(audience=await _audience(request, context, principal, profile_id))

@@ -1,0 +1,122 @@
+"""The denormalised title document: what the write model publishes and the read model stores.
+
+Every catalog event that changes a title carries the whole document (`TitleUpdatedV1.document`),
+so the read model is a fold of snapshots: replaying the log rebuilds exactly the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cinemesh.catalog.domain import ImageKind, Window
+from cinemesh.catalog.store import TitleRow, WindowRow, utc
+
+# Fields only editors see; viewers get the document without them.
+EDITOR_ONLY = ("external_id", "created_by", "availability", "version")
+IMAGE_URL = "/api/v1/titles/{title_id}/images/{kind}"
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return utc(value).isoformat() if value is not None else None
+
+
+def window_dicts(rows: list[WindowRow], content_id: str) -> list[dict[str, Any]]:
+    return [
+        {"country": w.country, "starts_at": _iso(w.starts_at), "ends_at": _iso(w.ends_at)}
+        for w in rows
+        if w.content_id == content_id
+    ]
+
+
+def windows_of(document: dict[str, Any]) -> list[Window]:
+    return [
+        Window(
+            country=w["country"],
+            starts_at=dt.datetime.fromisoformat(w["starts_at"]),
+            ends_at=dt.datetime.fromisoformat(w["ends_at"]) if w["ends_at"] else None,
+        )
+        for w in document.get("availability", [])
+    ]
+
+
+def build_document(row: TitleRow) -> dict[str, Any]:
+    images = {
+        m.kind: {
+            "url": IMAGE_URL.format(title_id=row.id, kind=m.kind),
+            "content_type": m.content_type,
+            "etag": m.etag,
+        }
+        for m in row.media
+        if m.kind in ImageKind.__members__.values()
+    }
+    return {
+        "id": row.id,
+        "external_id": row.external_id,
+        "title": row.title,
+        "type": row.content_type,
+        "status": row.status,
+        "description": row.description,
+        "maturity_rating": row.maturity_rating,
+        "release_year": row.release_year,
+        "release_date": row.release_date.isoformat() if row.release_date else None,
+        "runtime_minutes": row.runtime_minutes,
+        "genres": [g.genre for g in row.genres],
+        "audio_languages": [lang.language for lang in row.languages if lang.kind == "audio"],
+        "subtitle_languages": [lang.language for lang in row.languages if lang.kind == "subtitle"],
+        "cast": [{"name": c.name, "character": c.character} for c in row.credits if c.role == "actor"],
+        "crew": [{"name": c.name, "job": c.role} for c in row.credits if c.role != "actor"],
+        "images": images,
+        "trailers": [m.ref for m in row.media if m.kind == "trailer"],
+        "video_id": row.video_id,
+        "availability": window_dicts(row.windows, row.id),
+        "seasons": [
+            {
+                "id": season.id,
+                "number": season.number,
+                "name": season.name,
+                "episodes": [
+                    {
+                        "id": episode.id,
+                        "number": episode.number,
+                        "name": episode.name,
+                        "synopsis": episode.synopsis,
+                        "runtime_minutes": episode.runtime_minutes,
+                        "video_id": episode.video_id,
+                        # Empty: the episode follows the title's windows.
+                        "availability": window_dicts(row.windows, episode.id),
+                    }
+                    for episode in season.episodes
+                ],
+            }
+            for season in row.seasons
+        ],
+        "created_by": row.created_by,
+        "created_at": _iso(row.created_at),
+        "updated_at": _iso(row.updated_at),
+        "published_at": _iso(row.published_at),
+        "version": row.version,
+    }
+
+
+def card_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The small browse-row form of a document: what a poster grid needs, nothing more."""
+    keys = ("id", "title", "type", "maturity_rating", "release_year", "runtime_minutes", "genres", "images")
+    return {key: document.get(key) for key in keys}
+
+
+def viewer_view(document: dict[str, Any], *, country: str | None, at: dt.datetime) -> dict[str, Any]:
+    """The document as a viewer sees it: no editor fields, only the episodes open in their region."""
+    visible = {key: value for key, value in document.items() if key not in EDITOR_ONLY}
+    title_windows = windows_of(document)
+    seasons = []
+    for season in document.get("seasons", []):
+        episodes = []
+        for episode in season["episodes"]:
+            own = windows_of(episode)
+            if any(w.is_open(country, at) for w in (own or title_windows)):
+                episodes.append({key: value for key, value in episode.items() if key != "availability"})
+        if episodes:
+            seasons.append({**season, "episodes": episodes})
+    visible["seasons"] = seasons
+    return visible

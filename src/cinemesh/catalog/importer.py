@@ -1,0 +1,160 @@
+"""Bulk upsert of titles by external id, from JSON Lines: the content-provider API and CLI.
+
+Every line is validated on its own; a bad line is reported with its number and reason and the
+good lines are all kept. Re-importing the same file changes nothing and publishes no event
+(idempotent): a row equal to the stored title is counted as unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from cinemesh.catalog import changes
+from cinemesh.catalog.aggregate import apply_metadata, editable_state, new_title, normalised, set_windows
+from cinemesh.catalog.domain import InvalidWindowError, TitleStatus, Window, check_windows
+from cinemesh.catalog.schemas import TitleInput
+from cinemesh.catalog.service import may_edit, utcnow
+from cinemesh.catalog.store import TitleRow, TitleStore
+from cinemesh.platform.db import Database
+from cinemesh.platform.problems import field_name
+from cinemesh.platform.tokens import Principal
+
+BATCH_ROWS = 200  # rows per transaction: bounded memory and lock time, few commits
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def fail(self, line: int, reason: str, field: str | None = None) -> None:
+        self.errors.append({"line": line, "field": field, "reason": reason})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": len(self.errors),
+            "errors": sorted(self.errors, key=lambda e: e["line"]),
+        }
+
+
+def parse_line(number: int, text: str | bytes, report: ImportReport) -> TitleInput | None:
+    try:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        report.fail(number, f"not valid JSON: {exc}")
+        return None
+    if not isinstance(raw, dict):
+        report.fail(number, "each line must be a JSON object")
+        return None
+    try:
+        row = TitleInput.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        others = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        report.fail(number, first["msg"] + others, field_name(first["loc"]) if first["loc"] else None)
+        return None
+    if row.external_id is None:
+        report.fail(number, "external_id is required to import", "external_id")
+        return None
+    try:
+        check_windows(Window(w.country, w.starts_at, w.ends_at) for w in row.availability or [])
+    except InvalidWindowError as exc:
+        report.fail(number, exc.reason, f"availability[{exc.index}].{exc.field}")
+        return None
+    return row
+
+
+class Importer:
+    def __init__(self, *, database: Database, clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.database = database
+        self.clock = clock
+
+    async def run(self, lines: Iterable[str | bytes], *, principal: Principal) -> ImportReport:
+        report = ImportReport()
+        batch: list[tuple[int, TitleInput]] = []
+        first_line: dict[str, int] = {}
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            row = parse_line(number, text, report)
+            if row is None:
+                continue
+            assert row.external_id is not None
+            if row.external_id in first_line:
+                report.fail(number, f"external_id repeats line {first_line[row.external_id]}", "external_id")
+                continue
+            first_line[row.external_id] = number
+            batch.append((number, row))
+            if len(batch) >= BATCH_ROWS:
+                await self._upsert(batch, principal, report)
+                batch = []
+        if batch:
+            await self._upsert(batch, principal, report)
+        return report
+
+    async def _upsert(
+        self, batch: list[tuple[int, TitleInput]], principal: Principal, report: ImportReport
+    ) -> None:
+        now = self.clock()
+        async with self.database.transaction() as session:
+            store = TitleStore(session)
+            existing = await store.by_external_ids([row.external_id for _, row in batch if row.external_id])
+            for number, data in batch:
+                assert data.external_id is not None
+                title = existing.get(data.external_id)
+                if title is None:
+                    title = new_title(
+                        content_type=data.type.value,
+                        created_by=principal.user_id,
+                        external_id=data.external_id,
+                        now=now,
+                    )
+                    store.add(title)
+                    self._apply(title, data, now)
+                    await changes.record_change(session, title, changes.created(title))
+                    report.created += 1
+                    continue
+                reason = _refusal(title, data, principal)
+                if reason is not None:
+                    report.fail(number, *reason)
+                    continue
+                before, wanted = editable_state(title), normalised(data)
+                if data.availability is None:  # absent: the windows stay as they are
+                    wanted["availability"] = before["availability"]
+                if before == wanted:
+                    report.unchanged += 1
+                    continue
+                self._apply(title, data, now)
+                windows_moved = before["availability"] != wanted["availability"]
+                events = changes.availability_changed(title, title.id, now) if windows_moved else []
+                await changes.record_change(session, title, events)
+                report.updated += 1
+
+    @staticmethod
+    def _apply(title: TitleRow, data: TitleInput, now: dt.datetime) -> None:
+        apply_metadata(
+            title, data.model_dump(mode="json", exclude={"type", "external_id", "availability"}), now=now
+        )
+        if data.availability is not None:
+            set_windows(title, title.id, data.availability, now=now)
+
+
+def _refusal(title: TitleRow, data: TitleInput, principal: Principal) -> tuple[str, str] | None:
+    if not may_edit(title, principal):
+        return "this external_id belongs to another provider's title", "external_id"
+    if title.content_type != data.type.value:
+        return f"type cannot change (the title is a {title.content_type})", "type"
+    if title.status == TitleStatus.ARCHIVED:
+        return "the title is archived", "external_id"
+    return None

@@ -1,0 +1,41 @@
+"""Image routes: upload a poster, backdrop or thumbnail (raw body), and read it back."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from cinemesh.catalog.deps import Context, Editor
+from cinemesh.catalog.domain import ImageKind
+from cinemesh.platform.security import OptionalPrincipal
+
+media = APIRouter(prefix="/api/v1/titles", tags=["media"])
+
+
+@media.put("/{title_id}/images/{kind}")
+async def put_image(
+    title_id: uuid.UUID, kind: ImageKind, request: Request, principal: Editor, context: Context
+) -> dict[str, object]:
+    """The body is the image itself, with its Content-Type (image/jpeg, png, webp or avif)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return await context.images.upload(
+        principal=principal,
+        title_id=str(title_id),
+        kind=kind,
+        content_type=content_type,
+        data=await request.body(),
+    )
+
+
+@media.get("/{title_id}/images/{kind}")
+async def get_image(
+    title_id: uuid.UUID, kind: ImageKind, request: Request, principal: OptionalPrincipal, context: Context
+) -> Response:
+    image = await context.images.read(principal=principal, title_id=str(title_id), kind=kind)
+    etag = f'"{image.etag}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(image.data, media_type=image.content_type, headers=headers)

@@ -1,0 +1,273 @@
+"""The read model: one denormalised document per title, plus the narrow index tables browse needs.
+
+Built only from catalog events (`catalog.read-model` consumes `catalog.title`), emptied by
+`reset` and rebuilt by `cinemesh events replay catalog.read-model --from 0`. Filters that are
+lists in the document (windows, genres, languages) get a row each so they are plain indexed
+lookups on SQLite and PostgreSQL alike, instead of JSON scans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cinemesh.catalog.documents import card_of, windows_of
+from cinemesh.catalog.store import JSON_DOCUMENT, Base, utc
+from cinemesh.contracts.ratings import MaturityRating, ratings_allowed_under
+
+
+class DocumentRow(Base):
+    __tablename__ = "title_documents"
+    __table_args__ = (
+        Index("ix_title_documents_by_title", "status", "sort_title", "id"),
+        Index("ix_title_documents_by_newest", "status", "sort_newest", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(32))
+    maturity_rating: Mapped[str | None] = mapped_column(String(8))
+    release_year: Mapped[int | None] = mapped_column(Integer)
+    sort_title: Mapped[str] = mapped_column(String(300))
+    # Release date, or creation time for titles without one; newest first.
+    sort_newest: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT)
+    card: Mapped[dict[str, Any]] = mapped_column(JSON_DOCUMENT)
+
+
+class DocumentWindowRow(Base):
+    __tablename__ = "document_windows"
+    __table_args__ = (Index("ix_document_windows_lookup", "title_id", "country", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title_id: Mapped[str] = mapped_column(ForeignKey("title_documents.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(String(2))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime | None]
+
+
+class DocumentGenreRow(Base):
+    __tablename__ = "document_genres"
+
+    title_id: Mapped[str] = mapped_column(
+        ForeignKey("title_documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    genre: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class DocumentLanguageRow(Base):
+    __tablename__ = "document_languages"
+
+    title_id: Mapped[str] = mapped_column(
+        ForeignKey("title_documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+_SIDE_TABLES = (DocumentWindowRow, DocumentGenreRow, DocumentLanguageRow)
+
+
+def _sort_newest(document: dict[str, Any]) -> dt.datetime:
+    if document.get("release_date"):
+        return dt.datetime.fromisoformat(document["release_date"]).replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(document["created_at"])
+
+
+async def apply_document(session: AsyncSession, document: dict[str, Any]) -> bool:
+    """Stores a snapshot unless a newer one is already there (redelivery, or a replay's old event)."""
+    title_id = document["id"]
+    current = await session.scalar(sa.select(DocumentRow.version).where(DocumentRow.id == title_id))
+    if current is not None and current >= document["version"]:
+        return False
+    values = {
+        "id": title_id,
+        "status": document["status"],
+        "content_type": document["type"],
+        "maturity_rating": document["maturity_rating"],
+        "release_year": document["release_year"],
+        "sort_title": document["title"].casefold(),
+        "sort_newest": _sort_newest(document),
+        "version": document["version"],
+        "document": document,
+        "card": card_of(document),
+    }
+    for table in _SIDE_TABLES:
+        await session.execute(sa.delete(table).where(table.title_id == title_id))
+    if current is None:
+        await session.execute(sa.insert(DocumentRow).values(values))
+    else:
+        await session.execute(sa.update(DocumentRow).where(DocumentRow.id == title_id).values(values))
+    windows = [
+        {"title_id": title_id, "country": w.country, "starts_at": w.starts_at, "ends_at": w.ends_at}
+        for w in windows_of(document)
+    ]
+    if windows:
+        await session.execute(sa.insert(DocumentWindowRow), windows)
+    genres = [{"title_id": title_id, "genre": genre} for genre in document["genres"]]
+    if genres:
+        await session.execute(sa.insert(DocumentGenreRow), genres)
+    languages = sorted(set(document["audio_languages"]) | set(document["subtitle_languages"]))
+    if languages:
+        await session.execute(
+            sa.insert(DocumentLanguageRow), [{"title_id": title_id, "language": lang} for lang in languages]
+        )
+    return True
+
+
+async def reset_documents(session: AsyncSession) -> None:
+    for table in (*_SIDE_TABLES, DocumentRow):
+        await session.execute(sa.delete(table))
+
+
+# -- queries ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is looking: their region, the moment, and the active profile's maturity limit."""
+
+    country: str | None
+    at: dt.datetime
+    max_rating: MaturityRating | None = None  # None: no profile limit
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    genre: str | None = None
+    content_type: str | None = None
+    language: str | None = None
+    year: int | None = None
+
+
+def _visible_to(audience: Audience) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = [DocumentRow.status == "published"]
+    if audience.country is None:
+        return [sa.false()]  # without a region no window can be open
+    conditions.append(
+        sa.exists().where(
+            DocumentWindowRow.title_id == DocumentRow.id,
+            DocumentWindowRow.country == audience.country,
+            DocumentWindowRow.starts_at <= audience.at,
+            sa.or_(DocumentWindowRow.ends_at.is_(None), DocumentWindowRow.ends_at > audience.at),
+        )
+    )
+    if audience.max_rating is not None:
+        # An unrated title counts as adult: NULL is never IN the list.
+        allowed = [rating.value for rating in ratings_allowed_under(audience.max_rating)]
+        conditions.append(DocumentRow.maturity_rating.in_(allowed))
+    return conditions
+
+
+def _filtered(filters: BrowseFilters) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.genre is not None:
+        conditions.append(
+            sa.exists().where(
+                DocumentGenreRow.title_id == DocumentRow.id, DocumentGenreRow.genre == filters.genre
+            )
+        )
+    if filters.language is not None:
+        conditions.append(
+            sa.exists().where(
+                DocumentLanguageRow.title_id == DocumentRow.id,
+                DocumentLanguageRow.language == filters.language,
+            )
+        )
+    if filters.content_type is not None:
+        conditions.append(DocumentRow.content_type == filters.content_type)
+    if filters.year is not None:
+        conditions.append(DocumentRow.release_year == filters.year)
+    return conditions
+
+
+SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
+    # name -> (column, descending)
+    "title": (DocumentRow.sort_title, False),
+    "newest": (DocumentRow.sort_newest, True),
+}
+
+
+def sort_key_of(row: DocumentRow, sort: str) -> str:
+    if sort == "title":
+        return row.sort_title
+    return utc(row.sort_newest).isoformat()
+
+
+def parse_sort_key(sort: str, key: str) -> Any:
+    return key if sort == "title" else dt.datetime.fromisoformat(key)
+
+
+async def browse(
+    session: AsyncSession,
+    *,
+    audience: Audience,
+    filters: BrowseFilters,
+    sort: str,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """One page of cards in `sort` order after the keyset position `after` = (sort key, id)."""
+    column, descending = SORT_COLUMNS[sort]
+    query = sa.select(DocumentRow.card, column, DocumentRow.id).where(
+        *_visible_to(audience), *_filtered(filters)
+    )
+    if after is not None:
+        position = sa.tuple_(column, DocumentRow.id)
+        bound = sa.tuple_(sa.literal(parse_sort_key(sort, after[0]), column.type), sa.literal(after[1]))
+        query = query.where(position < bound if descending else position > bound)
+    order = (column.desc(), DocumentRow.id.desc()) if descending else (column.asc(), DocumentRow.id.asc())
+    rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+    page = rows[:limit]
+    next_after = None
+    if len(rows) > limit:
+        last = page[-1]
+        key = last[1] if sort == "title" else utc(last[1]).isoformat()
+        next_after = (key, last[2])
+    return [row[0] for row in page], next_after
+
+
+async def browse_offset(
+    session: AsyncSession, *, audience: Audience, filters: BrowseFilters, sort: str, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    """OFFSET pagination: only the benchmark's baseline, to show what keyset pagination saves."""
+    column, descending = SORT_COLUMNS[sort]
+    order = (column.desc(), DocumentRow.id.desc()) if descending else (column.asc(), DocumentRow.id.asc())
+    query = (
+        sa.select(DocumentRow.card)
+        .where(*_visible_to(audience), *_filtered(filters))
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def document(session: AsyncSession, title_id: str) -> dict[str, Any] | None:
+    result: dict[str, Any] | None = await session.scalar(
+        sa.select(DocumentRow.document).where(DocumentRow.id == title_id)
+    )
+    return result
+
+
+async def genres(session: AsyncSession, *, audience: Audience) -> list[dict[str, Any]]:
+    """Genres with how many titles this audience can see in each."""
+    query = (
+        sa.select(DocumentGenreRow.genre, sa.func.count())
+        .join(DocumentRow, DocumentRow.id == DocumentGenreRow.title_id)
+        .where(*_visible_to(audience))
+        .group_by(DocumentGenreRow.genre)
+        .order_by(DocumentGenreRow.genre)
+    )
+    return [{"genre": genre, "titles": count} for genre, count in (await session.execute(query)).all()]
+
+
+async def snapshot(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every document in id order: what a rebuild must reproduce."""
+    return list((await session.scalars(sa.select(DocumentRow.document).order_by(DocumentRow.id))).all())

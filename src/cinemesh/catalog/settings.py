@@ -1,0 +1,20 @@
+"""Settings of the catalog service (`CINEMESH_CATALOG_*`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CatalogSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CINEMESH_CATALOG_", env_file=".env", extra="ignore")
+
+    # The CDN/edge proves itself with this shared secret in `X-Edge-Secret`; only then is its
+    # `X-Viewer-Country` believed. Unset: the header is never trusted by secret.
+    edge_secret: SecretStr | None = None
+    # Or: requests from these proxy addresses/networks (CIDR) are trusted to set the country.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    expiry_interval_seconds: float = Field(60.0, gt=0)
+    max_image_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    page_size_default: int = Field(24, ge=1, le=100)
