@@ -1,23 +1,19 @@
-"""HTTP routes of the users service: thin, they validate and call the service."""
+"""HTTP routes of identity: registration, login, tokens, mail links, social login, the JWKS."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Cookie, Query, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from cinemesh.platform.security import CurrentPrincipal
-from cinemesh.users.domain import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, account_document
-from cinemesh.users.service import TokenPair, UsersService
-
-
-def get_service(request: Request) -> UsersService:
-    service: UsersService = request.app.state.users_service
-    return service
-
-
-Service = Annotated[UsersService, Depends(get_service)]
+from cinemesh.users.deps import AllServices
+from cinemesh.users.domain import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from cinemesh.users.oidc import STATE_COOKIE, STATE_TTL_SECONDS
+from cinemesh.users.schemas import MailToken, PasswordResetConfirm, PasswordResetRequest
+from cinemesh.users.service import TokenPair
 
 
 class RegisterRequest(BaseModel):
@@ -65,42 +61,88 @@ class TokenResponse(BaseModel):
 
 
 auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-me = APIRouter(prefix="/api/v1/me", tags=["account"])
 well_known = APIRouter(tags=["auth"])
 
 
 @auth.post("/register", status_code=201)
-async def register(body: RegisterRequest, service: Service) -> RegisterResponse:
-    account = await service.register(
+async def register(body: RegisterRequest, services: AllServices) -> RegisterResponse:
+    account = await services.users.register(
         email=str(body.email), username=body.username, password=body.password, country=body.country
     )
+    await services.credentials.send_verification(user_id=account.user_id)
     return RegisterResponse(user_id=account.user_id)
 
 
 @auth.post("/login")
-async def login(body: LoginRequest, service: Service) -> TokenResponse:
-    return TokenResponse.of(await service.login(email=body.email, password=body.password))
+async def login(body: LoginRequest, services: AllServices) -> TokenResponse:
+    return TokenResponse.of(await services.users.login(email=body.email, password=body.password))
 
 
 @auth.post("/refresh")
-async def refresh(body: RefreshRequest, service: Service) -> TokenResponse:
-    return TokenResponse.of(await service.refresh(refresh_token=body.refresh_token))
+async def refresh(body: RefreshRequest, services: AllServices) -> TokenResponse:
+    return TokenResponse.of(await services.users.refresh(refresh_token=body.refresh_token))
 
 
 @auth.post("/logout", status_code=204)
-async def logout(body: RefreshRequest, service: Service) -> None:
-    await service.logout(refresh_token=body.refresh_token)
+async def logout(body: RefreshRequest, services: AllServices) -> None:
+    # Knowing the refresh token is the proof: it ends that token's session and no other.
+    await services.users.logout(refresh_token=body.refresh_token)
+
+
+@auth.post("/verify-email", status_code=204)
+async def verify_email(body: MailToken, services: AllServices) -> None:
+    await services.credentials.verify_email(token=body.token)
+
+
+@auth.post("/password-reset", status_code=202)
+async def request_password_reset(body: PasswordResetRequest, services: AllServices) -> dict[str, str]:
+    await services.credentials.request_password_reset(email=body.email)
+    return {"detail": "If an account has this address, a reset link is on its way."}
+
+
+@auth.post("/password-reset/confirm", status_code=204)
+async def reset_password(body: PasswordResetConfirm, services: AllServices) -> None:
+    await services.credentials.reset_password(token=body.token, new_password=body.new_password)
+
+
+@auth.get("/oidc/{provider}/login")
+async def oidc_login(provider: str, services: AllServices) -> RedirectResponse:
+    start = await services.oidc.start(provider)
+    response = RedirectResponse(start.authorization_url, status_code=302)
+    response.set_cookie(
+        STATE_COOKIE,
+        start.cookie,
+        max_age=STATE_TTL_SECONDS,
+        path=f"/api/v1/auth/oidc/{provider}/callback",
+        httponly=True,
+        secure=services.oidc.public_url.startswith("https://"),
+        samesite="lax",  # sent on the provider's top-level redirect back to us
+    )
+    return response
+
+
+@auth.get("/oidc/{provider}/callback", response_model=None)
+async def oidc_callback(
+    provider: str,
+    services: AllServices,
+    response: Response,
+    code: Annotated[str, Query(min_length=1, max_length=2048)],
+    state: Annotated[str, Query(min_length=1, max_length=256)],
+    cinemesh_oidc: Annotated[str | None, Cookie(max_length=4096)] = None,
+) -> TokenResponse | RedirectResponse:
+    pair = await services.oidc.finish(provider, code=code, state=state, cookie=cinemesh_oidc)
+    tokens = TokenResponse.of(pair)
+    cookie_path = f"/api/v1/auth/oidc/{provider}/callback"
+    if services.oidc.success_redirect is None:
+        response.delete_cookie(STATE_COOKIE, path=cookie_path)
+        return tokens
+    # The fragment never reaches a server log or a Referer header.
+    redirect = RedirectResponse(f"{services.oidc.success_redirect}#{urlencode(tokens.model_dump())}", 303)
+    redirect.delete_cookie(STATE_COOKIE, path=cookie_path)
+    return redirect
 
 
 @auth.get("/jwks")
 @well_known.get("/.well-known/jwks.json")
-async def jwks(service: Service) -> dict[str, Any]:
-    return service.issuer.jwks()
-
-
-@me.get("")
-async def get_me(principal: CurrentPrincipal, service: Service) -> dict[str, Any]:
-    return account_document(await service.account(user_id=principal.user_id))
-
-
-routers = (auth, me, well_known)
+async def jwks(services: AllServices) -> dict[str, Any]:
+    return services.users.keys.jwks()

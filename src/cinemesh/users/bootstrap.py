@@ -12,38 +12,92 @@ from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.service_app import build_service
 from cinemesh.platform.settings import Settings
-from cinemesh.users.api import routers
+from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
+from cinemesh.users.account_service import AccountService
+from cinemesh.users.api import auth, well_known
+from cinemesh.users.api_account import me
+from cinemesh.users.api_admin import admin
+from cinemesh.users.credentials import CredentialsService
+from cinemesh.users.deps import Services
+from cinemesh.users.keys import KeyRing
+from cinemesh.users.library_service import LibraryService
+from cinemesh.users.mailer import Mailer, build_mailer
+from cinemesh.users.oidc import OidcLogin
 from cinemesh.users.passwords import PasswordHashing
+from cinemesh.users.profiles_service import ProfilesService
 from cinemesh.users.service import UsersService
+from cinemesh.users.settings import UsersSettings
 
 NAME = "users"
 DEFAULT_ADMIN_EMAIL = "admin@cinemesh.localhost"
+routers = (auth, me, admin, well_known)
 
 
 def build_app(
-    settings: Settings, *, bus: EventBus | None = None, passwords: PasswordHashing | None = None
+    settings: Settings,
+    *,
+    bus: EventBus | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    passwords: PasswordHashing | None = None,
+    users_settings: UsersSettings | None = None,
+    mailer: Mailer | None = None,
 ) -> FastAPI:
+    """`jwks_fetcher` is accepted like every service's, but unused: this service holds the keys."""
+    del jwks_fetcher
+    config = users_settings or UsersSettings()
     database = Database.for_service(settings, NAME)
-    service = UsersService(
+    passwords = passwords or PasswordHashing(
+        time_cost=config.argon2_time_cost,
+        memory_cost_kib=config.argon2_memory_kib,
+        parallelism=config.argon2_parallelism,
+    )
+    secret = settings.secret_key.get_secret_value()
+    keys = KeyRing(
         database=database,
-        passwords=passwords or PasswordHashing(),
-        key_box=SecretBox(settings.secret_key.get_secret_value(), purpose="users-signing-keys"),
+        key_box=SecretBox(secret, purpose="users-signing-keys"),
+        access_token_ttl=settings.access_token_ttl_seconds,
+        longest_token_ttl=max(settings.access_token_ttl_seconds, config.unlock_token_ttl_seconds),
+        activation_delay=config.key_activation_delay_seconds,
+    )
+    users = UsersService(
+        database=database,
+        passwords=passwords,
+        keys=keys,
+        settings=config,
         access_token_ttl=settings.access_token_ttl_seconds,
         refresh_token_ttl=settings.refresh_token_ttl_seconds,
     )
-
-    async def load_keys() -> None:
-        await service.load_signing_keys()
+    services = Services(
+        users=users,
+        credentials=CredentialsService(
+            users=users,
+            database=database,
+            passwords=passwords,
+            mailer=mailer or build_mailer(config, dev_mode=settings.dev_mode),
+            public_url=settings.base_url,
+            token_ttl_seconds=config.email_token_ttl_seconds,
+        ),
+        profiles=ProfilesService(database=database, passwords=passwords, keys=keys, settings=config),
+        library=LibraryService(database=database),
+        account=AccountService(database=database),
+        oidc=OidcLogin(
+            users=users,
+            database=database,
+            providers=config.oidc_providers,
+            public_url=settings.base_url,
+            state_box=SecretBox(secret, purpose="users-oidc-state"),
+            success_redirect=config.oidc_success_redirect,
+        ),
+    )
 
     async def first_admin() -> None:
-        app.state.first_admin = await service.ensure_first_admin(
+        app.state.first_admin = await users.ensure_first_admin(
             email=settings.admin_email or DEFAULT_ADMIN_EMAIL,
             password=settings.admin_password.get_secret_value() if settings.admin_password else None,
         )
 
     async def own_jwks() -> dict[str, Any]:
-        # The users service verifies its own tokens with the keys it holds: no HTTP round trip.
-        return service.issuer.jwks()
+        return keys.jwks()
 
     app, _ = build_service(
         settings=settings,
@@ -52,10 +106,14 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=own_jwks,
-        on_start=[load_keys, first_admin],
+        on_start=[keys.load, first_admin],
         database=database,
         description="Identity, credentials, tokens and the account document.",
     )
-    app.state.users_service = service
+    # The users service verifies its own tokens with the keys it holds, read in memory: no need
+    # to rate-limit refreshes, so a token from a just-rotated key is known at once.
+    app.state.token_verifier = TokenVerifier(JwksKeySource(own_jwks, min_refresh_interval=0))
+    app.state.users_services = services
+    app.state.users_service = users
     app.state.first_admin = None
     return app

@@ -1,4 +1,4 @@
-"""Use cases of the users service: registration, login, token refresh, the account document."""
+"""Use cases of identity: registration, login with lockout, token refresh, the token cut-off."""
 
 from __future__ import annotations
 
@@ -12,22 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import UserRegisteredV1
-from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.problems import Problem
-from cinemesh.platform.tokens import SigningKey, TokenIssuer
-from cinemesh.users.domain import (
-    DEFAULT_PREFERENCES,
-    DEFAULT_SUBSCRIPTION,
-    Account,
-    AccountStatus,
-    Role,
-)
+from cinemesh.users.domain import DEFAULT_PREFERENCES, DEFAULT_SUBSCRIPTION, Account, AccountStatus, Role
+from cinemesh.users.household import main_profile_name
+from cinemesh.users.household_store import ProfileRow
+from cinemesh.users.keys import KeyRing
 from cinemesh.users.passwords import PasswordHashing
-from cinemesh.users.store import RefreshTokenRow, SigningKeyRow, UserRow, UserStore
-
-SOURCE = "cinemesh/users"
+from cinemesh.users.profile_events import SOURCE, publish_profile_change
+from cinemesh.users.settings import UsersSettings
+from cinemesh.users.store import RefreshTokenRow, UserRow, UserStore, utc
 
 
 @dataclass(frozen=True)
@@ -44,18 +39,42 @@ class TokenPair:
     token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
-def _now() -> dt.datetime:
+def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _hash_refresh_token(token: str) -> str:
+def hash_secret(token: str) -> str:
+    """Refresh and mail tokens are random 256-bit secrets: a plain SHA-256 is enough to store them."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-_INVALID_CREDENTIALS = Problem(401, "Email or password is wrong.", code="invalid-credentials")
+def cutoff_second(value: dt.datetime) -> dt.datetime:
+    # `iat` has whole seconds: a cut-off at 12:00:00.7 must not refuse a token issued after it,
+    # at 12:00:00 (its iat), so the cut-off is rounded down.
+    return value.replace(microsecond=0)
+
+
+INVALID_CREDENTIALS = Problem(401, "Email or password is wrong.", code="invalid-credentials")
 _INVALID_REFRESH = Problem(
     401, "The refresh token is invalid, expired or revoked.", code="invalid-refresh-token"
 )
+_TOKEN_REVOKED = Problem(
+    401,
+    "Invalid access token: the account no longer exists or its sessions were ended.",
+    code="invalid-token",
+    headers={"WWW-Authenticate": 'Bearer realm="cinemesh"'},
+)
+
+
+def locked_problem(until: dt.datetime, current: dt.datetime, what: str) -> Problem:
+    retry_after = max(1, int((until - current).total_seconds()) + 1)
+    return Problem(
+        429,
+        f"Too many failed {what} attempts; try again in {retry_after} seconds.",
+        code=f"{what}-locked",
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
+    )
 
 
 class UsersService:
@@ -64,52 +83,31 @@ class UsersService:
         *,
         database: Database,
         passwords: PasswordHashing,
-        key_box: SecretBox,
+        keys: KeyRing,
+        settings: UsersSettings,
         access_token_ttl: int,
         refresh_token_ttl: int,
     ) -> None:
         self.database = database
         self.passwords = passwords
-        self.key_box = key_box
+        self.keys = keys
+        self.settings = settings
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
-        self._issuer: TokenIssuer | None = None
-
-    @property
-    def issuer(self) -> TokenIssuer:
-        if self._issuer is None:
-            raise RuntimeError("signing keys are loaded at start-up (load_signing_keys)")
-        return self._issuer
-
-    async def load_signing_keys(self) -> TokenIssuer:
-        """Loads the active keys, creating the first one on a new deployment."""
-        async with self.database.transaction() as session:
-            store = UserStore(session)
-            rows = await store.active_signing_keys()
-            if not rows:
-                key = SigningKey.generate()
-                row = SigningKeyRow(
-                    kid=key.kid, private_key_encrypted=self.key_box.encrypt(key.to_pem()), created_at=_now()
-                )
-                session.add(row)
-                rows = [row]
-            keys = [
-                SigningKey.from_pem(row.kid, self.key_box.decrypt(row.private_key_encrypted)) for row in rows
-            ]
-        self._issuer = TokenIssuer(keys, ttl_seconds=self.access_token_ttl)
-        return self._issuer
 
     async def register(
         self,
         *,
         email: str,
         username: str,
-        password: str,
+        password: str | None,
         country: str,
         roles: Iterable[Role] = (Role.VIEWER,),
+        email_verified: bool = False,
     ) -> Account:
-        password_hash = await self.passwords.hash(password)
-        now = _now()
+        """A new account and its main profile. `password` None: it signs in only through OIDC."""
+        password_hash = await self.passwords.hash(password) if password is not None else None
+        current = now()
         async with self.database.transaction() as session:
             store = UserStore(session)
             taken = await store.email_or_username_taken(email, username)
@@ -123,65 +121,103 @@ class UsersService:
                 country=country,
                 roles=sorted({role.value for role in roles}),
                 status=AccountStatus.ACTIVE.value,
-                email_verified=False,
+                email_verified=email_verified,
+                email_verified_at=current if email_verified else None,
                 preferences=dict(DEFAULT_PREFERENCES),
                 subscription=dict(DEFAULT_SUBSCRIPTION),
-                created_at=now,
-                updated_at=now,
+                created_at=current,
+                updated_at=current,
+                failed_logins=0,
             )
             store.add(row)
+            await session.flush()
+            main = ProfileRow(
+                id=new_id_str(),
+                user_id=row.id,
+                name=main_profile_name(username),
+                is_kids=False,
+                is_main=True,
+                preferences={},
+                created_at=current,
+            )
+            session.add(main)
             await record_event(
                 session,
                 UserRegisteredV1(
-                    user_id=row.id, username=username, country=country, roles=row.roles, registered_at=now
+                    user_id=row.id, username=username, country=country, roles=row.roles, registered_at=current
                 ),
                 source=SOURCE,
             )
+            await publish_profile_change(session, row.id, main.to_profile(), "created", current)
         return row.to_account()
 
     async def login(self, *, email: str, password: str) -> TokenPair:
+        current = now()
         async with self.database.session() as session:
             row = await UserStore(session).by_email(email)
             password_hash = row.password_hash if row else None
-        if not await self.passwords.verify(password_hash, password) or row is None:
-            raise _INVALID_CREDENTIALS
-        if not row.to_account().can_log_in():
-            raise Problem(403, "This account is not active.", code="account-inactive")
+            locked_until = utc(row.locked_until) if row and row.locked_until else None
+        if locked_until is not None and locked_until > current:
+            raise locked_problem(locked_until, current, "login")
+        verified = await self.passwords.verify(password_hash, password)
+        if row is None:
+            raise INVALID_CREDENTIALS
         async with self.database.transaction() as session:
-            fresh = await UserStore(session).by_id(row.id)
-            if fresh is None:
-                raise _INVALID_CREDENTIALS
-            fresh.last_login_at = _now()
-            return self._issue_pair(session=session, user=fresh, family_id=new_id_str())
+            store = UserStore(session)
+            if not verified:
+                lockout = dt.timedelta(seconds=self.settings.login_lockout_seconds)
+                await store.record_login_failure(
+                    row.id, max_failures=self.settings.max_failed_logins, locked_until=current + lockout
+                )
+            elif row.to_account().can_log_in():
+                fresh = await store.record_login_success(row.id, now=current)
+                if fresh is not None:
+                    return self.issue_pair(session=session, user=fresh, family_id=new_id_str())
+        # Raised after the block so that the failure count is committed.
+        if not verified:
+            raise INVALID_CREDENTIALS
+        raise Problem(403, "This account is not active.", code="account-inactive")
 
     async def refresh(self, *, refresh_token: str) -> TokenPair:
         """Rotates the refresh token. Presenting a used one revokes its whole family: it leaked."""
-        now = _now()
+        current = now()
         async with self.database.transaction() as session:
             store = UserStore(session)
-            token = await store.refresh_token(_hash_refresh_token(refresh_token))
+            token = await store.refresh_token(hash_secret(refresh_token))
             if token is None or token.revoked_at is not None:
                 raise _INVALID_REFRESH
             if token.used_at is None:
                 user = await store.by_id(token.user_id)
-                if _aware(token.expires_at) <= now or user is None or not user.to_account().can_log_in():
+                if utc(token.expires_at) <= current or user is None or not user.to_account().can_log_in():
                     raise _INVALID_REFRESH
-                token.used_at = now
-                return self._issue_pair(session=session, user=user, family_id=token.family_id)
-            await store.revoke_family(token.family_id, now=now)
-        # Raised after the block so that the revocation is committed first.
+                token.used_at = current
+                return self.issue_pair(session=session, user=user, family_id=token.family_id)
+            await store.revoke_family(token.family_id, now=current)
         raise Problem(
             401,
             "This refresh token was already used; every session it started is now revoked.",
             code="refresh-token-reused",
         )
 
-    async def logout(self, *, refresh_token: str) -> None:
+    async def logout(self, *, refresh_token: str, user_id: str | None = None) -> None:
+        """Ends the session the refresh token belongs to; with `user_id`, only if it is theirs."""
         async with self.database.transaction() as session:
             store = UserStore(session)
-            token = await store.refresh_token(_hash_refresh_token(refresh_token))
-            if token is not None:
-                await store.revoke_family(token.family_id, now=_now())
+            token = await store.refresh_token(hash_secret(refresh_token))
+            if token is not None and user_id in (None, token.user_id):
+                await store.revoke_family(token.family_id, now=now())
+
+    async def ensure_token_current(self, *, user_id: str, issued_at: int) -> Account:
+        """The account behind a verified access token, refusing tokens that outlived it (401):
+        the account was deleted or closed, or its sessions were ended after the token was issued."""
+        async with self.database.session() as session:
+            row = await UserStore(session).by_id(user_id)
+        if row is None or row.status == AccountStatus.CLOSED.value:
+            raise _TOKEN_REVOKED
+        cutoff = row.tokens_invalid_before
+        if cutoff is not None and issued_at < utc(cutoff).timestamp():
+            raise _TOKEN_REVOKED
+        return row.to_account()
 
     async def account(self, *, user_id: str) -> Account:
         async with self.database.session() as session:
@@ -204,26 +240,25 @@ class UsersService:
             password=password or str(generated),
             country="US",
             roles=(Role.ADMIN, Role.VIEWER),
+            email_verified=True,
         )
         return AdminCredentials(email=email, password=generated)
 
-    def _issue_pair(self, *, session: AsyncSession, user: UserRow, family_id: str) -> TokenPair:
+    def issue_pair(self, *, session: AsyncSession, user: UserRow, family_id: str) -> TokenPair:
         refresh_token = secrets.token_urlsafe(32)
-        now = _now()
+        current = now()
         session.add(
             RefreshTokenRow(
-                token_hash=_hash_refresh_token(refresh_token),
+                token_hash=hash_secret(refresh_token),
                 family_id=family_id,
                 user_id=user.id,
-                created_at=now,
-                expires_at=now + dt.timedelta(seconds=self.refresh_token_ttl),
+                created_at=current,
+                expires_at=current + dt.timedelta(seconds=self.refresh_token_ttl),
             )
         )
-        access_token = self.issuer.issue(user_id=user.id, roles=user.roles, extra={"country": user.country})
+        access_token = self.keys.issuer().issue(
+            user_id=user.id, roles=user.roles, extra={"country": user.country}
+        )
         return TokenPair(
             access_token=access_token, refresh_token=refresh_token, expires_in=self.access_token_ttl
         )
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, LargeBinary, String, select, update
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -37,6 +37,10 @@ class UserRow(Base):
     updated_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
     last_password_change_at: Mapped[dt.datetime | None]
+    # Access tokens issued before this instant are refused (password change, "log out everywhere").
+    tokens_invalid_before: Mapped[dt.datetime | None]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
 
     def to_account(self) -> Account:
         return Account(
@@ -46,12 +50,12 @@ class UserRow(Base):
             country=self.country,
             roles=list(self.roles),
             status=AccountStatus(self.status),
-            created_at=_utc(self.created_at),
-            updated_at=_utc(self.updated_at),
+            created_at=utc(self.created_at),
+            updated_at=utc(self.updated_at),
             email_verified=self.email_verified,
-            email_verified_at=_utc_or_none(self.email_verified_at),
-            last_login_at=_utc_or_none(self.last_login_at),
-            last_password_change_at=_utc_or_none(self.last_password_change_at),
+            email_verified_at=utc_or_none(self.email_verified_at),
+            last_login_at=utc_or_none(self.last_login_at),
+            last_password_change_at=utc_or_none(self.last_password_change_at),
             first_name=self.first_name,
             last_name=self.last_name,
             date_of_birth=self.date_of_birth,
@@ -67,6 +71,9 @@ class SigningKeyRow(Base):
     private_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime]
     retired_at: Mapped[dt.datetime | None]
+    # Published from creation, signs from `activates_at`, unpublished from `retire_at`.
+    activates_at: Mapped[dt.datetime | None]
+    retire_at: Mapped[dt.datetime | None]
 
 
 class RefreshTokenRow(Base):
@@ -83,13 +90,38 @@ class RefreshTokenRow(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
+class MailTokenRow(Base):
+    """A single-use secret mailed to the user (email verification, password reset); stored hashed."""
+
+    __tablename__ = "mail_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(320))
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class OidcIdentityRow(Base):
+    """An account at an OpenID provider (`sub` is stable per provider) linked to one of ours."""
+
+    __tablename__ = "oidc_identities"
+
+    provider: Mapped[str] = mapped_column(String(50), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    linked_at: Mapped[dt.datetime]
+
+
+def utc(value: dt.datetime) -> dt.datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else _utc(value)
+def utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else utc(value)
 
 
 class UserStore:
@@ -116,6 +148,65 @@ class UserStore:
     async def any_admin(self) -> bool:
         rows = await self.session.scalars(select(UserRow.roles))
         return any("admin" in roles for roles in rows)
+
+    async def lock_account(self, user_id: str, *, now: dt.datetime) -> UserRow | None:
+        """Takes the account's write lock before reading what a limit is checked against.
+
+        An UPDATE first: PostgreSQL locks the row, SQLite takes its write lock, so two concurrent
+        requests cannot both see 4 profiles and both add a fifth."""
+        await self.session.execute(update(UserRow).where(UserRow.id == user_id).values(updated_at=now))
+        return await self.session.get(UserRow, user_id, populate_existing=True)
+
+    async def record_login_failure(
+        self, user_id: str, *, max_failures: int, locked_until: dt.datetime
+    ) -> None:
+        """Counts a failed login in one statement (no read-then-write race); the last one allowed
+        locks the account until `locked_until` and starts the count again."""
+        count = await self.session.scalar(
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(failed_logins=UserRow.failed_logins + 1)
+            .returning(UserRow.failed_logins)
+        )
+        if count is not None and count >= max_failures:
+            await self.session.execute(
+                update(UserRow)
+                .where(UserRow.id == user_id)
+                .values(failed_logins=0, locked_until=locked_until)
+            )
+
+    async def record_login_success(self, user_id: str, *, now: dt.datetime) -> UserRow | None:
+        await self.session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(failed_logins=0, locked_until=None, last_login_at=now)
+        )
+        return await self.session.get(UserRow, user_id, populate_existing=True)
+
+    async def revoke_all_refresh_tokens(self, user_id: str, *, now: dt.datetime) -> None:
+        await self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def sessions(self, user_id: str) -> list[RefreshTokenRow]:
+        rows = await self.session.scalars(
+            select(RefreshTokenRow)
+            .where(RefreshTokenRow.user_id == user_id)
+            .order_by(RefreshTokenRow.created_at)
+        )
+        return list(rows)
+
+    async def mail_token(self, token_hash: str) -> MailTokenRow | None:
+        return await self.session.get(MailTokenRow, token_hash, with_for_update=True)
+
+    async def oidc_identity(self, provider: str, subject: str) -> OidcIdentityRow | None:
+        return await self.session.get(OidcIdentityRow, (provider, subject))
+
+    async def oidc_identities(self, user_id: str) -> list[OidcIdentityRow]:
+        rows = await self.session.scalars(select(OidcIdentityRow).where(OidcIdentityRow.user_id == user_id))
+        return list(rows)
 
     async def active_signing_keys(self) -> list[SigningKeyRow]:
         rows = await self.session.scalars(

@@ -1,0 +1,117 @@
+"""The account document, its settings, the subscription projection, export and deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cinemesh.contracts.publishing import record_event
+from cinemesh.contracts.users import SubscriptionChangedV1, UserDeletedV1
+from cinemesh.platform.db import Database
+from cinemesh.platform.problems import Problem
+from cinemesh.users.document import account_document, timestamp
+from cinemesh.users.household_store import HouseholdStore
+from cinemesh.users.limits import ACCOUNT_GONE
+from cinemesh.users.profile_events import SOURCE
+from cinemesh.users.profiles_service import load_controls
+from cinemesh.users.service import now
+from cinemesh.users.store import UserStore, utc
+
+
+class AccountService:
+    def __init__(self, *, database: Database) -> None:
+        self.database = database
+
+    async def document(self, *, user_id: str) -> dict[str, Any]:
+        """`GET /api/v1/me`: the whole account, valid against the seed's User Profile schema."""
+        async with self.database.session() as session:
+            user = await UserStore(session).by_id(user_id)
+            if user is None:
+                raise ACCOUNT_GONE
+            household = HouseholdStore(session)
+            return account_document(
+                user.to_account(),
+                profiles=[row.to_profile() for row in await household.profiles(user_id)],
+                devices=[row.to_device() for row in await household.devices(user_id)],
+                my_list=[row.to_item() for row in await household.list_items(user_id)],
+                controls=await load_controls(household, user_id),
+            )
+
+    async def update_preferences(self, *, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        async with self.database.transaction() as session:
+            user = await UserStore(session).lock_account(user_id, now=now())
+            if user is None:
+                raise ACCOUNT_GONE
+            user.preferences = {**user.preferences, **changes}
+        return await self.document(user_id=user_id)
+
+    async def update_personal_info(self, *, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        async with self.database.transaction() as session:
+            user = await UserStore(session).lock_account(user_id, now=now())
+            if user is None:
+                raise ACCOUNT_GONE
+            for name, value in changes.items():
+                setattr(user, name, value)
+        return await self.document(user_id=user_id)
+
+    async def set_subscription(self, *, user_id: str, subscription: dict[str, Any]) -> dict[str, Any]:
+        """Admin only, until billing owns the subscription and this becomes its projection."""
+        current = now()
+        async with self.database.transaction() as session:
+            user = await UserStore(session).lock_account(user_id, now=current)
+            if user is None:
+                raise Problem(404, "No such account.", code="account-not-found")
+            user.subscription = subscription
+            await record_event(
+                session,
+                SubscriptionChangedV1(
+                    user_id=user_id,
+                    tier=subscription["tier"],
+                    status=subscription["status"],
+                    changed_at=current,
+                ),
+                source=SOURCE,
+            )
+        return subscription
+
+    async def export(self, *, user_id: str) -> dict[str, Any]:
+        """Everything this service holds about the user (GDPR art. 15/20), secrets excepted."""
+        document = await self.document(user_id=user_id)
+        async with self.database.session() as session:
+            store = UserStore(session)
+            sessions = await store.sessions(user_id)
+            identities = await store.oidc_identities(user_id)
+        return {
+            "format": "cinemesh.users.export.v1",
+            "exported_at": timestamp(now()),
+            "account": document,
+            "sessions": [
+                {
+                    "started_family": row.family_id,
+                    "created_at": timestamp(utc(row.created_at)),
+                    "used": row.used_at is not None,
+                    "revoked": row.revoked_at is not None,
+                }
+                for row in sessions
+            ],
+            "linked_identities": [
+                {
+                    "provider": row.provider,
+                    "subject": row.subject,
+                    "email": row.email,
+                    "linked_at": timestamp(utc(row.linked_at)),
+                }
+                for row in identities
+            ],
+        }
+
+    async def delete(self, *, user_id: str) -> None:
+        """Erases the account and everything under it, and tells every other service to erase theirs."""
+        current = now()
+        async with self.database.transaction() as session:
+            store = UserStore(session)
+            user = await store.lock_account(user_id, now=current)
+            if user is None:
+                raise ACCOUNT_GONE
+            # Children go by ON DELETE CASCADE (SQLite: PRAGMA foreign_keys=ON, set by the platform).
+            await session.delete(user)
+            await record_event(session, UserDeletedV1(user_id=user_id, deleted_at=current), source=SOURCE)

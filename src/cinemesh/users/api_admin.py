@@ -1,0 +1,32 @@
+"""Operator routes: the subscription projection (until billing owns it) and key rotation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from cinemesh.users.deps import ActiveAdmin, AllServices
+from cinemesh.users.schemas import SubscriptionBody
+
+admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
+UserId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
+
+
+@admin.put("/{user_id}/subscription")
+async def set_subscription(
+    user_id: UserId, body: SubscriptionBody, _: ActiveAdmin, services: AllServices
+) -> dict[str, Any]:
+    subscription = body.model_dump(mode="json", exclude_none=True)
+    for name in ("start_date", "end_date", "next_billing_date"):
+        if name in subscription:
+            subscription[name] = subscription[name].replace("+00:00", "Z")
+    return await services.account.set_subscription(user_id=user_id, subscription=subscription)
+
+
+@admin.post("/signing-keys/rotate", status_code=201)
+async def rotate_signing_keys(_: ActiveAdmin, services: AllServices) -> dict[str, Any]:
+    """A new key signs after its activation delay; the old ones stay published until their
+    tokens expire. Nobody is logged out."""
+    kid = await services.users.keys.rotate()
+    return {"kid": kid, "jwks": services.users.keys.jwks()}

@@ -1,0 +1,164 @@
+"""Email verification, password change and password reset: single-use tokens sent by mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from urllib.parse import urlencode
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.platform.db import Database
+from cinemesh.platform.ids import new_id_str
+from cinemesh.platform.logging import get_logger
+from cinemesh.platform.problems import Problem
+from cinemesh.users.limits import ACCOUNT_GONE
+from cinemesh.users.mailer import Mail, MailDeliveryError, Mailer
+from cinemesh.users.passwords import PasswordHashing
+from cinemesh.users.service import TokenPair, UsersService, cutoff_second, hash_secret, now
+from cinemesh.users.store import MailTokenRow, UserRow, UserStore, utc
+
+log = get_logger("cinemesh.users.credentials")
+
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
+_INVALID_TOKEN = Problem(
+    400, "This link is invalid, expired or already used.", code="invalid-mail-token", field="token"
+)
+
+
+class CredentialsService:
+    def __init__(
+        self,
+        *,
+        users: UsersService,
+        database: Database,
+        passwords: PasswordHashing,
+        mailer: Mailer,
+        public_url: str,
+        token_ttl_seconds: int,
+    ) -> None:
+        self.users = users
+        self.database = database
+        self.passwords = passwords
+        self.mailer = mailer
+        self.public_url = public_url.rstrip("/")
+        self.token_ttl = dt.timedelta(seconds=token_ttl_seconds)
+
+    async def send_verification(self, *, user_id: str) -> None:
+        async with self.database.session() as session:
+            user = await UserStore(session).by_id(user_id)
+        if user is None or user.email_verified:
+            return
+        token = await self._new_token(user_id, user.email, VERIFY_EMAIL)
+        link = f"{self.public_url}/verify-email?{urlencode({'token': token})}"
+        await self._send(
+            Mail(
+                to=user.email,
+                subject="Confirm your email address",
+                text=f"Welcome to Cinemesh, {user.username}.\n\nConfirm your address: {link}\n",
+                link=link,
+            )
+        )
+
+    async def verify_email(self, *, token: str) -> None:
+        current = now()
+        async with self.database.transaction() as session:
+            row = await self._use_token(session, token, VERIFY_EMAIL, current)
+            user = await UserStore(session).lock_account(row.user_id, now=current)
+            # The address must still be the one the link was sent to.
+            if user is None or user.email != row.email:
+                raise _INVALID_TOKEN
+            user.email_verified = True
+            user.email_verified_at = current
+
+    async def request_password_reset(self, *, email: str) -> None:
+        """Mails a reset link if the account exists; answers the same either way (no enumeration)."""
+        async with self.database.session() as session:
+            user = await UserStore(session).by_email(email)
+        if user is None:
+            return
+        token = await self._new_token(user.id, user.email, RESET_PASSWORD)
+        link = f"{self.public_url}/reset-password?{urlencode({'token': token})}"
+        await self._send(
+            Mail(
+                to=user.email,
+                subject="Reset your password",
+                text=f"Someone asked to reset your Cinemesh password. If it was you: {link}\n",
+                link=link,
+            )
+        )
+
+    async def reset_password(self, *, token: str, new_password: str) -> None:
+        password_hash = await self.passwords.hash(new_password)
+        current = now()
+        async with self.database.transaction() as session:
+            row = await self._use_token(session, token, RESET_PASSWORD, current)
+            store = UserStore(session)
+            user = await store.lock_account(row.user_id, now=current)
+            if user is None:
+                raise _INVALID_TOKEN
+            self._set_password(user, password_hash, current)
+            # Whoever could read the mailbox proved it is theirs: a reset also verifies the email.
+            user.email_verified, user.email_verified_at = True, user.email_verified_at or current
+            user.failed_logins, user.locked_until = 0, None
+            await store.revoke_all_refresh_tokens(user.id, now=current)
+
+    async def change_password(self, *, user_id: str, current_password: str, new_password: str) -> TokenPair:
+        """Logs out every other session (all refresh tokens, every older access token)."""
+        async with self.database.session() as session:
+            user = await UserStore(session).by_id(user_id)
+        if user is None:
+            raise ACCOUNT_GONE
+        if not await self.passwords.verify(user.password_hash, current_password):
+            raise Problem(
+                403, "The current password is wrong.", code="invalid-credentials", field="current_password"
+            )
+        password_hash = await self.passwords.hash(new_password)
+        current = now()
+        async with self.database.transaction() as session:
+            store = UserStore(session)
+            fresh = await store.lock_account(user_id, now=current)
+            if fresh is None:
+                raise ACCOUNT_GONE
+            self._set_password(fresh, password_hash, current)
+            await store.revoke_all_refresh_tokens(user_id, now=current)
+            return self.users.issue_pair(session=session, user=fresh, family_id=new_id_str())
+
+    @staticmethod
+    def _set_password(user: UserRow, password_hash: str, current: dt.datetime) -> None:
+        user.password_hash = password_hash
+        user.last_password_change_at = current
+        user.tokens_invalid_before = cutoff_second(current)
+
+    async def _new_token(self, user_id: str, email: str, purpose: str) -> str:
+        token = secrets.token_urlsafe(32)
+        async with self.database.transaction() as session:
+            session.add(
+                MailTokenRow(
+                    token_hash=hash_secret(token),
+                    user_id=user_id,
+                    purpose=purpose,
+                    email=email,
+                    expires_at=now() + self.token_ttl,
+                )
+            )
+        return token
+
+    @staticmethod
+    async def _use_token(
+        session: AsyncSession, token: str, purpose: str, current: dt.datetime
+    ) -> MailTokenRow:
+        row = await UserStore(session).mail_token(hash_secret(token))
+        if row is None or row.purpose != purpose or row.used_at is not None or utc(row.expires_at) <= current:
+            raise _INVALID_TOKEN
+        row.used_at = current
+        return row
+
+    async def _send(self, mail: Mail) -> None:
+        # The account change is committed already; a mail server outage must not undo it. The
+        # user asks again (resend / reset), so the failure is logged, not raised.
+        try:
+            await self.mailer.send(mail)
+        except MailDeliveryError as exc:
+            log.warning("mail_delivery_failed", subject=mail.subject, error=str(exc))

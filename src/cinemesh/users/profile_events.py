@@ -1,0 +1,54 @@
+"""Publishing `users.profile.changed.v1`: what catalog and delivery filter and refuse by."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.contracts.publishing import record_event
+from cinemesh.contracts.users import ProfileChangedV1
+from cinemesh.users.household import ParentalControls, Profile, effective_limit, pin_required
+
+SOURCE = "cinemesh/users"
+
+
+async def publish_profile_change(
+    session: AsyncSession,
+    user_id: str,
+    profile: Profile,
+    change: str,
+    at: dt.datetime,
+    controls: ParentalControls | None = None,
+) -> None:
+    """Records the event in the caller's transaction (published after it commits)."""
+    controls = controls or ParentalControls()
+    limit = effective_limit(profile, controls)
+    await record_event(
+        session,
+        ProfileChangedV1(
+            user_id=user_id,
+            profile_id=profile.profile_id,
+            change=change,
+            name=profile.name,
+            is_kids=profile.is_kids,
+            is_main=profile.is_main,
+            max_maturity_rating=limit.value if limit else None,
+            pin_required=pin_required(profile, controls),
+            changed_at=at,
+        ),
+        source=SOURCE,
+    )
+
+
+async def publish_profiles(
+    session: AsyncSession,
+    user_id: str,
+    profiles: Iterable[Profile],
+    at: dt.datetime,
+    controls: ParentalControls,
+) -> None:
+    """Re-publishes every profile (as `updated`) after the parental controls changed."""
+    for profile in profiles:
+        await publish_profile_change(session, user_id, profile, "updated", at, controls)

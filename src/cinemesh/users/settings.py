@@ -1,0 +1,52 @@
+"""Settings of the users service alone, read from `CINEMESH_USERS_*` environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OidcProviderSettings(BaseModel):
+    """One OpenID Connect provider a user may sign in with (e.g. "google")."""
+
+    issuer: str = Field(description="Issuer URL; its /.well-known/openid-configuration is read.")
+    client_id: str
+    client_secret: SecretStr | None = None
+    scope: str = "openid email profile"
+
+
+class UsersSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CINEMESH_USERS_", env_file=".env", extra="ignore")
+
+    # argon2id cost; the defaults take ~50 ms per hash on the reference machine (bench/login.py).
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(32 * 1024, ge=8 * 1024)
+    argon2_parallelism: int = Field(1, ge=1)
+
+    # Lockout after repeated failures (login per account, PIN per account).
+    max_failed_logins: int = Field(5, ge=1)
+    login_lockout_seconds: int = Field(15 * 60, ge=1)
+    max_failed_pins: int = Field(5, ge=1)
+    pin_lockout_seconds: int = Field(15 * 60, ge=1)
+
+    unlock_token_ttl_seconds: int = Field(10 * 60, ge=30)
+    email_token_ttl_seconds: int = Field(24 * 3600, ge=60)
+    # A rotated-in key is published this long before it signs, so verifiers that cache the JWKS
+    # (the gateway refreshes at most every 10 s) already know it when its first token arrives.
+    key_activation_delay_seconds: float = Field(15.0, ge=0)
+
+    mailer: Literal["log", "smtp"] = "log"
+    mail_from: str = "Cinemesh <no-reply@cinemesh.localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+
+    # Social login, e.g. CINEMESH_USERS_OIDC_PROVIDERS='{"google": {"issuer": ..., "client_id": ...}}'
+    oidc_providers: dict[str, OidcProviderSettings] = Field(default_factory=dict)
+    # Where the browser lands after social login, tokens in the URL fragment; unset: JSON answer.
+    oidc_success_redirect: str | None = None
