@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,23 @@ class Catalog:
         envelope = to_envelope(event, source=source)
         await self.app.state.runtime.bus.publish(event.topic, envelope, key=event.subject)
         return envelope.id
+
+    async def events(self, topic: str, subject: str, *, until: Callable[[list[str]], bool]) -> list[str]:
+        """Types of the events about `subject` on the bus, once `until(types)` holds (the relay is async)."""
+        types: list[str] = []
+
+        async def arrived() -> bool:
+            nonlocal types
+            bus = self.app.state.runtime.bus
+            async with bus.subscribe(f"tests-{new_id_str()}", [topic]) as subscription:
+                records = []
+                while batch := await subscription.fetch(max_records=1000, timeout=0.05):
+                    records.extend(batch)
+            types = [r.envelope.type for r in records if r.envelope.subject == subject]
+            return until(types)
+
+        await eventually(arrived, what=f"events about {subject} on {topic}")
+        return types
 
     async def consumed(self, group: str, event_id: str) -> None:
         async def done() -> bool:
@@ -128,15 +146,11 @@ def database_url(request: pytest.FixtureRequest, postgres_url_factory: Callable[
     return None if request.param == "sqlite" else postgres_url_factory("catalog")
 
 
-@pytest.fixture
-async def catalog(tmp_path: Path, database_url: str | None) -> AsyncIterator[Catalog]:
-    key = SigningKey.generate()
-    issuer = TokenIssuer([key], ttl_seconds=600)
-
+@asynccontextmanager
+async def running_catalog(settings: Settings, issuer: TokenIssuer) -> AsyncIterator[Catalog]:
     async def jwks() -> dict[str, Any]:
         return issuer.jwks()
 
-    settings = settings_for(tmp_path, database_url)
     app = build_app(
         settings,
         jwks_fetcher=jwks,
@@ -146,3 +160,19 @@ async def catalog(tmp_path: Path, database_url: str | None) -> AsyncIterator[Cat
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as client:
             yield Catalog(app, client, issuer, app.state.catalog.service.database, settings)
+
+
+@pytest.fixture
+def catalog_settings(tmp_path: Path, database_url: str | None) -> Settings:
+    return settings_for(tmp_path, database_url)
+
+
+@pytest.fixture
+def issuer() -> TokenIssuer:
+    return TokenIssuer([SigningKey.generate()], ttl_seconds=600)
+
+
+@pytest.fixture
+async def catalog(catalog_settings: Settings, issuer: TokenIssuer) -> AsyncIterator[Catalog]:
+    async with running_catalog(catalog_settings, issuer) as running:
+        yield running
