@@ -7,17 +7,50 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cinemesh.media.api import routers
+from cinemesh.media.jobs.worker import JobWorker
+from cinemesh.media.service import MediaService
+from cinemesh.media.settings import MediaSettings
+from cinemesh.media.tus.api import PREFIX as UPLOADS_PREFIX
+from cinemesh.media.tus.spool import Spool
+from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.service_app import build_service
 from cinemesh.platform.settings import Settings
+from cinemesh.platform.storage import build_object_store
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "media"
 
 
 def build_app(
-    settings: Settings, *, bus: EventBus | None = None, jwks_fetcher: JwksFetcher | None = None
+    settings: Settings,
+    *,
+    bus: EventBus | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    media_settings: MediaSettings | None = None,
 ) -> FastAPI:
+    media_settings = media_settings or MediaSettings()
+    database = Database.for_service(settings, NAME)
+    store = build_object_store(settings)
+    media_root = settings.data_dir / "media"
+    spool = Spool(media_settings.spool_dir or media_root / "uploads")
+    work_root = media_settings.work_dir or media_root / "work"
+    workers = [
+        JobWorker(database=database, store=store, settings=media_settings, work_root=work_root, index=index)
+        for index in range(media_settings.workers)
+    ]
+
+    async def start() -> None:
+        await store.ensure_ready()
+        work_root.mkdir(parents=True, exist_ok=True)
+        for worker in workers:
+            await worker.start()
+
+    async def stop() -> None:
+        for worker in workers:
+            await worker.stop()
+        await store.close()
+
     app, _ = build_service(
         settings=settings,
         name=NAME,
@@ -25,5 +58,14 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
+        database=database,
+        on_start=[start],
+        on_stop=[stop],
+        body_limit_exempt_prefixes=(UPLOADS_PREFIX,),
+        description="Resumable uploads, probing, the ABR ladder, CMAF packaging, thumbnails.",
     )
+    app.state.media_service = MediaService(
+        database=database, store=store, spool=spool, settings=media_settings
+    )
+    app.state.media_workers = workers
     return app

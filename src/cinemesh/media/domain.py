@@ -1,4 +1,132 @@
-"""Entities, value objects and rules of the media service. No I/O here.
+"""Entities and rules of the media service: video states, probe verdicts, the ABR ladder. No I/O."""
 
-The skeleton holds no rules yet; its issue fills it in.
-"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+
+class VideoStatus(enum.StrEnum):
+    UPLOADING = "uploading"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class BadMediaError(Exception):
+    """The file itself is unusable (not a video, corrupt, out of limits): retrying cannot help."""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What a probe learned about a source file; dimensions are as displayed (after rotation)."""
+
+    container: str
+    duration_seconds: float
+    width: int
+    height: int
+    frame_rate: float
+    video_codec: str
+    rotation: int
+    has_audio: bool
+    audio_codec: str | None = None
+
+    @property
+    def portrait(self) -> bool:
+        return self.height > self.width
+
+    @property
+    def short_side(self) -> int:
+        return min(self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_duration_seconds: float
+    max_width: int
+    max_height: int
+
+
+def check_probe(probe: ProbeResult, limits: Limits) -> None:
+    """Raises `BadMediaError` naming the first limit the source breaks."""
+    if not math.isfinite(probe.duration_seconds) or probe.duration_seconds <= 0:
+        raise BadMediaError("the video has no measurable duration")
+    if probe.duration_seconds > limits.max_duration_seconds:
+        raise BadMediaError(
+            f"the video lasts {probe.duration_seconds:.0f} s; "
+            f"the limit is {limits.max_duration_seconds:.0f} s"
+        )
+    if probe.width < 16 or probe.height < 16:
+        raise BadMediaError(f"the video is {probe.width}x{probe.height}; both sides must be at least 16 px")
+    long_side, short_side = max(probe.width, probe.height), min(probe.width, probe.height)
+    if long_side > max(limits.max_width, limits.max_height) or short_side > min(
+        limits.max_width, limits.max_height
+    ):
+        raise BadMediaError(
+            f"the video is {probe.width}x{probe.height}; the limit is {limits.max_width}x{limits.max_height}"
+        )
+    if long_side / short_side > 8:
+        raise BadMediaError(f"the video's aspect ratio {probe.width}x{probe.height} is absurd (over 8:1)")
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rendition of the ladder. `name` is its nominal height (the short side for portrait)."""
+
+    name: int
+    width: int
+    height: int
+    target_kbps: int
+    max_kbps: int
+
+    @property
+    def key(self) -> str:
+        return f"v{self.name}"
+
+    @property
+    def bufsize_kbps(self) -> int:
+        return self.max_kbps * 2
+
+
+# Nominal short side -> H.264 target kbit/s at 30 fps (capped CRF: the cap is 1.5x the target).
+LADDER_KBPS: dict[int, int] = {2160: 14000, 1440: 8000, 1080: 5000, 720: 2800, 480: 1400, 360: 800, 240: 400}
+AUDIO_KBPS = 128
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def plan_ladder(probe: ProbeResult) -> list[Rung]:
+    """Rungs up to the source's short side, never upscaled, lowest first.
+
+    A source smaller than the lowest rung gets one rung at its own (even) size.
+    """
+    short, long_ = probe.short_side, max(probe.width, probe.height)
+    fps_factor = 1.5 if probe.frame_rate > 40 else 1.0
+    names = sorted(name for name in LADDER_KBPS if name <= short)
+    rungs: list[Rung] = []
+    for name in names:
+        scaled_long = _even(long_ * name / short)
+        width, height = (name, scaled_long) if probe.portrait else (scaled_long, name)
+        target = int(LADDER_KBPS[name] * fps_factor)
+        rungs.append(Rung(name, _even(width), _even(height), target, int(target * 1.5)))
+    if not rungs:
+        width, height = probe.width // 2 * 2, probe.height // 2 * 2
+        target = LADDER_KBPS[240]
+        rungs.append(Rung(min(width, height), width, height, target, int(target * 1.5)))
+    return rungs
+
+
+def output_frame_rate(source_fps: float) -> float:
+    """Constant frame rate of the ladder: the source's, capped at 60 (VFR sources are resampled)."""
+    if not math.isfinite(source_fps) or source_fps <= 0:
+        return 30.0
+    return round(min(source_fps, 60.0), 3)
+
+
+def h264_codec_string(profile_idc: int, constraints: int, level_idc: int) -> str:
+    """RFC 6381 `avc1.PPCCLL` from the SPS bytes."""
+    return f"avc1.{profile_idc:02x}{constraints:02x}{level_idc:02x}"

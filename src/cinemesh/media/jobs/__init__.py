@@ -1,0 +1,1 @@
+"""Durable transcoding jobs: leased by workers, kept alive by heartbeats, retried with backoff."""

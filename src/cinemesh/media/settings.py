@@ -1,0 +1,51 @@
+"""Settings of the media service, read from `CINEMESH_MEDIA_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+def bundled_ffmpeg() -> str:
+    """The static ffmpeg 9 shipped in the `imageio-ffmpeg` wheel (libvmaf, sound CENC fMP4)."""
+    import imageio_ffmpeg  # type: ignore[import-untyped]
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+class MediaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CINEMESH_MEDIA_", env_file=".env", extra="ignore")
+
+    ffmpeg_path: str | None = Field(None, description="ffmpeg binary; default: the one in imageio-ffmpeg.")
+    workers: int = Field(1, ge=0, le=16, description="Transcoding workers this process runs; 0 = API only.")
+    keep_originals: bool = Field(True, description="Keep the uploaded file in the object store when done.")
+
+    max_upload_bytes: int = Field(20 * GIB, ge=1)
+    max_duration_seconds: float = Field(4 * 3600, gt=0)
+    max_width: int = Field(7680, ge=16)
+    max_height: int = Field(4320, ge=16)
+    min_free_disk_bytes: int = Field(2 * GIB, ge=0, description="Uploads and jobs refuse to go below this.")
+
+    x264_preset: str = Field("veryfast", description="libx264 preset of every rung.")
+    segment_seconds: int = Field(4, ge=2, le=10)
+    gop_seconds: int = Field(2, ge=1, le=5)
+    vmaf_subsample: int = Field(8, ge=1, description="Score every Nth frame for VMAF.")
+    vmaf: bool = Field(True, description="Measure each rung's VMAF against the source.")
+
+    lease_seconds: float = Field(30.0, gt=1)
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    poll_seconds: float = Field(1.0, gt=0)
+    max_attempts: int = Field(4, ge=1)
+    retry_base_seconds: float = Field(5.0, ge=0)
+    probe_timeout_seconds: float = Field(20.0, gt=0)
+    job_timeout_seconds: float = Field(6 * 3600, gt=0, description="A job still running after this fails.")
+
+    spool_dir: Path | None = Field(None, description="Where tus chunks land; default DATA_DIR/media/uploads.")
+    work_dir: Path | None = Field(None, description="Scratch space of jobs; default DATA_DIR/media/work.")
+
+    def ffmpeg(self) -> str:
+        return self.ffmpeg_path or bundled_ffmpeg()

@@ -1,0 +1,139 @@
+"""The steps of turning one local source file into a packaged ladder, on local disk.
+
+The job runner decides what to run, uploads what these steps write and publishes; these
+functions only run ffmpeg and read what it wrote. Layout under `out` (and, the same, under
+`videos/{video_id}/` in the object store):
+
+    master.m3u8, manifest.mpd           HLS master and DASH MPD over the same segments
+    v{N}/index.m3u8, init.mp4, seg_*.m4s  one CMAF rendition per rung (N = nominal height)
+    audio/index.m3u8, init.mp4, seg_*.m4s AAC-LC stereo, one rendition shared by every rung
+    thumbs/sprite_NNN.jpg, thumbs/thumbnails.vtt  trick-play sheets and their WebVTT index
+    poster.jpg, preview.mp4
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from cinemesh.media.domain import ProbeResult, Rung, output_frame_rate, plan_ladder
+from cinemesh.media.settings import MediaSettings
+from cinemesh.media.transcode import commands, manifests, quality, thumbnails
+from cinemesh.media.transcode.ffmpeg import ProgressCallback, base_argv, run_ffmpeg
+
+VMAF_MAX_SHORT_SIDE = 1080
+
+
+@dataclass(frozen=True)
+class LadderPlan:
+    probe: ProbeResult
+    rungs: list[Rung]  # lowest first
+    options: commands.EncodeOptions
+
+    @property
+    def first(self) -> Rung:
+        return self.rungs[0]
+
+    @property
+    def rest(self) -> list[Rung]:
+        return self.rungs[1:]
+
+
+def plan(probe: ProbeResult, settings: MediaSettings) -> LadderPlan:
+    options = commands.EncodeOptions(
+        frame_rate=output_frame_rate(probe.frame_rate),
+        preset=settings.x264_preset,
+        gop_seconds=settings.gop_seconds,
+        segment_seconds=settings.segment_seconds,
+    )
+    return LadderPlan(probe=probe, rungs=plan_ladder(probe), options=options)
+
+
+def _fresh(*directories: Path) -> None:
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+
+
+async def encode_first_rung(
+    ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, on_progress: ProgressCallback
+) -> None:
+    _fresh(out / ladder.first.key, out / "audio")
+    argv = commands.first_pass(
+        ffmpeg_argv=base_argv(ffmpeg),
+        source=source,
+        rung=ladder.first,
+        has_audio=ladder.probe.has_audio,
+        out=out,
+        options=ladder.options,
+    )
+    await run_ffmpeg(argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress)
+
+
+async def encode_rest(
+    ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, on_progress: ProgressCallback
+) -> None:
+    _fresh(*(out / rung.key for rung in ladder.rest), out / "thumbs", out / "candidates")
+    argv = commands.second_pass(
+        ffmpeg_argv=base_argv(ffmpeg),
+        source=source,
+        rungs=ladder.rest,
+        preview_rung=ladder.first,
+        duration_seconds=ladder.probe.duration_seconds,
+        out=out,
+        options=ladder.options,
+    )
+    await run_ffmpeg(argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress)
+
+
+def write_thumbnails(ladder: LadderPlan, out: Path) -> None:
+    """Writes thumbs/thumbnails.vtt and poster.jpg from what the second pass produced."""
+    sprites = sorted((out / "thumbs").glob("sprite_*.jpg"))
+    vtt = thumbnails.sprite_vtt(sprites, duration_seconds=ladder.probe.duration_seconds)
+    (out / "thumbs" / "thumbnails.vtt").write_text(vtt)
+    best = thumbnails.best_poster(sorted((out / "candidates").glob("poster_*.jpg")))
+    shutil.copyfile(best.path, out / "poster.jpg")
+
+
+def video_tracks(ladder: LadderPlan, out: Path, rungs: list[Rung]) -> list[manifests.PackagedTrack]:
+    return [
+        manifests.video_track(
+            out, rung.key, width=rung.width, height=rung.height, frame_rate=ladder.options.frame_rate
+        )
+        for rung in rungs
+    ]
+
+
+def write_manifests(
+    ladder: LadderPlan, out: Path, rungs: list[Rung]
+) -> tuple[list[manifests.PackagedTrack], manifests.PackagedTrack | None]:
+    videos = video_tracks(ladder, out, rungs)
+    audio = manifests.audio_track(out) if ladder.probe.has_audio else None
+    (out / "master.m3u8").write_text(manifests.hls_master(videos, audio))
+    (out / "manifest.mpd").write_text(manifests.dash_mpd(videos, audio))
+    return videos, audio
+
+
+async def measure_quality(
+    ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, subsample: int, on_progress: ProgressCallback
+) -> dict[str, float]:
+    """VMAF per rung key, at the largest rung no bigger than 1080p."""
+    reference = max(
+        (rung for rung in ladder.rungs if rung.name <= VMAF_MAX_SHORT_SIDE),
+        key=lambda rung: rung.name,
+        default=ladder.first,
+    )
+    scores = await quality.measure_vmaf(
+        ffmpeg_argv=base_argv(ffmpeg),
+        source=source,
+        rung_playlists=[out / rung.key / "index.m3u8" for rung in ladder.rungs],
+        width=reference.width,
+        height=reference.height,
+        frame_rate=ladder.options.frame_rate,
+        subsample=subsample,
+        scratch=out,
+        duration_seconds=ladder.probe.duration_seconds,
+        on_progress=on_progress,
+    )
+    return {rung.key: score for rung, score in zip(ladder.rungs, scores, strict=True)}

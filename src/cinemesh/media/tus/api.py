@@ -1,0 +1,139 @@
+"""tus 1.0 routes at /api/v1/uploads (content providers and admins only)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
+
+from cinemesh.media.service import MediaService
+from cinemesh.media.tus.protocol import (
+    CHECKSUM_ALGORITHMS,
+    OFFSET_CONTENT_TYPE,
+    TUS_EXTENSIONS,
+    TUS_VERSION,
+    parse_checksum,
+    parse_metadata,
+    parse_non_negative,
+    require_version,
+    tus_headers,
+)
+from cinemesh.platform.problems import Problem
+from cinemesh.platform.security import require_roles
+from cinemesh.platform.tokens import Principal
+
+PREFIX = "/api/v1/uploads"
+
+
+def get_service(request: Request) -> MediaService:
+    service: MediaService = request.app.state.media_service
+    return service
+
+
+Service = Annotated[MediaService, Depends(get_service)]
+Uploader = Annotated[Principal, Depends(require_roles("admin", "content_provider"))]
+TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
+
+uploads = APIRouter(prefix=PREFIX, tags=["uploads"])
+
+
+@uploads.options("")
+@uploads.options("/{upload_id}")
+async def discover(request: Request) -> Response:
+    service = get_service(request)
+    return Response(
+        status_code=204,
+        headers={
+            **tus_headers(),
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(service.settings.max_upload_bytes),
+            "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
+        },
+    )
+
+
+@uploads.post("", status_code=201)
+async def create(
+    principal: Uploader,
+    service: Service,
+    tus_resumable: TusResumable = None,
+    upload_length: Annotated[str | None, Header(alias="Upload-Length")] = None,
+    upload_metadata: Annotated[str | None, Header(alias="Upload-Metadata")] = None,
+    upload_defer_length: Annotated[str | None, Header(alias="Upload-Defer-Length")] = None,
+) -> Response:
+    require_version(tus_resumable)
+    if upload_defer_length is not None:
+        raise Problem(
+            400,
+            "Upload-Defer-Length is not supported; send Upload-Length.",
+            code="tus-defer-unsupported",
+            headers=tus_headers(),
+        )
+    length = parse_non_negative(upload_length, header="Upload-Length")
+    video_id = await service.create_upload(
+        principal=principal, length=length, metadata=parse_metadata(upload_metadata)
+    )
+    return Response(status_code=201, headers={**tus_headers(), "Location": f"{PREFIX}/{video_id}"})
+
+
+@uploads.head("/{upload_id}")
+async def head(
+    upload_id: uuid.UUID, principal: Uploader, service: Service, tus_resumable: TusResumable = None
+) -> Response:
+    require_version(tus_resumable)
+    state = await service.upload_state(principal=principal, video_id=str(upload_id))
+    return Response(
+        status_code=200,
+        headers={
+            **tus_headers(),
+            "Upload-Offset": str(state.offset),
+            "Upload-Length": str(state.length),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@uploads.patch("/{upload_id}")
+async def patch(
+    upload_id: uuid.UUID,
+    request: Request,
+    principal: Uploader,
+    service: Service,
+    tus_resumable: TusResumable = None,
+    upload_offset: Annotated[str | None, Header(alias="Upload-Offset")] = None,
+    upload_checksum: Annotated[str | None, Header(alias="Upload-Checksum")] = None,
+    content_type: Annotated[str | None, Header(alias="Content-Type")] = None,
+    content_length: Annotated[str | None, Header(alias="Content-Length")] = None,
+) -> Response:
+    require_version(tus_resumable)
+    if (content_type or "").split(";")[0].strip().lower() != OFFSET_CONTENT_TYPE:
+        raise Problem(
+            415,
+            f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.",
+            code="tus-content-type",
+            headers=tus_headers(),
+        )
+    offset = parse_non_negative(upload_offset, header="Upload-Offset")
+    new_offset = await service.append(
+        principal=principal,
+        video_id=str(upload_id),
+        offset=offset,
+        checksum=parse_checksum(upload_checksum),
+        body=request.stream(),
+        disconnected=ClientDisconnect,
+        content_length=int(content_length) if content_length and content_length.isdigit() else None,
+    )
+    return Response(status_code=204, headers={**tus_headers(), "Upload-Offset": str(new_offset)})
+
+
+@uploads.delete("/{upload_id}", status_code=204)
+async def terminate(
+    upload_id: uuid.UUID, principal: Uploader, service: Service, tus_resumable: TusResumable = None
+) -> Response:
+    require_version(tus_resumable)
+    await service.terminate(principal=principal, video_id=str(upload_id))
+    return Response(status_code=204, headers=tus_headers())
