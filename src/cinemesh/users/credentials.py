@@ -15,7 +15,7 @@ from cinemesh.platform.problems import Problem
 from cinemesh.users.limits import ACCOUNT_GONE
 from cinemesh.users.mailer import Mail, MailDeliveryError, Mailer
 from cinemesh.users.passwords import PasswordHashing
-from cinemesh.users.service import TokenPair, UsersService, cutoff_second, hash_secret, now
+from cinemesh.users.service import TokenPair, UsersService, hash_secret, now
 from cinemesh.users.store import MailTokenRow, UserRow, UserStore, utc
 
 log = get_logger("cinemesh.users.credentials")
@@ -129,7 +129,7 @@ class CredentialsService:
     def _set_password(user: UserRow, password_hash: str, current: dt.datetime) -> None:
         user.password_hash = password_hash
         user.last_password_change_at = current
-        user.tokens_invalid_before = cutoff_second(current)
+        user.session_generation += 1
 
     async def _new_token(self, user_id: str, email: str, purpose: str) -> str:
         token = secrets.token_urlsafe(32)

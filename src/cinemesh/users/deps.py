@@ -15,7 +15,7 @@ from cinemesh.users.account_service import AccountService
 from cinemesh.users.credentials import CredentialsService
 from cinemesh.users.library_service import LibraryService
 from cinemesh.users.profiles_service import ProfilesService
-from cinemesh.users.service import UsersService
+from cinemesh.users.service import SESSION_GENERATION_CLAIM, UsersService
 
 if TYPE_CHECKING:
     from cinemesh.users.oidc import OidcLogin
@@ -46,9 +46,9 @@ _STALE = Problem(
 )
 
 
-def _issued_at(request: Request, principal: Principal) -> int:
-    """The `iat` of the caller's token. Its signature was verified already (by the gateway or by
-    this service); the `jti` check ties the claims read here to that verified token."""
+def _session_generation(request: Request, principal: Principal) -> int:
+    """The session generation in the caller's token. Its signature was verified already (by the
+    gateway or by this service); the `jti` check ties the claims read here to that token."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise _STALE
@@ -56,17 +56,17 @@ def _issued_at(request: Request, principal: Principal) -> int:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError as exc:
         raise _STALE from exc
-    issued_at = claims.get("iat")
-    if claims.get("jti") != principal.token_id or not isinstance(issued_at, int):
+    generation = claims.get(SESSION_GENERATION_CLAIM, 0)
+    if claims.get("jti") != principal.token_id or not isinstance(generation, int):
         raise _STALE
-    return issued_at
+    return generation
 
 
 async def current_user(request: Request, principal: CurrentPrincipal, services: AllServices) -> Principal:
-    """The caller, refused (401) when the account was deleted or its sessions ended after the
+    """The caller, refused (401) when the account was deleted or its sessions were ended after the
     token was issued: a signature alone cannot know that."""
     await services.users.ensure_token_current(
-        user_id=principal.user_id, issued_at=_issued_at(request, principal)
+        user_id=principal.user_id, session_generation=_session_generation(request, principal)
     )
     return principal
 

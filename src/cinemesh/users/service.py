@@ -39,6 +39,10 @@ class TokenPair:
     token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
+# The access-token claim holding the account's session generation when the token was issued.
+SESSION_GENERATION_CLAIM = "sgen"
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -46,12 +50,6 @@ def now() -> dt.datetime:
 def hash_secret(token: str) -> str:
     """Refresh and mail tokens are random 256-bit secrets: a plain SHA-256 is enough to store them."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def cutoff_second(value: dt.datetime) -> dt.datetime:
-    # `iat` has whole seconds: a cut-off at 12:00:00.7 must not refuse a token issued after it,
-    # at 12:00:00 (its iat), so the cut-off is rounded down.
-    return value.replace(microsecond=0)
 
 
 INVALID_CREDENTIALS = Problem(401, "Email or password is wrong.", code="invalid-credentials")
@@ -128,6 +126,7 @@ class UsersService:
                 created_at=current,
                 updated_at=current,
                 failed_logins=0,
+                session_generation=0,
             )
             store.add(row)
             await session.flush()
@@ -207,15 +206,14 @@ class UsersService:
             if token is not None and user_id in (None, token.user_id):
                 await store.revoke_family(token.family_id, now=now())
 
-    async def ensure_token_current(self, *, user_id: str, issued_at: int) -> Account:
+    async def ensure_token_current(self, *, user_id: str, session_generation: int) -> Account:
         """The account behind a verified access token, refusing tokens that outlived it (401):
         the account was deleted or closed, or its sessions were ended after the token was issued."""
         async with self.database.session() as session:
             row = await UserStore(session).by_id(user_id)
         if row is None or row.status == AccountStatus.CLOSED.value:
             raise _TOKEN_REVOKED
-        cutoff = row.tokens_invalid_before
-        if cutoff is not None and issued_at < utc(cutoff).timestamp():
+        if session_generation != row.session_generation:
             raise _TOKEN_REVOKED
         return row.to_account()
 
@@ -257,7 +255,9 @@ class UsersService:
             )
         )
         access_token = self.keys.issuer().issue(
-            user_id=user.id, roles=user.roles, extra={"country": user.country}
+            user_id=user.id,
+            roles=user.roles,
+            extra={"country": user.country, SESSION_GENERATION_CLAIM: user.session_generation},
         )
         return TokenPair(
             access_token=access_token, refresh_token=refresh_token, expires_in=self.access_token_ttl

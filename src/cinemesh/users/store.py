@@ -37,8 +37,9 @@ class UserRow(Base):
     updated_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
     last_password_change_at: Mapped[dt.datetime | None]
-    # Access tokens issued before this instant are refused (password change, "log out everywhere").
-    tokens_invalid_before: Mapped[dt.datetime | None]
+    # Carried by every access token ("sgen"); raising it refuses every token issued before
+    # (password change, reset): exact, where an `iat` cut-off has one-second granularity.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
 

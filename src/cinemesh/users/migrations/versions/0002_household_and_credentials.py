@@ -1,4 +1,4 @@
-"""Profiles, devices, my list, parental controls; lockout, token cut-off, mail tokens, OIDC
+"""Profiles, devices, my list, parental controls; lockout, session generation, mail tokens, OIDC
 identities and key rotation times.
 
 Revision ID: 0002
@@ -21,7 +21,7 @@ def _user_fk() -> sa.Column[str]:
 
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("tokens_invalid_before", _TS))
+        batch.add_column(sa.Column("session_generation", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("locked_until", _TS))
     with op.batch_alter_table("signing_keys") as batch:
@@ -103,4 +103,4 @@ def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.drop_column("locked_until")
         batch.drop_column("failed_logins")
-        batch.drop_column("tokens_invalid_before")
+        batch.drop_column("session_generation")
