@@ -59,7 +59,7 @@ def _fresh(*directories: Path) -> None:
 async def encode_first_rung(
     ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, on_progress: ProgressCallback
 ) -> None:
-    _fresh(out / ladder.first.key, out / "audio")
+    _fresh(out / ladder.first.key, *([out / "audio"] if ladder.probe.has_audio else []))
     argv = commands.first_pass(
         ffmpeg_argv=base_argv(ffmpeg),
         source=source,
