@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
+import itertools
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -106,7 +107,7 @@ def test_keyframes_fall_at_the_same_two_second_marks_in_every_rung(packaged: Pac
     times = {rung.key: keyframe_times(packaged.out / rung.key / "index.m3u8") for rung in packaged.rungs}
     first = next(iter(times.values()))
     assert all(value == first for value in times.values()), times
-    gaps = {round(b - a, 2) for a, b in zip(first, first[1:], strict=False)}
+    gaps = {round(b - a, 2) for a, b in itertools.pairwise(first)}
     assert gaps == {2.0}, first
 
 
@@ -171,7 +172,7 @@ def http_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
@@ -179,7 +180,7 @@ def test_ffmpeg_plays_the_master_playlist_over_http(packaged: Packaged, http_roo
     base, root = http_root
     (root / packaged.out.name).symlink_to(packaged.out, target_is_directory=True)
     url = f"{base}/{packaged.out.name}/master.m3u8"
-    result = subprocess.run(  # noqa: S603 - the bundled ffmpeg as an HLS client, fixed argv
+    result = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", url, "-map", "0", "-f", "null", "-"],
         capture_output=True,
         text=True,
