@@ -139,6 +139,9 @@ def events_replay(
 
 def register_service_commands() -> None:
     """Each service may ship a typer app of operator commands in its own `cli.py`."""
+    from cinemesh.catalog.cli import app as catalog_app
+
+    app.add_typer(catalog_app, name="catalog")
 
 
 register_service_commands()
