@@ -1,0 +1,98 @@
+"""Bad input fails fast with a reason; good input publishes its events in order, each once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from cinemesh.platform.events.envelope import Envelope
+from cinemesh.platform.events.outbox import outbox_table
+from tests.fixtures.media import MediaTokens
+from tests.integration.media.conftest import MediaHarness, media_settings, start_harness
+
+pytestmark = [pytest.mark.xdist_group("media-transcode")]
+
+
+async def outbox_events(media: MediaHarness, video_id: str) -> list[Envelope]:
+    database = media.app.state.runtime.database
+    async with database.session() as session:
+        rows = (await session.execute(sa.select(outbox_table.c.payload).order_by(outbox_table.c.seq))).all()
+    envelopes = [Envelope.from_bytes(row[0]) for row in rows]
+    return [envelope for envelope in envelopes if envelope.subject == video_id]
+
+
+@pytest.mark.parametrize(
+    ("clip", "reason"),
+    [
+        ("corrupt.mp4", "not a video"),
+        ("not_a_video.txt", "not a video"),
+    ],
+)
+async def test_unusable_files_fail_within_seconds_with_a_reason(
+    media: MediaHarness, media_clip: Callable[[str], Path], clip: str, reason: str
+) -> None:
+    started = time.monotonic()
+    video_id = await media.upload(media_clip(clip))
+    document = await media.wait_for(video_id, "failed", "ready", timeout=15)
+    assert time.monotonic() - started < 10
+    assert document["status"] == "failed"
+    assert reason in document["error"]
+    types = [event.type for event in await outbox_events(media, video_id)]
+    assert types == ["media.upload.completed.v1", "media.video.failed.v1"]
+    failed = (await outbox_events(media, video_id))[-1]
+    assert failed.data["permanent"] is True
+
+
+@pytest.fixture
+async def strict_media(tmp_path: Path, media_tokens: MediaTokens) -> AsyncIterator[MediaHarness]:
+    settings = media_settings(max_duration_seconds=2, max_width=400, max_height=400)
+    async for harness in start_harness(tmp_path, media_tokens, settings):
+        yield harness
+
+
+async def test_too_long_or_too_large_sources_fail_with_the_limit_named(
+    strict_media: MediaHarness, media_clip: Callable[[str], Path]
+) -> None:
+    video_id = await strict_media.upload(media_clip("small.mp4"))  # 3 s > 2 s
+    document = await strict_media.wait_for(video_id, "failed", "ready", timeout=15)
+    assert document["status"] == "failed" and "the limit is 2 s" in document["error"]
+
+
+async def test_a_good_upload_publishes_first_rung_then_ladder_once_each(
+    media: MediaHarness, media_clip: Callable[[str], Path]
+) -> None:
+    video_id = await media.upload(media_clip("small.mp4"), title_id="title-42")
+    document = await media.wait_for(video_id, "ready", "failed")
+    assert document["status"] == "ready", document
+    events = await outbox_events(media, video_id)
+    types = [event.type for event in events]
+    assert types[0] == "media.upload.completed.v1"
+    transcoded = [event for event in events if event.type == "media.video.transcoded.v1"]
+    assert [event.data["complete"] for event in transcoded] == [False, True]
+    first, full = transcoded
+    assert len(first.data["renditions"]) == 1 and first.data["title_id"] == "title-42"
+    assert full.data["renditions"][0]["playlist_key"] == first.data["renditions"][0]["playlist_key"]
+    assert full.data["poster_key"] and full.data["thumbnails_vtt_key"] and full.data["preview_key"]
+    assert full.data["duration_seconds"] == pytest.approx(3.0, abs=0.1)
+    store = media.app.state.media_service.store
+    for key in (full.data["hls_master_key"], full.data["dash_manifest_key"], full.data["poster_key"]):
+        assert await store.exists(key), key
+    # The source is kept (the default) under a deterministic key.
+    assert await store.exists(f"videos/{video_id}/source")
+
+
+async def test_originals_are_dropped_when_not_kept(
+    tmp_path: Path, media_tokens: MediaTokens, media_clip: Callable[[str], Path]
+) -> None:
+    async for media in start_harness(
+        tmp_path, media_tokens, media_settings(keep_originals=False, vmaf=False)
+    ):
+        video_id = await media.upload(media_clip("small.mp4"))
+        assert (await media.wait_for(video_id, "ready", "failed"))["status"] == "ready"
+        store = media.app.state.media_service.store
+        assert not await store.exists(f"videos/{video_id}/source")
+        assert await store.exists(f"videos/{video_id}/master.m3u8")
