@@ -55,7 +55,7 @@ class KeyRing:
         self._longest_token_ttl = dt.timedelta(seconds=longest_token_ttl)
         self._activation_delay = dt.timedelta(seconds=activation_delay)
         self._clock = clock
-        self._keys: list[_Key] = []  # newest first
+        self._keys: list[_Key] = []  # latest activation first
 
     async def load(self) -> None:
         """Loads the published keys, creating the first one on a new deployment."""
@@ -69,7 +69,8 @@ class KeyRing:
             if not rows:
                 rows = [self._new_row(now, activates_at=now)]
                 session.add(rows[0])
-        self._keys = [self._from_row(row) for row in rows]
+        keys = [self._from_row(row) for row in rows]
+        self._keys = sorted(keys, key=lambda key: (key.activates_at, key.created_at), reverse=True)
 
     async def rotate(self) -> str:
         """Adds a new signing key; returns its kid. The current ones retire once their tokens expire."""
