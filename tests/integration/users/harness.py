@@ -136,7 +136,7 @@ async def running_users(
         Settings(
             data_dir=tmp_path,
             public_url=BASE_URL,
-            admin_password="admin-password-for-tests",  # type: ignore[arg-type]
+            admin_password="admin-password-for-tests",
             **(settings or {}),
         ),
         passwords=FAST_PASSWORDS,

@@ -34,7 +34,7 @@ async def test_deletion_erases_every_row_and_publishes_the_event(users: Harness)
     assert (await users.client.delete("/api/v1/me", headers=user.auth)).status_code == 204
     async with users.app.state.runtime.database.session() as session:
         for table in (UserRow, ProfileRow, DeviceRow, ListItemRow, RefreshTokenRow):
-            column = table.id if table is UserRow else table.user_id
+            column = getattr(table, "id" if table is UserRow else "user_id")
             assert await session.scalar(sa.select(sa.func.count()).where(column == user.user_id)) == 0, table
     [event] = await users.events("users.user.deleted.v1", user.user_id)
     assert event["user_id"] == user.user_id
