@@ -22,6 +22,9 @@ class PlaybackStartedV1(EventContract):
     video_id: str
     max_height: int
     started_at: dt.datetime
+    # Added fields (defaults keep older payloads valid): the plan and the viewer's country.
+    tier: str | None = None
+    country: str | None = None
 
 
 class PlaybackEndedV1(EventContract):
@@ -35,3 +38,5 @@ class PlaybackEndedV1(EventContract):
     content_id: str
     reason: str  # stopped, heartbeat_timeout, revoked
     ended_at: dt.datetime
+    video_id: str | None = None
+    position_seconds: float | None = None  # the last position the player reported

@@ -2,22 +2,82 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from cinemesh.delivery.api import routers
+from cinemesh.delivery.drm.clearkey import ClearKeyAdapter
+from cinemesh.delivery.drm.keys import ContentKeys
+from cinemesh.delivery.edge.purge import EdgePurger
+from cinemesh.delivery.events import DeliveryEvents
+from cinemesh.delivery.origin.gate import VideoGate
+from cinemesh.delivery.origin.media import SessionMedia
+from cinemesh.delivery.origin.signing import UrlSigner
+from cinemesh.delivery.runtime import Delivery
+from cinemesh.delivery.service import PlaybackService
+from cinemesh.delivery.settings import DeliverySettings, master_key, signing_secret
+from cinemesh.platform.crypto import SecretBox
+from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
+from cinemesh.platform.logging import get_logger
 from cinemesh.platform.service_app import build_service
 from cinemesh.platform.settings import Settings
+from cinemesh.platform.storage import build_object_store
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "delivery"
+log = get_logger("cinemesh.delivery")
 
 
 def build_app(
     settings: Settings, *, bus: EventBus | None = None, jwks_fetcher: JwksFetcher | None = None
 ) -> FastAPI:
+    delivery_settings = DeliverySettings()
+    database = Database.for_service(settings, NAME)
+    store = build_object_store(settings)
+    signer = UrlSigner(signing_secret(settings, delivery_settings).encode())
+    keys = ContentKeys(
+        database=database,
+        box=SecretBox(master_key(settings, delivery_settings), purpose="delivery-content-keys"),
+    )
+    gate = VideoGate(database)
+    purger = EdgePurger(store=store, purge_urls=delivery_settings.edge_purge_urls, gate=gate)
+    sweeper: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        await store.ensure_ready()
+        sweeper.append(asyncio.create_task(sweep_forever()))
+
+    async def stop() -> None:
+        for task in sweeper:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        sweeper.clear()
+        await purger.close()
+        await store.close()
+
+    async def sweep_forever() -> None:
+        while True:
+            await asyncio.sleep(delivery_settings.sweep_interval_seconds)
+            try:
+                ended = await playback.sweep()
+                if ended:
+                    log.info("sessions_timed_out", count=ended)
+            except Exception:
+                log.exception("session_sweep_failed")
+
+    playback = PlaybackService(
+        database=database,
+        settings=delivery_settings,
+        signer=signer,
+        keys=keys,
+        license_adapters={ClearKeyAdapter.key_system: ClearKeyAdapter()},
+    )
+    events = DeliveryEvents(playback=playback, keys=keys, invalidation=purger)
     app, _ = build_service(
         settings=settings,
         name=NAME,
@@ -25,5 +85,25 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
+        subscriptions=[events.spec()],
+        on_start=[start],
+        on_stop=[stop],
+        database=database,
+        description="Playback sessions, signed media URLs, DRM keys and licences; the CDN origin.",
     )
+    # Unlock tokens are checked with the verifier the app was built with (same keys as access).
+    playback.verifier = app.state.token_verifier
+    app.state.delivery = Delivery(
+        settings=delivery_settings,
+        database=database,
+        store=store,
+        signer=signer,
+        keys=keys,
+        playback=playback,
+        media=SessionMedia(store=store, signer=signer, keys=keys, hls_aes128=delivery_settings.hls_aes128),
+        gate=gate,
+        api_base_url=settings.base_url,
+    )
+    app.state.delivery_events = events
+    app.state.edge_purger = purger
     return app

@@ -1,4 +1,155 @@
-"""Entities, value objects and rules of the delivery service. No I/O here.
+"""Rules of the delivery service: who may play what, at which quality, how many at once. No I/O.
 
-The skeleton holds no rules yet; its issue fills it in.
+Every refusal is a `Problem` whose `code` names the rule, so a player can tell "upgrade your
+plan" from "this title is not available in your country".
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cinemesh.contracts.ratings import allowed
+from cinemesh.platform.problems import Problem
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    max_height: int
+    max_streams: int
+
+
+# Until billing owns plans: the tiers the users service projects, with their quality and
+# concurrent-stream limits.
+PLAN_LIMITS: dict[str, PlanLimits] = {
+    "basic": PlanLimits(max_height=720, max_streams=1),
+    "standard": PlanLimits(max_height=1080, max_streams=2),
+    "premium": PlanLimits(max_height=2160, max_streams=4),
+    "ultra": PlanLimits(max_height=2160, max_streams=6),
+}
+# The users service's default: an account with no SubscriptionChangedV1 yet is basic/active.
+DEFAULT_TIER = "basic"
+DEFAULT_STATUS = "active"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    tier: str = DEFAULT_TIER
+    status: str = DEFAULT_STATUS
+
+    @property
+    def limits(self) -> PlanLimits:
+        return PLAN_LIMITS.get(self.tier, PLAN_LIMITS[DEFAULT_TIER])
+
+
+@dataclass(frozen=True)
+class Window:
+    country: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+
+    def contains(self, country: str, now: dt.datetime) -> bool:
+        return (
+            self.country.upper() == country.upper()
+            and self.starts_at <= now
+            and (self.ends_at is None or now < self.ends_at)
+        )
+
+
+@dataclass(frozen=True)
+class Playable:
+    """A published title (or episode) as delivery projects it from catalog and media events."""
+
+    content_id: str
+    title_id: str
+    video_id: str | None
+    maturity_rating: str | None
+    published: bool
+    windows: Sequence[Window]
+
+
+@dataclass(frozen=True)
+class ViewerProfile:
+    profile_id: str
+    user_id: str
+    max_maturity_rating: str | None
+    pin_required: bool
+
+
+def check_subscription(subscription: Subscription) -> PlanLimits:
+    if subscription.status != "active":
+        raise Problem(
+            403,
+            f"The subscription is {subscription.status}; playback needs an active subscription.",
+            code="subscription-inactive",
+        )
+    return subscription.limits
+
+
+def check_available(playable: Playable | None, *, country: str | None, now: dt.datetime) -> str:
+    """The video id to play, or the rule that refuses it."""
+    if playable is None or not playable.published or playable.video_id is None:
+        raise Problem(403, "This title is not published.", code="title-not-published")
+    if country is None:
+        raise Problem(
+            403, "The account has no country, so availability cannot be decided.", code="region-unknown"
+        )
+    if not any(window.contains(country, now) for window in playable.windows):
+        raise Problem(
+            403, f"This title is not available in {country.upper()} now.", code="region-unavailable"
+        )
+    return playable.video_id
+
+
+def check_maturity(playable: Playable, profile: ViewerProfile, *, unlocked: bool) -> None:
+    """A title above the profile's limit plays only on a PIN-locked profile that was unlocked."""
+    if allowed(playable.maturity_rating, profile.max_maturity_rating):
+        return
+    if profile.pin_required and unlocked:
+        return
+    rating = playable.maturity_rating or "unrated"
+    if profile.pin_required:
+        raise Problem(
+            403,
+            f"This title ({rating}) is above the profile's limit; unlock the profile with its PIN.",
+            code="profile-unlock-required",
+        )
+    raise Problem(
+        403,
+        f"This title ({rating}) is above the profile's limit ({profile.max_maturity_rating}).",
+        code="maturity-restricted",
+    )
+
+
+def check_quality(limits: PlanLimits, requested_height: int | None) -> int:
+    """The highest rendition height the session may receive."""
+    if requested_height is None:
+        return limits.max_height
+    if requested_height > limits.max_height:
+        raise Problem(
+            403,
+            f"The plan allows up to {limits.max_height}p; {requested_height}p was asked for.",
+            code="plan-quality-limit",
+            max_height=limits.max_height,
+        )
+    return requested_height
+
+
+def check_stream_count(limits: PlanLimits, live_sessions: int) -> None:
+    if live_sessions >= limits.max_streams:
+        raise Problem(
+            409,
+            f"The plan allows {limits.max_streams} concurrent stream(s); end another playback first.",
+            code="plan-stream-limit",
+            max_streams=limits.max_streams,
+        )
+
+
+def playable_heights(heights: Sequence[int], max_height: int) -> list[int]:
+    """The rendition heights a session may receive; never empty while any rendition exists (a
+    title whose lowest rung is above the plan still plays at that lowest rung)."""
+    allowed_heights = sorted(h for h in heights if h <= max_height)
+    if not allowed_heights and heights:
+        allowed_heights = [min(heights)]
+    return allowed_heights

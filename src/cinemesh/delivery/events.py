@@ -1,4 +1,177 @@
-"""Handlers of the events the delivery service consumes.
+"""Handlers of the events the delivery service consumes: its projections of titles, videos,
+profiles, subscriptions and devices, and the edge purges that content changes call for.
 
-The skeleton holds no rules yet; its issue fills it in.
+Each handler runs in the consumer's transaction with the inbox claim (exactly-once effects).
+Edge purges are HTTP calls: they are scheduled to run after the handler (idempotent, so a
+redelivery just purges again), never inside the transaction.
 """
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.contracts.catalog import (
+    CATALOG_TOPIC,
+    AvailabilityChangedV1,
+    AvailabilityWindow,
+    TitlePublishedV1,
+    TitleUnpublishedV1,
+)
+from cinemesh.contracts.events import EventContract, parse_event
+from cinemesh.contracts.media import MEDIA_TOPIC, VideoTranscodedV1
+from cinemesh.contracts.users import (
+    USERS_TOPIC,
+    DeviceChangedV1,
+    ProfileChangedV1,
+    SubscriptionChangedV1,
+    UserDeletedV1,
+)
+from cinemesh.delivery.drm.keys import ContentKeys
+from cinemesh.delivery.service import PlaybackService
+from cinemesh.delivery.store import DeliveryStore, PlayableRow, ProfileRow, VideoRow, utc
+from cinemesh.platform.events.envelope import Envelope
+from cinemesh.platform.runtime import ConsumerSpec
+
+GROUP = "delivery"
+TOPICS = (CATALOG_TOPIC, MEDIA_TOPIC, USERS_TOPIC)
+
+
+class Invalidation(Protocol):
+    """What content changes set off beyond the projection (see `edge.purge.EdgePurger`)."""
+
+    def availability_changed(self, video_id: str) -> None:
+        """Servability may differ: forget cached answers, purge the edge."""
+
+    def objects_replaced(self, video_id: str) -> None:
+        """A re-transcode rewrote the objects: also drop derived copies (AES-128)."""
+
+
+def _windows(windows: list[AvailabilityWindow]) -> list[dict[str, str | None]]:
+    return [
+        {
+            "country": w.country.upper(),
+            "starts_at": w.starts_at.isoformat(),
+            "ends_at": w.ends_at.isoformat() if w.ends_at else None,
+        }
+        for w in windows
+    ]
+
+
+class DeliveryEvents:
+    def __init__(self, *, playback: PlaybackService, keys: ContentKeys, invalidation: Invalidation) -> None:
+        self.playback = playback
+        self.keys = keys
+        self.invalidation = invalidation
+
+    def spec(self) -> ConsumerSpec:
+        return ConsumerSpec(group=GROUP, topics=TOPICS, handler=self.handle)
+
+    async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
+        try:
+            event = parse_event(envelope.type, envelope.data)
+        except KeyError:
+            return  # an event type delivery does not use
+        handler = self._handlers().get(type(event))
+        if handler is not None:
+            await handler(session, event)
+
+    def _handlers(
+        self,
+    ) -> dict[type[EventContract], Callable[[AsyncSession, EventContract], Awaitable[None]]]:
+        return {
+            TitlePublishedV1: self._published,  # type: ignore[dict-item]
+            TitleUnpublishedV1: self._unpublished,  # type: ignore[dict-item]
+            AvailabilityChangedV1: self._availability,  # type: ignore[dict-item]
+            VideoTranscodedV1: self._transcoded,  # type: ignore[dict-item]
+            ProfileChangedV1: self._profile,  # type: ignore[dict-item]
+            SubscriptionChangedV1: self._subscription,  # type: ignore[dict-item]
+            DeviceChangedV1: self._device,  # type: ignore[dict-item]
+            UserDeletedV1: self._user_deleted,  # type: ignore[dict-item]
+        }
+
+    async def _published(self, session: AsyncSession, event: TitlePublishedV1) -> None:
+        store = DeliveryStore(session)
+        previous = await store.playable(event.content_id)
+        await store.upsert_playable(
+            PlayableRow(
+                content_id=event.content_id,
+                title_id=event.title_id,
+                video_id=event.video_id,
+                maturity_rating=event.maturity_rating,
+                published=True,
+                windows=_windows(event.windows),
+                updated_at=event.published_at,
+            )
+        )
+        if previous is not None and previous.video_id and previous.video_id != event.video_id:
+            self.invalidation.availability_changed(previous.video_id)  # the title plays another video
+        if event.video_id:
+            self.invalidation.availability_changed(event.video_id)
+
+    async def _unpublished(self, session: AsyncSession, event: TitleUnpublishedV1) -> None:
+        await DeliveryStore(session).set_published(event.content_id, published=False)
+        if event.video_id:
+            await self.playback.revoke_video(session, event.video_id)
+            self.invalidation.availability_changed(event.video_id)
+
+    async def _availability(self, session: AsyncSession, event: AvailabilityChangedV1) -> None:
+        await DeliveryStore(session).set_windows(event.content_id, _windows(event.windows))
+        if event.video_id:
+            # Regional changes do not change the objects, but a CDN may hold them in regions that
+            # lost the title: purge so every edge revalidates through the origin's rules.
+            self.invalidation.availability_changed(event.video_id)
+
+    async def _transcoded(self, session: AsyncSession, event: VideoTranscodedV1) -> None:
+        store = DeliveryStore(session)
+        previous = await store.video(event.video_id)
+        if previous is not None and utc(previous.transcoded_at) > event.transcoded_at:
+            return  # an older ladder arriving late
+        await store.upsert_video(
+            VideoRow(
+                video_id=event.video_id,
+                title_id=event.title_id,
+                storage_prefix=event.storage_prefix,
+                hls_master_key=event.hls_master_key,
+                dash_manifest_key=event.dash_manifest_key,
+                thumbnails_vtt_key=event.thumbnails_vtt_key,
+                renditions=[r.model_dump(mode="json") for r in event.renditions],
+                complete=event.complete,
+                duration_seconds=event.duration_seconds,
+                transcoded_at=event.transcoded_at,
+            )
+        )
+        await self.keys.ensure(store, event.video_id)
+        if previous is not None:
+            self.invalidation.objects_replaced(event.video_id)  # same keys, new bytes
+
+    async def _profile(self, session: AsyncSession, event: ProfileChangedV1) -> None:
+        store = DeliveryStore(session)
+        if event.change == "deleted":
+            await store.delete_profile(event.profile_id)
+            return
+        await store.upsert_profile(
+            ProfileRow(
+                profile_id=event.profile_id,
+                user_id=event.user_id,
+                max_maturity_rating=event.max_maturity_rating,
+                pin_required=event.pin_required,
+            )
+        )
+
+    async def _subscription(self, session: AsyncSession, event: SubscriptionChangedV1) -> None:
+        await DeliveryStore(session).set_subscription(
+            event.user_id, tier=event.tier, status=event.status, changed_at=event.changed_at
+        )
+
+    async def _device(self, session: AsyncSession, event: DeviceChangedV1) -> None:
+        store = DeliveryStore(session)
+        if event.change == "removed":
+            await store.delete_device(event.device_id)
+        else:
+            await store.upsert_device(event.device_id, event.user_id)
+
+    async def _user_deleted(self, session: AsyncSession, event: UserDeletedV1) -> None:
+        await DeliveryStore(session).erase_user(event.user_id)

@@ -1,4 +1,250 @@
-"""Use cases of the delivery service (keyword-only command handlers).
+"""Use cases of the delivery service: start, heartbeat and end playback sessions; licences."""
 
-The skeleton holds no rules yet; its issue fills it in.
-"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
+from cinemesh.contracts.publishing import record_event
+from cinemesh.delivery import domain
+from cinemesh.delivery.drm.clearkey import b64url
+from cinemesh.delivery.drm.keys import ContentKeys
+from cinemesh.delivery.drm.port import LicenseAdapter, LicensePolicy, LicenseRequestError
+from cinemesh.delivery.origin.signing import UrlSigner
+from cinemesh.delivery.settings import DeliverySettings
+from cinemesh.delivery.store import DeliveryStore, SessionRow, utc
+from cinemesh.platform.db import Database
+from cinemesh.platform.ids import new_id_str
+from cinemesh.platform.logging import get_logger
+from cinemesh.platform.problems import Problem
+from cinemesh.platform.tokens import InvalidTokenError, Principal, TokenVerifier
+
+SOURCE = "cinemesh/delivery"
+UNLOCK_TOKEN_USE = "profile-unlock"  # noqa: S105 - a token purpose, not a secret
+log = get_logger("cinemesh.delivery")
+
+_SESSION_NOT_FOUND = Problem(404, "No such playback session.", code="session-not-found")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    row: SessionRow
+    tier: str
+
+
+class PlaybackService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: DeliverySettings,
+        signer: UrlSigner,
+        keys: ContentKeys,
+        license_adapters: dict[str, LicenseAdapter],
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.signer = signer
+        self.keys = keys
+        self.verifier: TokenVerifier | None = None  # set by bootstrap once the app exists
+        self.license_adapters = license_adapters
+        self.heartbeat_timeout = dt.timedelta(seconds=settings.heartbeat_timeout_seconds)
+
+    async def _unlocked(self, *, user_id: str, profile_id: str, unlock_token: str | None) -> bool:
+        if unlock_token is None:
+            return False
+        assert self.verifier is not None, "bootstrap sets the verifier"
+        try:
+            claims = await self.verifier.verified_claims(unlock_token)
+        except InvalidTokenError as exc:
+            raise Problem(
+                403, f"The unlock token is invalid: {exc.reason}.", code="invalid-unlock-token"
+            ) from exc
+        if (
+            claims.get("token_use") != UNLOCK_TOKEN_USE
+            or claims.get("sub") != user_id
+            or claims.get("profile_id") != profile_id
+        ):
+            raise Problem(403, "The unlock token is not for this profile.", code="invalid-unlock-token")
+        return True
+
+    async def start(
+        self,
+        *,
+        principal: Principal,
+        content_id: str,
+        profile_id: str,
+        device_id: str,
+        max_height: int | None,
+        unlock_token: str | None,
+        client_ip: str | None,
+    ) -> StartedSession:
+        """Checks every rule, then records a live session (and its started event) atomically."""
+        unlocked = await self._unlocked(
+            user_id=principal.user_id, profile_id=profile_id, unlock_token=unlock_token
+        )
+        now = _now()
+        async with self.database.transaction() as session:
+            store = DeliveryStore(session)
+            subscription = await store.lock_account(principal.user_id)  # first: serialises the account
+            profile = await store.profile(profile_id)
+            if profile is None or profile.user_id != principal.user_id:
+                raise Problem(404, "No such profile on this account.", code="profile-not-found")
+            if await store.device_owner(device_id) != principal.user_id:
+                raise Problem(
+                    403, "This device is not registered to the account.", code="device-not-registered"
+                )
+            limits = domain.check_subscription(subscription)
+            playable = await store.playable(content_id)
+            video_id = domain.check_available(playable, country=principal.country, now=now)
+            assert playable is not None
+            domain.check_maturity(playable, profile, unlocked=unlocked)
+            height = domain.check_quality(limits, max_height)
+            video = await store.video(video_id)
+            if video is None:
+                raise Problem(409, "The title's video is not transcoded yet.", code="video-not-ready")
+            live = await store.count_live_sessions(
+                principal.user_id, heartbeat_after=now - self.heartbeat_timeout, now=now
+            )
+            domain.check_stream_count(limits, live)
+            row = SessionRow(
+                session_id=new_id_str(),
+                user_id=principal.user_id,
+                profile_id=profile_id,
+                device_id=device_id,
+                content_id=content_id,
+                video_id=video_id,
+                max_height=height,
+                client_ip=client_ip if self.settings.bind_ip else None,
+                started_at=now,
+                last_heartbeat_at=now,
+                expires_at=now + dt.timedelta(seconds=self.settings.url_ttl_seconds),
+                position_seconds=None,
+                ended_at=None,
+                end_reason=None,
+            )
+            session.add(row)
+            await record_event(
+                session,
+                PlaybackStartedV1(
+                    session_id=row.session_id,
+                    user_id=row.user_id,
+                    profile_id=profile_id,
+                    device_id=device_id,
+                    content_id=content_id,
+                    video_id=video_id,
+                    max_height=height,
+                    started_at=now,
+                    tier=subscription.tier,
+                    country=principal.country,
+                ),
+                source=SOURCE,
+            )
+        await self.keys.get(video_id)  # the title's key exists before any player asks for it
+        return StartedSession(row=row, tier=subscription.tier)
+
+    async def _owned(self, store: DeliveryStore, principal: Principal, session_id: str) -> SessionRow:
+        row = await store.session_row(session_id, for_update=True)
+        # Another account's session is indistinguishable from a missing one (no IDOR oracle).
+        if row is None or row.user_id != principal.user_id:
+            raise _SESSION_NOT_FOUND
+        return row
+
+    async def heartbeat(
+        self, *, principal: Principal, session_id: str, position_seconds: float | None
+    ) -> SessionRow:
+        now = _now()
+        async with self.database.transaction() as session:
+            store = DeliveryStore(session)
+            row = await self._owned(store, principal, session_id)
+            if row.ended_at is not None:
+                raise Problem(409, "The playback session has ended.", code="session-ended")
+            if not row.is_live(now=now, heartbeat_timeout=self.heartbeat_timeout):
+                await self._end(session, row, reason="heartbeat_timeout", now=now)
+                raise Problem(409, "The playback session timed out; start a new one.", code="session-expired")
+            row.last_heartbeat_at = now
+            if position_seconds is not None:
+                row.position_seconds = position_seconds
+        return row
+
+    async def end(self, *, principal: Principal, session_id: str) -> None:
+        """Idempotent: ending an ended session succeeds and publishes nothing more."""
+        async with self.database.transaction() as session:
+            row = await self._owned(DeliveryStore(session), principal, session_id)
+            if row.ended_at is None:
+                await self._end(session, row, reason="stopped", now=_now())
+
+    async def _end(self, session: Any, row: SessionRow, *, reason: str, now: dt.datetime) -> None:
+        row.ended_at = now
+        row.end_reason = reason
+        await record_event(
+            session,
+            PlaybackEndedV1(
+                session_id=row.session_id,
+                user_id=row.user_id,
+                profile_id=row.profile_id,
+                content_id=row.content_id,
+                reason=reason,
+                ended_at=now,
+                video_id=row.video_id,
+                position_seconds=row.position_seconds,
+            ),
+            source=SOURCE,
+        )
+
+    async def sweep(self) -> int:
+        """Ends sessions whose heartbeat stopped (they already stopped counting: lazy expiry)."""
+        now = _now()
+        async with self.database.transaction() as session:
+            rows = await DeliveryStore(session).stale_sessions(heartbeat_before=now - self.heartbeat_timeout)
+            for row in rows:
+                await self._end(session, row, reason="heartbeat_timeout", now=now)
+        return len(rows)
+
+    async def revoke_video(self, session: Any, video_id: str) -> int:
+        """Ends the live sessions of a video that may no longer be shown (in the caller's tx)."""
+        rows = await DeliveryStore(session).live_sessions_of_video(video_id)
+        for row in rows:
+            await self._end(session, row, reason="revoked", now=_now())
+        return len(rows)
+
+    async def live_session(self, session_id: str) -> SessionRow | None:
+        async with self.database.session() as session:
+            row = await DeliveryStore(session).session_row(session_id)
+        if row is None or not row.is_live(now=_now(), heartbeat_timeout=self.heartbeat_timeout):
+            return None
+        return row
+
+    async def license(
+        self, *, principal: Principal, session_id: str, key_system: str, request: bytes
+    ) -> bytes:
+        adapter = self.license_adapters.get(key_system)
+        if adapter is None:
+            raise Problem(
+                409, f"No licence server for key system {key_system!r}.", code="key-system-unsupported"
+            )
+        row = await self.live_session(session_id)
+        if row is None or row.user_id != principal.user_id:
+            # Missing, another account's, ended or timed out: no key without a live session.
+            raise Problem(
+                403, "Licences are issued only to a live session of yours.", code="session-not-live"
+            )
+        key = await self.keys.get(row.video_id)
+        policy = LicensePolicy(
+            session_id=row.session_id,
+            max_height=row.max_height,
+            expires_at=int(utc(row.expires_at).timestamp()),
+        )
+        try:
+            return await adapter.license(request=request, key=key, policy=policy)
+        except LicenseRequestError as exc:
+            raise Problem(400, str(exc), code="license-request-invalid") from exc
+
+    async def key_id(self, video_id: str) -> str:
+        return b64url((await self.keys.get(video_id)).kid)

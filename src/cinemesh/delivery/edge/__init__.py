@@ -1,0 +1,1 @@
+"""The CDN edge as seen from the origin: purging what it cached when content changes."""

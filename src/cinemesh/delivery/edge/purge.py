@@ -1,0 +1,109 @@
+"""Purging the edge when content changes (unpublish, availability, re-transcode).
+
+The edge keys its cache by object path (the token is not part of the key), so purging a video
+is one request per cached object path: `GET {purge_url}/{object path}` (ngx_cache_purge answers
+200 when it dropped the entry, 404 when it held none). The paths come from listing the store,
+which is the set of everything the edge could have cached for the video.
+
+Each purge runs twice: at once, and again after the origin's servability cache (`VideoGate`)
+has expired in every process, so an object another origin process served in between is gone too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+import httpx
+
+from cinemesh.delivery.drm.hls_aes import ENCRYPTED_PREFIX
+from cinemesh.delivery.origin.gate import VideoGate
+from cinemesh.delivery.origin.media import AES_PATH_PREFIX
+from cinemesh.platform.logging import get_logger
+from cinemesh.platform.storage import ObjectStore
+
+log = get_logger("cinemesh.delivery.edge")
+_CONCURRENCY = 16
+
+
+class EdgePurger:
+    def __init__(
+        self, *, store: ObjectStore, purge_urls: Sequence[str], gate: VideoGate, timeout: float = 5.0
+    ) -> None:
+        self.store = store
+        self.purge_urls = [url.rstrip("/") for url in purge_urls]
+        self.gate = gate
+        self.timeout = timeout
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- Invalidation (called by event handlers) --------------------------------------------
+
+    def availability_changed(self, video_id: str) -> None:
+        self.gate.forget(video_id)
+        self._spawn(self._purge_twice(video_id, drop_copies=False))
+
+    def objects_replaced(self, video_id: str) -> None:
+        self.gate.forget(video_id)
+        self._spawn(self._purge_twice(video_id, drop_copies=True))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def wait_idle(self) -> None:
+        """Waits for scheduled purges (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- purging ----------------------------------------------------------------------------
+
+    async def cached_paths(self, video_id: str) -> list[str]:
+        """Every path the edge may have cached for the video (clear objects and AES copies)."""
+        paths = [info.key async for info in self.store.list(f"videos/{video_id}/")]
+        paths += [
+            AES_PATH_PREFIX + info.key.removeprefix(ENCRYPTED_PREFIX)
+            async for info in self.store.list(f"{ENCRYPTED_PREFIX}videos/{video_id}/")
+        ]
+        return paths
+
+    async def _purge_twice(self, video_id: str, *, drop_copies: bool) -> None:
+        try:
+            paths = await self.cached_paths(video_id)
+            if drop_copies:
+                # Copies encrypted from the old bytes; the next request re-encrypts the new ones.
+                await self.store.delete_prefix(f"{ENCRYPTED_PREFIX}videos/{video_id}/")
+            await self.purge(paths)
+            await asyncio.sleep(self.gate.ttl + 0.5)
+            await self.purge(paths)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("edge_purge_failed", video_id=video_id)
+
+    async def purge(self, paths: Sequence[str]) -> int:
+        """Purges `paths` on every edge; returns how many entries were dropped."""
+        if not self.purge_urls or not paths:
+            return 0
+        limit = asyncio.Semaphore(_CONCURRENCY)
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+
+            async def one(url: str) -> bool:
+                async with limit:
+                    response = await client.get(url)
+                if response.status_code not in (200, 404):
+                    log.warning("edge_purge_refused", status=response.status_code, url=url)
+                return response.status_code == 200
+
+            results = await asyncio.gather(
+                *(one(f"{base}/{path}") for base in self.purge_urls for path in paths)
+            )
+        dropped = sum(results)
+        log.info("edge_purged", paths=len(paths), dropped=dropped)
+        return dropped

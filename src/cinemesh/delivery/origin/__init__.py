@@ -1,0 +1,1 @@
+"""The origin: signed media URLs, per-session manifests and the routes the edge pulls from."""

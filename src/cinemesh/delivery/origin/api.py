@@ -1,0 +1,124 @@
+"""Media routes: `/api/v1/stream/{token}/{path}`, authorised by the signed token alone (players
+send no bearer token for media). The edge pulls from here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from cinemesh.delivery.origin.media import AES_PATH_PREFIX, SessionMedia
+from cinemesh.delivery.origin.objects import cache_control, object_response
+from cinemesh.delivery.origin.signing import TokenRefusedError
+from cinemesh.delivery.runtime import Delivery, delivery
+from cinemesh.delivery.store import SessionRow, VideoRow
+from cinemesh.platform.problems import Problem
+
+router = APIRouter(tags=["stream"])
+DeliveryDep = Annotated[Delivery, Depends(delivery)]
+
+HLS_PLAYLIST = "application/vnd.apple.mpegurl"
+DASH_MPD = "application/dash+xml"
+
+
+def _cors(d: Delivery) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": d.settings.cors_allow_origin,
+        "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges",
+        "Timing-Allow-Origin": d.settings.cors_allow_origin,
+    }
+
+
+def client_ip(request: Request, d: Delivery) -> str | None:
+    """The viewer's address: the socket peer, or what a trusted edge says it saw."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and peer in d.settings.trusted_proxies:
+        return forwarded.split(",")[-1].strip()
+    return peer
+
+
+@router.options("/api/v1/stream/{token}/{path:path}", include_in_schema=False)
+async def preflight(d: DeliveryDep) -> Response:
+    return Response(
+        status_code=204,
+        headers={
+            **_cors(d),
+            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+            "Access-Control-Allow-Headers": "Range",
+            "Access-Control-Max-Age": "86400",
+        },
+    )
+
+
+@router.api_route("/api/v1/stream/{token}/{path:path}", methods=["GET", "HEAD"], summary="Signed media")
+async def stream(token: str, path: str, request: Request, d: DeliveryDep) -> Response:
+    try:
+        d.signer.verify(token, path, client_ip=client_ip(request, d))
+    except TokenRefusedError as exc:
+        raise Problem(403, exc.reason, code=exc.code, headers=_cors(d)) from None
+    if path.startswith("sessions/"):
+        return await _session_object(path, d)
+    clear_key = path.removeprefix(AES_PATH_PREFIX)
+    parts = clear_key.split("/")
+    if len(parts) < 3 or parts[0] != "videos":
+        raise Problem(404, "No such media object.", code="object-not-found")
+    if not await d.gate.servable(parts[1]):
+        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=_cors(d))
+    key = clear_key
+    if path.startswith(AES_PATH_PREFIX):
+        if not clear_key.endswith((".m4s", ".ts", ".mp4a", ".aac")):
+            raise Problem(404, "Only media segments have AES-128 copies.", code="object-not-found")
+        key = await d.media.ensure_encrypted(parts[1], clear_key)
+    headers = {
+        **_cors(d),
+        "Cache-Control": cache_control(
+            clear_key,
+            manifest_max_age=d.settings.manifest_max_age_seconds,
+            segment_max_age=d.settings.segment_max_age_seconds,
+        ),
+    }
+    return await object_response(d.store, key, headers=headers, range_header=request.headers.get("range"))
+
+
+async def _live(d: Delivery, session_id: str) -> tuple[SessionRow, VideoRow]:
+    row = await d.playback.live_session(session_id)
+    if row is None:
+        raise Problem(403, "The playback session is not live.", code="session-not-live", headers=_cors(d))
+    if not await d.gate.servable(row.video_id):
+        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=_cors(d))
+    video = await d.video(row.video_id)
+    if video is None:
+        raise Problem(404, "The session's video is gone.", code="object-not-found")
+    return row, video
+
+
+async def _session_object(path: str, d: Delivery) -> Response:
+    _, session_id, *rest = path.split("/", 2)
+    name = rest[0] if rest else ""
+    row, video = await _live(d, session_id)
+    media: SessionMedia = d.media
+    # Per-session documents: the client may keep them briefly, shared caches never.
+    private = {**_cors(d), "Cache-Control": f"private, max-age={d.settings.manifest_max_age_seconds}"}
+    if name == "master.m3u8":
+        return Response(await media.hls_master(row, video), media_type=HLS_PLAYLIST, headers=private)
+    if name.startswith("p/"):
+        return Response(
+            await media.hls_media(row, video, name.removeprefix("p/")),
+            media_type=HLS_PLAYLIST,
+            headers=private,
+        )
+    if name == "manifest.mpd":
+        license_url = d.license_url(row.session_id) if d.settings.dash_clearkey else None
+        return Response(
+            await media.dash(row, video, license_url=license_url), media_type=DASH_MPD, headers=private
+        )
+    if name == "key":
+        if not d.settings.hls_aes128:
+            raise Problem(404, "This deployment serves HLS in the clear.", code="object-not-found")
+        key = await d.keys.get(row.video_id)
+        return Response(
+            key.key, media_type="application/octet-stream", headers={**_cors(d), "Cache-Control": "no-store"}
+        )
+    raise Problem(404, "No such session document.", code="object-not-found")

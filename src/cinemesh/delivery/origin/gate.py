@@ -1,0 +1,40 @@
+"""Is a video still servable? Segments carry no session, so the origin asks this for every
+shared object: a video is servable while some published title uses it.
+
+Answers are cached per process for `ttl` seconds (segment requests must not each cost a query);
+the process that handles an unpublish forgets its answer at once, the others within `ttl`, and
+the edge purge is repeated after `ttl` so nothing re-cached in between survives.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import exists, select
+
+from cinemesh.delivery.store import PlayableRow
+from cinemesh.platform.db import Database
+
+
+class VideoGate:
+    def __init__(self, database: Database, *, ttl: float = 2.0) -> None:
+        self.database = database
+        self.ttl = ttl
+        self._answers: dict[str, tuple[bool, float]] = {}
+
+    async def servable(self, video_id: str) -> bool:
+        cached = self._answers.get(video_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < self.ttl:
+            return cached[0]
+        async with self.database.session() as session:
+            answer = bool(
+                await session.scalar(
+                    select(exists().where(PlayableRow.video_id == video_id, PlayableRow.published.is_(True)))
+                )
+            )
+        self._answers[video_id] = (answer, now)
+        return answer
+
+    def forget(self, video_id: str) -> None:
+        self._answers.pop(video_id, None)
