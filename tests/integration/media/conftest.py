@@ -7,6 +7,7 @@ import base64
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ def media_settings(**overrides: Any) -> MediaSettings:
     return MediaSettings(**(defaults | overrides))
 
 
+@asynccontextmanager
 async def start_harness(
     tmp_path: Path, tokens: MediaTokens, settings: MediaSettings, *, platform: Settings | None = None
 ) -> AsyncIterator[MediaHarness]:
@@ -109,11 +111,11 @@ async def start_harness(
 
 @pytest.fixture
 async def media(tmp_path: Path, media_tokens: MediaTokens) -> AsyncIterator[MediaHarness]:
-    async for harness in start_harness(tmp_path, media_tokens, media_settings()):
+    async with start_harness(tmp_path, media_tokens, media_settings()) as harness:
         yield harness
 
 
 @pytest.fixture
 async def media_api_only(tmp_path: Path, media_tokens: MediaTokens) -> AsyncIterator[MediaHarness]:
-    async for harness in start_harness(tmp_path, media_tokens, media_settings(workers=0)):
+    async with start_harness(tmp_path, media_tokens, media_settings(workers=0)) as harness:
         yield harness

@@ -50,7 +50,7 @@ async def test_unusable_files_fail_within_seconds_with_a_reason(
 @pytest.fixture
 async def strict_media(tmp_path: Path, media_tokens: MediaTokens) -> AsyncIterator[MediaHarness]:
     settings = media_settings(max_duration_seconds=2, max_width=400, max_height=400)
-    async for harness in start_harness(tmp_path, media_tokens, settings):
+    async with start_harness(tmp_path, media_tokens, settings) as harness:
         yield harness
 
 
@@ -88,9 +88,8 @@ async def test_a_good_upload_publishes_first_rung_then_ladder_once_each(
 async def test_originals_are_dropped_when_not_kept(
     tmp_path: Path, media_tokens: MediaTokens, media_clip: Callable[[str], Path]
 ) -> None:
-    async for media in start_harness(
-        tmp_path, media_tokens, media_settings(keep_originals=False, vmaf=False)
-    ):
+    settings = media_settings(keep_originals=False, vmaf=False)
+    async with start_harness(tmp_path, media_tokens, settings) as media:
         video_id = await media.upload(media_clip("small.mp4"))
         assert (await media.wait_for(video_id, "ready", "failed"))["status"] == "ready"
         store = media.app.state.media_service.store

@@ -54,7 +54,8 @@ class TranscodeRunner:
             video = await VideoStore(session).get(job.video_id)
         if video is None:
             raise BadMediaError("the video was deleted")
-        work = self.work_root / job.video_id
+        # One directory per attempt: an earlier attempt's ffmpeg may still be dying.
+        work = self.work_root / f"{job.video_id}-{job.attempt}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import signal
+import sys
 from collections.abc import Callable, Sequence
 
 ProgressCallback = Callable[[float], None]
@@ -19,6 +22,19 @@ class FfmpegError(Exception):
         self.tail = tail
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL ffmpeg if the worker dies, even by `kill -9`.
+
+    Without this an orphaned ffmpeg would keep burning CPU and writing files while another
+    worker redoes the job.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def base_argv(ffmpeg: str) -> list[str]:
     return [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"]
 
@@ -32,6 +48,7 @@ async def run_ffmpeg(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
     assert process.stdout is not None and process.stderr is not None
     stderr_task = asyncio.ensure_future(process.stderr.read())
