@@ -20,7 +20,7 @@ async def test_export_has_the_document_and_sessions_but_no_secrets(users: Harnes
     export = response.json()
     assert_valid_document(export["account"])
     assert export["account"]["user_id"] == user.user_id and len(export["sessions"]) == 1
-    for secret in (PASSWORD, "9876", user.refresh_token, "argon2", "password_hash"):
+    for secret in (PASSWORD, user.refresh_token, "argon2", "password_hash", "pin_hash", '"pin":'):
         assert secret not in response.text
 
 
