@@ -98,11 +98,11 @@ async def apply_document(session: AsyncSession, document: dict[str, Any]) -> boo
         "document": document,
         "card": card_of(document),
     }
-    for table in _SIDE_TABLES:
-        await session.execute(sa.delete(table).where(table.title_id == title_id))
-    if current is None:
+    if current is None:  # a new title (and every title of a replay): nothing to clear first
         await session.execute(sa.insert(DocumentRow).values(values))
     else:
+        for table in _SIDE_TABLES:
+            await session.execute(sa.delete(table).where(table.title_id == title_id))
         await session.execute(sa.update(DocumentRow).where(DocumentRow.id == title_id).values(values))
     windows = [
         {"title_id": title_id, "country": w.country, "starts_at": w.starts_at, "ends_at": w.ends_at}
