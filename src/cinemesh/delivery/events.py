@@ -42,6 +42,9 @@ TOPICS = (CATALOG_TOPIC, MEDIA_TOPIC, USERS_TOPIC)
 class Invalidation(Protocol):
     """What content changes set off beyond the projection (see `edge.purge.EdgePurger`)."""
 
+    def servable(self, video_id: str) -> None:
+        """The video may have become servable: forget cached "no" answers."""
+
     def availability_changed(self, video_id: str) -> None:
         """Servability may differ: forget cached answers, purge the edge."""
 
@@ -109,7 +112,7 @@ class DeliveryEvents:
         if previous is not None and previous.video_id and previous.video_id != event.video_id:
             self.invalidation.availability_changed(previous.video_id)  # the title plays another video
         if event.video_id:
-            self.invalidation.availability_changed(event.video_id)
+            self.invalidation.servable(event.video_id)
 
     async def _unpublished(self, session: AsyncSession, event: TitleUnpublishedV1) -> None:
         await DeliveryStore(session).set_published(event.content_id, published=False)

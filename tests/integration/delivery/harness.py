@@ -47,6 +47,10 @@ class DeliveryHarness:
     data_dir: Path
     content_id: str = field(default_factory=new_id_str)
 
+    @property
+    def signing_secret(self) -> str:
+        return self.app.state.delivery.signer.secret.decode()
+
     async def feed(self, *events: EventContract) -> None:
         """Applies events through the service's own consumer handler, in one transaction each."""
         database = self.app.state.runtime.database
@@ -145,7 +149,7 @@ async def running_delivery(
 
 
 @asynccontextmanager
-async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
+async def served_over_http(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
     """Serves `app` (lifespan already running) with granian on a free loopback port, in this
     event loop, so real clients (ffmpeg, nginx) can fetch from it; yields the base URL."""
     import asyncio
@@ -155,7 +159,7 @@ async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
 
     from tests.fixtures._net import free_port
 
-    port = free_port()
+    port = port or free_port()
     server = Server(app, address="127.0.0.1", port=port, interface=Interfaces.ASGINL, log_enabled=False)
     task = asyncio.create_task(server.serve())
     for _ in range(200):

@@ -39,6 +39,9 @@ class EdgePurger:
 
     # -- Invalidation (called by event handlers) --------------------------------------------
 
+    def servable(self, video_id: str) -> None:
+        self.gate.forget(video_id)
+
     def availability_changed(self, video_id: str) -> None:
         self.gate.forget(video_id)
         self._spawn(self._purge_twice(video_id, drop_copies=False))
