@@ -131,9 +131,14 @@ class DeliveryHarness:
 
 @asynccontextmanager
 async def running_delivery(
-    tmp_path: Path, video: CmafVideo, *, base_url: str = "http://origin.test", **settings: Any
+    tmp_path: Path,
+    video: CmafVideo,
+    *,
+    base_url: str = "http://origin.test",
+    issuer: TokenIssuer | None = None,
+    **settings: Any,
 ) -> AsyncIterator[DeliveryHarness]:
-    issuer = TokenIssuer([SigningKey.generate()], ttl_seconds=600)
+    issuer = issuer or TokenIssuer([SigningKey.generate()], ttl_seconds=600)
 
     async def jwks() -> dict[str, Any]:
         return issuer.jwks()
