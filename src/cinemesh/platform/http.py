@@ -81,6 +81,18 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+# Like nginx's lingering close: a moderately oversized body is read and dropped before the 413,
+# because a client still writing when the server closes sees a reset instead of the answer.
+_LINGER_MAX_BYTES = 16 * 1024 * 1024
+
+
+async def _discard_body(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
 class BodySizeLimitMiddleware:
     """Refuses bodies over the limit with 413, by Content-Length or while they stream in.
 
@@ -99,6 +111,8 @@ class BodySizeLimitMiddleware:
         too_large = Problem(413, f"The request body exceeds {self.max_bytes} bytes.", code="body-too-large")
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            if int(declared) <= _LINGER_MAX_BYTES:
+                await _discard_body(receive)
             await problem_response(too_large, instance=scope["path"])(scope, receive, send)
             return
         received = 0
