@@ -142,6 +142,8 @@ def register_service_commands() -> None:
     from cinemesh.catalog.cli import app as catalog_app
 
     app.add_typer(catalog_app, name="catalog")
+    from cinemesh.media.cli import app as media_app
+    app.registered_commands.extend(media_app.registered_commands)
 
 
 register_service_commands()
