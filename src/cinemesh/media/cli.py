@@ -87,10 +87,11 @@ def _upload_stream(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("upload", total=uploader.get_file_size(), completed=uploader.offset)
-        while uploader.offset < uploader.get_file_size():
+        size = file.stat().st_size
+        task = progress.add_task("upload", total=size, completed=uploader.offset)
+        while uploader.offset < size:
             try:
-                uploader.upload_chunk()
+                uploader.upload_chunk()  # type: ignore[no-untyped-call]
             except Exception as exc:
                 console.print(f"[red]Upload interrupted:[/] {exc}\nResume with: --resume {uploader.url}")
                 raise typer.Exit(1) from exc
