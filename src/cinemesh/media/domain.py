@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -99,14 +100,13 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def plan_ladder(probe: ProbeResult) -> list[Rung]:
-    """Rungs up to the source's short side, never upscaled, lowest first.
-
-    A source smaller than the lowest rung gets one rung at its own (even) size.
+def plan_ladder(probe: ProbeResult, heights: Iterable[int] = LADDER_KBPS) -> list[Rung]:
+    """Rungs (of `heights`, a subset of the standard ones) up to the source's short side, never
+    upscaled, lowest first. A source smaller than the lowest rung gets one rung at its own size.
     """
     short, long_ = probe.short_side, max(probe.width, probe.height)
     fps_factor = 1.5 if probe.frame_rate > 40 else 1.0
-    names = sorted(name for name in LADDER_KBPS if name <= short)
+    names = sorted(name for name in set(heights) if name in LADDER_KBPS and name <= short)
     rungs: list[Rung] = []
     for name in names:
         scaled_long = _even(long_ * name / short)

@@ -30,6 +30,10 @@ class MediaSettings(BaseSettings):
     max_height: int = Field(4320, ge=16)
     min_free_disk_bytes: int = Field(2 * GIB, ge=0, description="Uploads and jobs refuse to go below this.")
 
+    ladder_heights: list[int] = Field(
+        default_factory=lambda: [2160, 1440, 1080, 720, 480, 360, 240],
+        description="Rungs to offer (nominal heights); each title gets those up to its own height.",
+    )
     x264_preset: str = Field("veryfast", description="libx264 preset of every rung.")
     segment_seconds: int = Field(4, ge=2, le=10)
     gop_seconds: int = Field(2, ge=1, le=5)

@@ -47,7 +47,7 @@ def plan(probe: ProbeResult, settings: MediaSettings) -> LadderPlan:
         gop_seconds=settings.gop_seconds,
         segment_seconds=settings.segment_seconds,
     )
-    return LadderPlan(probe=probe, rungs=plan_ladder(probe), options=options)
+    return LadderPlan(probe=probe, rungs=plan_ladder(probe, settings.ladder_heights), options=options)
 
 
 def _fresh(*directories: Path) -> None:
