@@ -16,6 +16,7 @@ from cinemesh.catalog.domain import Action, IllegalTransitionError
 from cinemesh.catalog.schemas import TitleInput, TitlePatch, VideoInput, WindowInput
 from cinemesh.catalog.service import illegal
 from cinemesh.platform.problems import Problem
+from cinemesh.platform.tokens import Principal
 
 editing = APIRouter(prefix="/api/v1/titles", tags=["editing"])
 
@@ -62,7 +63,7 @@ async def put_episode_availability(
 
 
 async def _attach(
-    context: Context, principal: Any, title_id: str, video_id: str, episode_id: str | None
+    context: Context, principal: Principal, title_id: str, video_id: str, episode_id: str | None
 ) -> dict[str, Any]:
     try:
         return await context.service.attach_video(

@@ -25,6 +25,7 @@ from cinemesh.catalog.read_model import Audience, BrowseFilters
 from cinemesh.catalog.schemas import TitleInput, WindowInput
 from cinemesh.catalog.store import TitleRow, TitleStore
 from cinemesh.contracts.events import EventContract
+from cinemesh.contracts.ratings import allowed
 from cinemesh.platform.db import Database
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.tokens import Principal
@@ -213,8 +214,7 @@ class CatalogService:
 
 
 def visible(document: dict[str, Any], audience: Audience) -> bool:
-    from cinemesh.contracts.ratings import allowed
-
+    """The same rule browse applies in SQL: published, open in the viewer's region, rating allowed."""
     return (
         document["status"] == TitleStatus.PUBLISHED
         and available(windows_of(document), audience.country, audience.at)
