@@ -79,7 +79,7 @@ async def start_playback(
     kid = await d.playback.key_id(row.video_id)
     hls_drm = {"method": "AES-128", "key_format": "identity"} if d.settings.hls_aes128 else None
     dash_drm = None
-    if d.settings.dash_clearkey and video.dash_manifest_key:
+    if d.settings.dash_clearkey and await d.media.cenc_package(video) is not None:
         dash_drm = {
             "key_system": CLEARKEY_SYSTEM,
             "license_url": d.license_url(row.session_id),
@@ -88,7 +88,9 @@ async def start_playback(
     return PlaybackSession(
         session_id=row.session_id,
         hls_url=base + d.media.session_url(row, "master.m3u8"),
-        dash_url=base + d.media.session_url(row, "manifest.mpd") if video.dash_manifest_key else None,
+        dash_url=base + d.media.session_url(row, "manifest.mpd")
+        if video.dash_manifest_key or dash_drm
+        else None,
         drm=DrmInfo(hls=hls_drm, dash=dash_drm),
         thumbnails_vtt=base + d.media.object_url(row, video.thumbnails_vtt_key)
         if video.thumbnails_vtt_key

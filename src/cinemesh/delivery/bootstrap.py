@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cinemesh.delivery.api import routers
+from cinemesh.delivery.drm.cenc import CencPackager, find_ffmpeg
 from cinemesh.delivery.drm.clearkey import ClearKeyAdapter
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.edge.purge import EdgePurger
@@ -58,6 +59,7 @@ def build_app(
                 await task
         sweeper.clear()
         await purger.close()
+        await packager.close()
         await store.close()
 
     async def sweep_forever() -> None:
@@ -77,7 +79,8 @@ def build_app(
         keys=keys,
         license_adapters={ClearKeyAdapter.key_system: ClearKeyAdapter()},
     )
-    events = DeliveryEvents(playback=playback, keys=keys, invalidation=purger)
+    packager = CencPackager(store=store, keys=keys, ffmpeg=find_ffmpeg())
+    events = DeliveryEvents(playback=playback, keys=keys, invalidation=purger, packager=packager)
     app, _ = build_service(
         settings=settings,
         name=NAME,
@@ -106,4 +109,5 @@ def build_app(
     )
     app.state.delivery_events = events
     app.state.edge_purger = purger
+    app.state.cenc_packager = packager
     return app

@@ -29,6 +29,7 @@ from cinemesh.contracts.users import (
     SubscriptionChangedV1,
     UserDeletedV1,
 )
+from cinemesh.delivery.drm.cenc import CencPackager
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.service import PlaybackService
 from cinemesh.delivery.store import DeliveryStore, PlayableRow, ProfileRow, VideoRow, utc
@@ -64,10 +65,18 @@ def _windows(windows: list[AvailabilityWindow]) -> list[dict[str, str | None]]:
 
 
 class DeliveryEvents:
-    def __init__(self, *, playback: PlaybackService, keys: ContentKeys, invalidation: Invalidation) -> None:
+    def __init__(
+        self,
+        *,
+        playback: PlaybackService,
+        keys: ContentKeys,
+        invalidation: Invalidation,
+        packager: CencPackager | None = None,
+    ) -> None:
         self.playback = playback
         self.keys = keys
         self.invalidation = invalidation
+        self.packager = packager
 
     def spec(self) -> ConsumerSpec:
         return ConsumerSpec(group=GROUP, topics=TOPICS, handler=self.handle)
@@ -147,6 +156,11 @@ class DeliveryEvents:
             )
         )
         await self.keys.ensure(store, event.video_id)
+        if event.complete and self.packager is not None and event.renditions:
+            # DASH CENC from the full ladder; runs after this handler, from the stored objects.
+            self.packager.schedule(
+                event.video_id, event.storage_prefix, [r.model_dump(mode="json") for r in event.renditions]
+            )
         if previous is not None:
             self.invalidation.objects_replaced(event.video_id)  # same keys, new bytes
 

@@ -73,6 +73,7 @@ class DeliveryHarness:
                 published_at=dt.datetime.now(dt.UTC),
             ),
         )
+        await self.app.state.cenc_packager.wait_idle()  # DASH CENC is packaged in the background
 
     async def unpublish_title(self) -> None:
         await self.feed(

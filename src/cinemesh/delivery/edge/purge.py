@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from cinemesh.delivery.drm.cenc import CENC_STORE_PREFIX
 from cinemesh.delivery.drm.hls_aes import ENCRYPTED_PREFIX
 from cinemesh.delivery.origin.gate import VideoGate
 from cinemesh.delivery.origin.media import AES_PATH_PREFIX
@@ -74,6 +75,7 @@ class EdgePurger:
             AES_PATH_PREFIX + info.key.removeprefix(ENCRYPTED_PREFIX)
             async for info in self.store.list(f"{ENCRYPTED_PREFIX}videos/{video_id}/")
         ]
+        paths += [info.key async for info in self.store.list(f"{CENC_STORE_PREFIX}videos/{video_id}/")]
         return paths
 
     async def _purge_twice(self, video_id: str, *, drop_copies: bool) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from cinemesh.delivery.drm.cenc import CENC_STORE_PREFIX
 from cinemesh.delivery.origin.media import AES_PATH_PREFIX, SessionMedia
 from cinemesh.delivery.origin.objects import cache_control, object_response
 from cinemesh.delivery.origin.signing import TokenRefusedError
@@ -60,13 +61,13 @@ async def stream(token: str, path: str, request: Request, d: DeliveryDep) -> Res
         raise Problem(403, exc.reason, code=exc.code, headers=_cors(d)) from None
     if path.startswith("sessions/"):
         return await _session_object(path, d)
-    clear_key = path.removeprefix(AES_PATH_PREFIX)
+    clear_key = path.removeprefix(AES_PATH_PREFIX).removeprefix(CENC_STORE_PREFIX)
     parts = clear_key.split("/")
     if len(parts) < 3 or parts[0] != "videos":
         raise Problem(404, "No such media object.", code="object-not-found")
     if not await d.gate.servable(parts[1]):
         raise Problem(403, "This title is no longer available.", code="title-not-published", headers=_cors(d))
-    key = clear_key
+    key = path if path.startswith(CENC_STORE_PREFIX) else clear_key  # the package's paths are its keys
     if path.startswith(AES_PATH_PREFIX):
         if not clear_key.endswith((".m4s", ".ts", ".mp4a", ".aac")):
             raise Problem(404, "Only media segments have AES-128 copies.", code="object-not-found")
@@ -110,10 +111,10 @@ async def _session_object(path: str, d: Delivery) -> Response:
             headers=private,
         )
     if name == "manifest.mpd":
-        license_url = d.license_url(row.session_id) if d.settings.dash_clearkey else None
-        return Response(
-            await media.dash(row, video, license_url=license_url), media_type=DASH_MPD, headers=private
+        mpd = await media.dash(
+            row, video, license_url=d.license_url(row.session_id), clearkey=d.settings.dash_clearkey
         )
+        return Response(mpd, media_type=DASH_MPD, headers=private)
     if name == "key":
         if not d.settings.hls_aes128:
             raise Problem(404, "This deployment serves HLS in the clear.", code="object-not-found")

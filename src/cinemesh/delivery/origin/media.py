@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from cinemesh.delivery.drm.cenc import package_manifest_key
 from cinemesh.delivery.drm.hls_aes import encrypt_segment, encrypted_object_key, segment_iv
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.origin import manifests
@@ -98,18 +99,28 @@ class SessionMedia:
             encryption=encryption,
         )
 
-    async def dash(self, row: SessionRow, video: VideoRow, *, license_url: str | None) -> str:
-        if video.dash_manifest_key is None:
-            raise Problem(404, "This title has no DASH manifest.", code="manifest-missing")
+    async def cenc_package(self, video: VideoRow) -> str | None:
+        """The key of the video's CENC-packaged MPD, if packaging has finished."""
+        key = package_manifest_key(video.storage_prefix)
+        return key if await self.store.exists(key) else None
+
+    async def dash(self, row: SessionRow, video: VideoRow, *, license_url: str, clearkey: bool) -> str:
+        """The CENC package with ClearKey signalling when it exists (and ClearKey is on), else
+        the media service's clear MPD."""
+        mpd_key = await self.cenc_package(video) if clearkey else None
         protection = None
-        if license_url is not None:
+        if mpd_key is not None:
             kid = (await self.keys.get(video.video_id)).kid
             protection = manifests.DashProtection(
                 default_kid_uuid=str(uuid.UUID(bytes=kid)), license_url=license_url
             )
+        else:
+            mpd_key = video.dash_manifest_key
+        if mpd_key is None:
+            raise Problem(404, "This title has no DASH manifest.", code="manifest-missing")
         return manifests.rewrite_dash(
-            await self._text(video.dash_manifest_key),
-            mpd_key=video.dash_manifest_key,
+            await self._text(mpd_key),
+            mpd_key=mpd_key,
             max_height=row.max_height,
             base_url_for=lambda scope, directory: self.base_url(row, scope, directory),
             protection=protection,
