@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Cookie, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Cookie, Query, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -95,8 +95,11 @@ async def verify_email(body: MailToken, services: AllServices) -> None:
 
 
 @auth.post("/password-reset", status_code=202)
-async def request_password_reset(body: PasswordResetRequest, services: AllServices) -> dict[str, str]:
-    await services.credentials.request_password_reset(email=body.email)
+async def request_password_reset(
+    body: PasswordResetRequest, services: AllServices, background: BackgroundTasks
+) -> dict[str, str]:
+    # After the answer: its timing must not tell whether the address has an account.
+    background.add_task(services.credentials.request_password_reset, email=body.email)
     return {"detail": "If an account has this address, a reset link is on its way."}
 
 

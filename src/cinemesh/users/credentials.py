@@ -50,15 +50,12 @@ class CredentialsService:
             user = await UserStore(session).by_id(user_id)
         if user is None or user.email_verified:
             return
-        token = await self._new_token(user_id, user.email, VERIFY_EMAIL)
-        link = f"{self.public_url}/verify-email?{urlencode({'token': token})}"
-        await self._send(
-            Mail(
-                to=user.email,
-                subject="Confirm your email address",
-                text=f"Welcome to Cinemesh, {user.username}.\n\nConfirm your address: {link}\n",
-                link=link,
-            )
+        await self._mail_link(
+            user,
+            VERIFY_EMAIL,
+            page="verify-email",
+            subject="Confirm your email address",
+            text=f"Welcome to Cinemesh, {user.username}.\n\nConfirm your address: {{link}}\n",
         )
 
     async def verify_email(self, *, token: str) -> None:
@@ -73,20 +70,18 @@ class CredentialsService:
             user.email_verified_at = current
 
     async def request_password_reset(self, *, email: str) -> None:
-        """Mails a reset link if the account exists; answers the same either way (no enumeration)."""
+        """Mails a reset link if the account exists. The route runs this after answering, the same
+        way for every address, so neither the answer nor its timing reveals who has an account."""
         async with self.database.session() as session:
             user = await UserStore(session).by_email(email)
         if user is None:
             return
-        token = await self._new_token(user.id, user.email, RESET_PASSWORD)
-        link = f"{self.public_url}/reset-password?{urlencode({'token': token})}"
-        await self._send(
-            Mail(
-                to=user.email,
-                subject="Reset your password",
-                text=f"Someone asked to reset your Cinemesh password. If it was you: {link}\n",
-                link=link,
-            )
+        await self._mail_link(
+            user,
+            RESET_PASSWORD,
+            page="reset-password",
+            subject="Reset your password",
+            text="Someone asked to reset your Cinemesh password. If it was you: {link}\n",
         )
 
     async def reset_password(self, *, token: str, new_password: str) -> None:
@@ -131,19 +126,21 @@ class CredentialsService:
         user.last_password_change_at = current
         user.session_generation += 1
 
-    async def _new_token(self, user_id: str, email: str, purpose: str) -> str:
+    async def _mail_link(self, user: UserRow, purpose: str, *, page: str, subject: str, text: str) -> None:
+        """Stores a new single-use token for `purpose` and mails its link to the account's address."""
         token = secrets.token_urlsafe(32)
         async with self.database.transaction() as session:
             session.add(
                 MailTokenRow(
                     token_hash=hash_secret(token),
-                    user_id=user_id,
+                    user_id=user.id,
                     purpose=purpose,
-                    email=email,
+                    email=user.email,
                     expires_at=now() + self.token_ttl,
                 )
             )
-        return token
+        link = f"{self.public_url}/{page}?{urlencode({'token': token})}"
+        await self._send(Mail(to=user.email, subject=subject, text=text.format(link=link), link=link))
 
     @staticmethod
     async def _use_token(

@@ -40,6 +40,18 @@ async def locked_account(session: AsyncSession, user_id: str, current: dt.dateti
         raise ACCOUNT_GONE
 
 
+async def _owned_profile(
+    session: AsyncSession, user_id: str, profile_id: str, current: dt.datetime
+) -> tuple[HouseholdStore, ProfileRow]:
+    """The account locked for writing and its profile; another account's profile is a 404."""
+    await locked_account(session, user_id, current)
+    household = HouseholdStore(session)
+    row = await household.profile(user_id, profile_id)
+    if row is None:
+        raise not_found("profile")
+    return household, row
+
+
 async def load_controls(household: HouseholdStore, user_id: str) -> ParentalControls:
     row = await household.parental_controls(user_id)
     return row.to_controls() if row else ParentalControls()
@@ -79,11 +91,7 @@ class ProfilesService:
     async def update_profile(self, *, user_id: str, profile_id: str, fields: dict[str, Any]) -> Profile:
         current = now()
         async with self.database.transaction() as session:
-            await locked_account(session, user_id, current)
-            household = HouseholdStore(session)
-            row = await household.profile(user_id, profile_id)
-            if row is None:
-                raise not_found("profile")
+            household, row = await _owned_profile(session, user_id, profile_id, current)
             self._apply(row, fields)
             profile = row.to_profile()
             await publish_profile_change(
@@ -94,11 +102,7 @@ class ProfilesService:
     async def delete_profile(self, *, user_id: str, profile_id: str) -> None:
         current = now()
         async with self.database.transaction() as session:
-            await locked_account(session, user_id, current)
-            household = HouseholdStore(session)
-            row = await household.profile(user_id, profile_id)
-            if row is None:
-                raise not_found("profile")
+            household, row = await _owned_profile(session, user_id, profile_id, current)
             if row.is_main:
                 raise Problem(409, "The main profile cannot be deleted.", code="main-profile")
             profile = row.to_profile()
