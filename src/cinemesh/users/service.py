@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
@@ -106,48 +107,52 @@ class UsersService:
         """A new account and its main profile. `password` None: it signs in only through OIDC."""
         password_hash = await self.passwords.hash(password) if password is not None else None
         current = now()
-        async with self.database.transaction() as session:
-            store = UserStore(session)
-            taken = await store.email_or_username_taken(email, username)
-            if taken:
-                raise Problem(409, f"That {taken} is already registered.", code=f"{taken}-taken", field=taken)
-            row = UserRow(
-                id=new_id_str(),
-                email=email.lower(),
-                username=username,
-                password_hash=password_hash,
-                country=country,
-                roles=sorted({role.value for role in roles}),
-                status=AccountStatus.ACTIVE.value,
-                email_verified=email_verified,
-                email_verified_at=current if email_verified else None,
-                preferences=dict(DEFAULT_PREFERENCES),
-                subscription=dict(DEFAULT_SUBSCRIPTION),
-                created_at=current,
-                updated_at=current,
-                failed_logins=0,
-                session_generation=0,
-            )
-            store.add(row)
-            await session.flush()
-            main = ProfileRow(
-                id=new_id_str(),
-                user_id=row.id,
-                name=main_profile_name(username),
-                is_kids=False,
-                is_main=True,
-                preferences={},
-                created_at=current,
-            )
-            session.add(main)
-            await record_event(
-                session,
-                UserRegisteredV1(
-                    user_id=row.id, username=username, country=country, roles=row.roles, registered_at=current
-                ),
-                source=SOURCE,
-            )
-            await publish_profile_change(session, row.id, main.to_profile(), "created", current)
+        try:
+            async with self.database.transaction() as session:
+                store = UserStore(session)
+                taken = await store.email_or_username_taken(email, username)
+                if taken:
+                    raise Problem(409, f"That {taken} is already registered.", code=f"{taken}-taken", field=taken)
+                row = UserRow(
+                    id=new_id_str(),
+                    email=email.lower(),
+                    username=username,
+                    password_hash=password_hash,
+                    country=country,
+                    roles=sorted({role.value for role in roles}),
+                    status=AccountStatus.ACTIVE.value,
+                    email_verified=email_verified,
+                    email_verified_at=current if email_verified else None,
+                    preferences=dict(DEFAULT_PREFERENCES),
+                    subscription=dict(DEFAULT_SUBSCRIPTION),
+                    created_at=current,
+                    updated_at=current,
+                    failed_logins=0,
+                    session_generation=0,
+                )
+                store.add(row)
+                await session.flush()
+                main = ProfileRow(
+                    id=new_id_str(),
+                    user_id=row.id,
+                    name=main_profile_name(username),
+                    is_kids=False,
+                    is_main=True,
+                    preferences={},
+                    created_at=current,
+                )
+                session.add(main)
+                await record_event(
+                    session,
+                    UserRegisteredV1(
+                        user_id=row.id, username=username, country=country, roles=row.roles, registered_at=current
+                    ),
+                    source=SOURCE,
+                )
+                await publish_profile_change(session, row.id, main.to_profile(), "created", current)
+        except IntegrityError as exc:
+            # Registered concurrently between the check above and the insert: the unique index wins.
+            raise Problem(409, "That email or username is already registered.", code="account-taken") from exc
         return row.to_account()
 
     async def login(self, *, email: str, password: str) -> TokenPair:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -179,3 +180,24 @@ async def test_preferences_update_keeps_the_other_defaults(users: Harness) -> No
     assert updated.status_code == 200, updated.text
     preferences = (await users.me(user))["preferences"]
     assert preferences["subtitle_language"] == "fr" and preferences["language"] == "en"
+
+
+async def test_concurrent_registrations_of_one_email_make_one_account(users: Harness) -> None:
+
+    bodies = [
+        {"email": "race@example.com", "username": f"racer{n}", "password": "long enough pw", "country": "DE"}
+        for n in range(4)
+    ]
+    responses = await asyncio.gather(*(users.client.post("/api/v1/auth/register", json=b) for b in bodies))
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [r.text for r in responses]
+
+
+async def test_concurrent_profile_creation_never_passes_the_limit(users: Harness) -> None:
+
+    user = await users.register()
+    creations = [
+        users.client.post("/api/v1/me/profiles", json={"name": f"P{n}"}, headers=user.auth) for n in range(8)
+    ]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*creations))
+    assert statuses == [201] * 4 + [422] * 4
+    assert await _count(users, user, "/api/v1/me/profiles") == 5
