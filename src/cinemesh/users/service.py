@@ -112,7 +112,9 @@ class UsersService:
                 store = UserStore(session)
                 taken = await store.email_or_username_taken(email, username)
                 if taken:
-                    raise Problem(409, f"That {taken} is already registered.", code=f"{taken}-taken", field=taken)
+                    raise Problem(
+                        409, f"That {taken} is already registered.", code=f"{taken}-taken", field=taken
+                    )
                 row = UserRow(
                     id=new_id_str(),
                     email=email.lower(),
@@ -145,7 +147,11 @@ class UsersService:
                 await record_event(
                     session,
                     UserRegisteredV1(
-                        user_id=row.id, username=username, country=country, roles=row.roles, registered_at=current
+                        user_id=row.id,
+                        username=username,
+                        country=country,
+                        roles=row.roles,
+                        registered_at=current,
                     ),
                     source=SOURCE,
                 )
