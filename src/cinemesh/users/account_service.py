@@ -9,6 +9,7 @@ from cinemesh.contracts.users import SubscriptionChangedV1, UserDeletedV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.problems import Problem
 from cinemesh.users.document import account_document, timestamp
+from cinemesh.users.domain import AccountStatus
 from cinemesh.users.household_store import HouseholdStore
 from cinemesh.users.limits import ACCOUNT_GONE
 from cinemesh.users.profile_events import SOURCE
@@ -21,12 +22,12 @@ class AccountService:
     def __init__(self, *, database: Database) -> None:
         self.database = database
 
-    async def document(self, *, user_id: str) -> dict[str, Any]:
+    async def document(self, *, user_id: str, missing: Problem = ACCOUNT_GONE) -> dict[str, Any]:
         """`GET /api/v1/me`: the whole account, valid against the seed's User Profile schema."""
         async with self.database.session() as session:
             user = await UserStore(session).by_id(user_id)
             if user is None:
-                raise ACCOUNT_GONE
+                raise missing
             household = HouseholdStore(session)
             return account_document(
                 user.to_account(),
@@ -115,3 +116,18 @@ class AccountService:
             # Children go by ON DELETE CASCADE (SQLite: PRAGMA foreign_keys=ON, set by the platform).
             await session.delete(user)
             await record_event(session, UserDeletedV1(user_id=user_id, deleted_at=current), source=SOURCE)
+
+    async def set_status(self, *, user_id: str, status: AccountStatus) -> dict[str, Any]:
+        """Admin: suspend or reactivate. Suspension ends every session at once (its refresh tokens
+        are revoked and the session generation moves on, so its access tokens are refused)."""
+        current = now()
+        async with self.database.transaction() as session:
+            store = UserStore(session)
+            user = await store.lock_account(user_id, now=current)
+            if user is None:
+                raise Problem(404, "No such account.", code="account-not-found")
+            if user.status != status.value and status is AccountStatus.SUSPENDED:
+                user.session_generation += 1
+                await store.revoke_all_refresh_tokens(user_id, now=current)
+            user.status = status.value
+        return await self.document(user_id=user_id)

@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from cinemesh.platform.problems import Problem
 from cinemesh.users.deps import ActiveAdmin, AllServices
-from cinemesh.users.schemas import SubscriptionBody
+from cinemesh.users.domain import AccountStatus
+from cinemesh.users.schemas import StatusBody, SubscriptionBody
 
 admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 UserId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
@@ -22,6 +24,19 @@ async def set_subscription(
         if name in subscription:
             subscription[name] = subscription[name].replace("+00:00", "Z")
     return await services.account.set_subscription(user_id=user_id, subscription=subscription)
+
+
+@admin.get("/{user_id}")
+async def get_user(user_id: UserId, _: ActiveAdmin, services: AllServices) -> dict[str, Any]:
+    """Any account's document, whatever its status (support, moderation)."""
+    return await services.account.document(user_id=user_id, missing=Problem(404, "No such account."))
+
+
+@admin.put("/{user_id}/status")
+async def set_status(
+    user_id: UserId, body: StatusBody, _: ActiveAdmin, services: AllServices
+) -> dict[str, Any]:
+    return await services.account.set_status(user_id=user_id, status=AccountStatus(body.status))
 
 
 @admin.post("/signing-keys/rotate", status_code=201)

@@ -173,3 +173,8 @@ class SubscriptionBody(Body):
         if value is not None and value.tzinfo is None:
             raise ValueError("must carry a timezone (e.g. 2026-01-31T12:00:00Z)")
         return value
+
+
+class StatusBody(Body):
+    # Closing is what deletion does; pending_verification is not something an admin sets.
+    status: str = Field(pattern=r"^(active|suspended)$")

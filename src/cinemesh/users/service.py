@@ -222,7 +222,7 @@ class UsersService:
         the account was deleted or closed, or its sessions were ended after the token was issued."""
         async with self.database.session() as session:
             row = await UserStore(session).by_id(user_id)
-        if row is None or row.status == AccountStatus.CLOSED.value:
+        if row is None or not row.to_account().can_log_in():
             raise _TOKEN_REVOKED
         if session_generation != row.session_generation:
             raise _TOKEN_REVOKED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.users.harness import Harness, assert_problem
+from tests.integration.users.harness import PASSWORD, Harness, assert_problem, assert_valid_document
 
 
 async def test_a_fresh_account_has_the_schema_defaults_and_its_main_profile(users: Harness) -> None:
@@ -96,3 +96,35 @@ async def test_a_deleted_account_has_no_document(users: Harness) -> None:
     user = await users.register()
     assert (await users.client.delete("/api/v1/me", headers=user.auth)).status_code == 204
     assert_problem(await users.client.get("/api/v1/me", headers=user.auth), 401)
+
+
+async def test_a_suspended_account_is_locked_out_and_its_document_still_validates(users: Harness) -> None:
+    user, admin = await users.register(), await users.admin()
+    suspend = await users.client.put(
+        f"/api/v1/admin/users/{user.user_id}/status", json={"status": "suspended"}, headers=admin.auth
+    )
+    assert suspend.status_code == 200, suspend.text
+    assert_problem(await users.client.get("/api/v1/me", headers=user.auth), 401)
+    login = {"email": user.email, "password": PASSWORD}
+    assert_problem(await users.client.post("/api/v1/auth/login", json=login), 403)
+    assert_problem(
+        await users.client.post("/api/v1/auth/refresh", json={"refresh_token": user.refresh_token}), 401
+    )
+    document = (await users.client.get(f"/api/v1/admin/users/{user.user_id}", headers=admin.auth)).json()
+    assert_valid_document(document)
+    assert document["account_metadata"]["account_status"] == "suspended"
+
+    bad = await users.client.put(
+        f"/api/v1/admin/users/{user.user_id}/status", json={"status": "closed"}, headers=admin.auth
+    )
+    assert_problem(bad, 422, "status")
+    viewer = await users.register()
+    as_viewer = await users.client.get(f"/api/v1/admin/users/{user.user_id}", headers=viewer.auth)
+    assert_problem(as_viewer, 403)
+    reactivate = {"status": "active"}
+    assert (
+        await users.client.put(
+            f"/api/v1/admin/users/{user.user_id}/status", json=reactivate, headers=admin.auth
+        )
+    ).status_code == 200
+    assert (await users.client.post("/api/v1/auth/login", json=login)).status_code == 200
