@@ -80,44 +80,67 @@ def _sort_newest(document: dict[str, Any]) -> dt.datetime:
     return dt.datetime.fromisoformat(document["created_at"])
 
 
+@dataclass(frozen=True)
+class DocumentRows:
+    """The rows one document becomes: its own and those of the three browse index tables."""
+
+    document: dict[str, Any]
+    windows: list[dict[str, Any]]
+    genres: list[dict[str, Any]]
+    languages: list[dict[str, Any]]
+
+
+def rows_of(document: dict[str, Any]) -> DocumentRows:
+    title_id = document["id"]
+    languages = sorted(set(document["audio_languages"]) | set(document["subtitle_languages"]))
+    return DocumentRows(
+        document={
+            "id": title_id,
+            "status": document["status"],
+            "content_type": document["type"],
+            "maturity_rating": document["maturity_rating"],
+            "release_year": document["release_year"],
+            "sort_title": document["title"].casefold(),
+            "sort_newest": _sort_newest(document),
+            "version": document["version"],
+            "document": document,
+            "card": card_of(document),
+        },
+        windows=[
+            {"title_id": title_id, "country": w.country, "starts_at": w.starts_at, "ends_at": w.ends_at}
+            for w in windows_of(document)
+        ],
+        genres=[{"title_id": title_id, "genre": genre} for genre in document["genres"]],
+        languages=[{"title_id": title_id, "language": language} for language in languages],
+    )
+
+
+async def insert_rows(session: AsyncSession, rows: list[DocumentRows]) -> None:
+    """Inserts new documents, one multi-row statement per table (also the benchmark's bulk load)."""
+    await session.execute(sa.insert(DocumentRow), [row.document for row in rows])
+    for table, attribute in (
+        (DocumentWindowRow, "windows"),
+        (DocumentGenreRow, "genres"),
+        (DocumentLanguageRow, "languages"),
+    ):
+        values = [value for row in rows for value in getattr(row, attribute)]
+        if values:
+            await session.execute(sa.insert(table), values)
+
+
 async def apply_document(session: AsyncSession, document: dict[str, Any]) -> bool:
     """Stores a snapshot unless a newer one is already there (redelivery, or a replay's old event)."""
     title_id = document["id"]
     current = await session.scalar(sa.select(DocumentRow.version).where(DocumentRow.id == title_id))
     if current is not None and current >= document["version"]:
         return False
-    values = {
-        "id": title_id,
-        "status": document["status"],
-        "content_type": document["type"],
-        "maturity_rating": document["maturity_rating"],
-        "release_year": document["release_year"],
-        "sort_title": document["title"].casefold(),
-        "sort_newest": _sort_newest(document),
-        "version": document["version"],
-        "document": document,
-        "card": card_of(document),
-    }
-    if current is None:  # a new title (and every title of a replay): nothing to clear first
-        await session.execute(sa.insert(DocumentRow).values(values))
-    else:
+    rows = rows_of(document)
+    if current is not None:
         for table in _SIDE_TABLES:
             await session.execute(sa.delete(table).where(table.title_id == title_id))
-        await session.execute(sa.update(DocumentRow).where(DocumentRow.id == title_id).values(values))
-    windows = [
-        {"title_id": title_id, "country": w.country, "starts_at": w.starts_at, "ends_at": w.ends_at}
-        for w in windows_of(document)
-    ]
-    if windows:
-        await session.execute(sa.insert(DocumentWindowRow), windows)
-    genres = [{"title_id": title_id, "genre": genre} for genre in document["genres"]]
-    if genres:
-        await session.execute(sa.insert(DocumentGenreRow), genres)
-    languages = sorted(set(document["audio_languages"]) | set(document["subtitle_languages"]))
-    if languages:
-        await session.execute(
-            sa.insert(DocumentLanguageRow), [{"title_id": title_id, "language": lang} for lang in languages]
-        )
+        await session.execute(sa.delete(DocumentRow).where(DocumentRow.id == title_id))
+    # A new title (and every title of a replay) has nothing to clear first.
+    await insert_rows(session, [rows])
     return True
 
 
