@@ -25,7 +25,7 @@ from cinemesh.media.tus.spool import ChunkTooLongError, Spool
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.problems import Problem
-from cinemesh.platform.storage import ObjectStore
+from cinemesh.platform.storage import ObjectStore, ObjectStoreError
 from cinemesh.platform.tokens import Principal
 
 log = get_logger("cinemesh.media")
@@ -183,6 +183,10 @@ class MediaService:
                 code="upload-complete",
                 headers={"Upload-Offset": str(row.offset_bytes), **tus_headers()},
             )
+        if offset == row.offset_bytes == row.size_bytes:
+            # Every byte is here but completing failed earlier (store outage): finish it now.
+            await asyncio.shield(self._complete(row))
+            return offset
         if offset != row.offset_bytes:
             raise Problem(
                 409,
@@ -250,13 +254,24 @@ class MediaService:
         except BadMediaError as exc:
             failure = str(exc)
         if failure is None:
-            await self.store.put_file(source_key(row.id), path)
+            try:
+                await self.store.put_file(source_key(row.id), path)
+            except ObjectStoreError as exc:
+                # The bytes stay in the spool and the upload stays `uploading` at its full
+                # offset: an empty PATCH at that offset (or HEAD then PATCH) completes it later.
+                log.warning("upload_store_failed", video_id=row.id, error=type(exc).__name__)
+                raise Problem(
+                    503,
+                    "The upload is complete but could not be stored yet; PATCH again (empty body) to retry.",
+                    code="storage-unavailable",
+                    headers={"Retry-After": "5", **tus_headers()},
+                ) from exc
         now = utcnow()
         async with self.database.transaction() as session:
             videos = VideoStore(session)
             if failure is None:
                 await videos.set_state(row.id, status=VideoStatus.QUEUED, stage="queued", progress=0.0)
-                (await videos.get(row.id)).probe = probe  # type: ignore[union-attr]
+                await videos.set_probe(row.id, probe or {})
                 queue.enqueue(session, row.id)
             else:
                 await videos.set_state(row.id, status=VideoStatus.FAILED, stage="probing", error=failure)

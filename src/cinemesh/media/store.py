@@ -104,6 +104,9 @@ class VideoStore:
             values["progress"] = progress
         await self.session.execute(update(VideoRow).where(VideoRow.id == video_id).values(**values))
 
+    async def set_probe(self, video_id: str, probe: dict[str, Any]) -> None:
+        await self.session.execute(update(VideoRow).where(VideoRow.id == video_id).values(probe=probe))
+
     async def mark_published(self, video_id: str, *, stage: int, result: dict[str, Any]) -> bool:
         """Records that `stage` was announced; False if it (or a later one) already was."""
         outcome = await self.session.execute(

@@ -95,3 +95,32 @@ async def test_originals_are_dropped_when_not_kept(
         store = media.app.state.media_service.store
         assert not await store.exists(f"videos/{video_id}/source")
         assert await store.exists(f"videos/{video_id}/master.m3u8")
+
+
+async def test_a_store_outage_at_the_last_byte_is_recoverable(
+    media: MediaHarness, media_clip: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cinemesh.platform.storage import ObjectStoreError
+
+    store = media.app.state.media_service.store
+    real_put_file = store.put_file
+
+    async def failing_put_file(*args: object, **kwargs: object) -> None:
+        raise ObjectStoreError("S3 is down")
+
+    monkeypatch.setattr(store, "put_file", failing_put_file)
+    data = media_clip("small.mp4").read_bytes()
+    headers = media.auth()
+    location = (await media.create(len(data), headers)).headers["location"]
+    octets = {**headers, "Content-Type": "application/offset+octet-stream"}
+    failed = await media.client.patch(location, content=data, headers={**octets, "Upload-Offset": "0"})
+    assert failed.status_code == 503 and failed.json()["type"].endswith("/storage-unavailable")
+    video_id = location.rsplit("/", 1)[-1]
+    assert (await media.video(video_id))["status"] == "uploading"
+
+    monkeypatch.setattr(store, "put_file", real_put_file)
+    retried = await media.client.patch(
+        location, content=b"", headers={**octets, "Upload-Offset": str(len(data))}
+    )
+    assert retried.status_code == 204, retried.text
+    assert (await media.wait_for(video_id, "ready", "failed"))["status"] == "ready"
