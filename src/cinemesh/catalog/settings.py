@@ -14,6 +14,9 @@ class CatalogSettings(BaseSettings):
     edge_secret: SecretStr | None = None
     # Or: requests from these proxy addresses/networks (CIDR) are trusted to set the country.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # The region of viewers nobody vouches for (anonymous, or a token without a country claim):
+    # a deployment's home market, so a landing page shows something. Unset: they see nothing.
+    default_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     expiry_interval_seconds: float = Field(60.0, gt=0)
     max_image_bytes: int = Field(5 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(16 * 1024 * 1024, ge=1024)

@@ -27,7 +27,10 @@ PROFILE_HEADER = "x-profile-id"
 
 
 class EdgeTrust:
+    """Decides whether a request's region header comes from our edge, and the fallback region."""
+
     def __init__(self, settings: CatalogSettings) -> None:
+        self.default_country = settings.default_country
         secret = settings.edge_secret.get_secret_value() if settings.edge_secret else ""
         self._secret = secret.encode()
         self._proxies = [ipaddress.ip_network(proxy, strict=False) for proxy in settings.trusted_proxies]
@@ -60,7 +63,9 @@ def viewer_country(request: Request, principal: Principal | None, trust: EdgeTru
                 field="X-Viewer-Country",
             )
         return country
-    return principal.country.upper() if principal and principal.country else None
+    if principal is not None and principal.country:
+        return principal.country.upper()
+    return trust.default_country
 
 
 async def resolve_audience(
