@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from cinemesh.catalog import changes
 from cinemesh.catalog.aggregate import apply_metadata, editable_state, new_title, normalised, set_windows
@@ -37,6 +38,12 @@ class ImportReport:
 
     def fail(self, line: int, reason: str, field: str | None = None) -> None:
         self.errors.append({"line": line, "field": field, "reason": reason})
+
+    def merge(self, other: ImportReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.errors.extend(other.errors)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,11 +104,27 @@ class Importer:
             first_line[row.external_id] = number
             batch.append((number, row))
             if len(batch) >= BATCH_ROWS:
-                await self._upsert(batch, principal, report)
+                await self._upsert_retrying(batch, principal, report)
                 batch = []
         if batch:
-            await self._upsert(batch, principal, report)
+            await self._upsert_retrying(batch, principal, report)
         return report
+
+    async def _upsert_retrying(
+        self, batch: list[tuple[int, TitleInput]], principal: Principal, report: ImportReport
+    ) -> None:
+        """A concurrent import may create one of our external ids first: the batch rolls back and
+        runs once more, when those rows are found and updated instead."""
+        for attempt in (1, 2):
+            attempt_report = ImportReport()
+            try:
+                await self._upsert(batch, principal, attempt_report)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            report.merge(attempt_report)
+            return
 
     async def _upsert(
         self, batch: list[tuple[int, TitleInput]], principal: Principal, report: ImportReport

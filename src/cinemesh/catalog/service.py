@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -86,21 +87,25 @@ class CatalogService:
         apply_metadata(
             row, data.model_dump(mode="json", exclude={"type", "external_id", "availability"}), now=now
         )
-        async with self.database.transaction() as session:
-            store = TitleStore(session)
-            if data.external_id is not None and await store.by_external_ids([data.external_id]):
-                raise Problem(
-                    409,
-                    f"A title with external_id {data.external_id!r} exists.",
-                    code="duplicate-external-id",
-                    field="external_id",
-                )
-            store.add(row)
-            if data.availability is not None:
-                self._set_windows(row, row.id, data.availability, now)
-            await session.flush()
-            await changes.record_change(session, row, changes.created(row))
-            return build_document(row)
+        duplicate = Problem(
+            409,
+            f"A title with external_id {data.external_id!r} exists.",
+            code="duplicate-external-id",
+            field="external_id",
+        )
+        try:
+            async with self.database.transaction() as session:
+                store = TitleStore(session)
+                if data.external_id is not None and await store.by_external_ids([data.external_id]):
+                    raise duplicate
+                store.add(row)
+                if data.availability is not None:
+                    self._set_windows(row, row.id, data.availability, now)
+                await session.flush()
+                await changes.record_change(session, row, changes.created(row))
+                return build_document(row)
+        except IntegrityError as exc:  # a concurrent create won the unique external_id
+            raise duplicate from exc
 
     async def update_title(
         self, *, principal: Principal, title_id: str, fields: dict[str, Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
@@ -213,3 +214,22 @@ async def test_images_are_checked_stored_and_served(catalog: Catalog) -> None:
     await catalog.events(
         CATALOG_TOPIC, title["id"], until=lambda types: "catalog.title.published.v1" in types
     )
+
+
+async def test_concurrent_imports_of_the_same_new_titles_both_succeed(catalog: Catalog) -> None:
+    importer = catalog.app.state.catalog.importer
+    principal = await catalog.app.state.token_verifier.verify(catalog.admin()["Authorization"].split()[1])
+    rows = [jsonl({"external_id": f"race-{n}", "title": f"Race {n}", "type": "movie"}) for n in range(20)]
+    first, second = await asyncio.gather(
+        importer.run(rows, principal=principal), importer.run(rows, principal=principal)
+    )
+    assert first.errors == [] and second.errors == []
+    assert first.created + second.created == 20
+    assert first.unchanged + second.unchanged == 20  # the loser found them all, equal
+
+
+async def test_creating_a_duplicate_external_id_is_a_409(catalog: Catalog) -> None:
+    body = {"external_id": "dup-1", "title": "Dup", "type": "movie"}
+    await catalog.create(body)
+    again = await catalog.client.post("/api/v1/titles", json=body, headers=catalog.admin())
+    assert again.status_code == 409 and again.json()["field"] == "external_id"
