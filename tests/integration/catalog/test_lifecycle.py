@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from cinemesh.catalog.expiry import expire_due_titles
@@ -140,3 +141,24 @@ async def test_expiry_job_expires_titles_whose_last_window_closed(catalog: Catal
     # created+updated, window, video, published+updated, then the expiry's unpublished+updated
     types = await event_types(catalog, closing["id"], expected=9)
     assert types[-2:] == ["catalog.title.unpublished.v1", "catalog.title.updated.v1"]
+
+
+async def test_racing_edits_one_wins_the_others_get_409(catalog: Catalog) -> None:
+    title = await catalog.create(MOVIE)
+    headers = catalog.admin()
+    responses = await asyncio.gather(
+        *(
+            catalog.client.patch(
+                f"/api/v1/titles/{title['id']}", json={"title": f"Edit {n}"}, headers=headers
+            )
+            for n in range(6)
+        )
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert 200 in statuses and set(statuses) <= {200, 409}, statuses
+    for response in responses:
+        if response.status_code == 409:
+            assert response.json()["type"].endswith("/concurrent-modification")
+    winners = {response.json()["title"] for response in responses if response.status_code == 200}
+    final = (await catalog.client.get(f"/api/v1/titles/{title['id']}", headers=headers)).json()
+    assert final["title"] in winners and final["version"] == 1 + len(winners)
