@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 export CINEMESH_HOST CINEMESH_PORT CINEMESH_DATA_DIR CINEMESH_ADMIN_EMAIL CINEMESH_ADMIN_PASSWORD CINEMESH_DEV_MODE
 
-.PHONY: install up test lint typecheck contracts unit integration e2e bench lock clean
+.PHONY: install up test lint typecheck contracts unit integration e2e bench lock clean web
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,7 +22,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-up: install
+# The web app: npm ci only when the lock file is newer than node_modules, then esbuild.
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: web/node_modules/.package-lock.json
+	npm run build --prefix web --silent
+
+up: install web
 	$(VENV)/bin/cinemesh up
 
 lint: install
@@ -35,7 +43,8 @@ typecheck: install
 contracts: install
 	$(VENV)/bin/lint-imports
 
-test: lint typecheck contracts
+test: lint typecheck contracts web
+	scripts/install-chromium.sh
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: install

@@ -56,8 +56,16 @@ def _serve(target: str, settings: Settings) -> None:
 
 
 @app.command()
-def up(host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None) -> None:
+def up(
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", envvar="CINEMESH_DEMO", help="Seed a demo catalog when empty.")
+    ] = True,
+) -> None:
     """Run every service behind the gateway in one process, on embedded backends."""
+    os.environ["CINEMESH_DEMO"] = "true" if demo else "false"
     settings = _export(host, port, data_dir)
     console.print(f"Starting cinemesh on {settings.base_url} (data in {settings.data_dir.resolve()}) ...")
     _serve("cinemesh.composition:platform_app_from_env", settings)

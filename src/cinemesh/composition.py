@@ -101,10 +101,18 @@ SERVE_SERVICE_ENV = "CINEMESH_SERVE_SERVICE"
 def platform_app_from_env() -> FastAPI:
     from cinemesh.cli_output import announce_ready
     from cinemesh.platform.logging import configure_logging
+    from cinemesh.web import build_web_app
 
     settings = Settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
-    return build_platform(settings, on_ready=lambda admin: announce_ready(settings, admin))
+    web = build_web_app(settings)
+
+    def ready(admin: AdminCredentials | None) -> None:
+        announce_ready(settings, admin)
+        # The demo catalog seeds in the background, over HTTP, after readiness (never blocking it).
+        web.start_demo(admin.email if admin else None, admin.password if admin else None)
+
+    return build_platform(settings, on_ready=ready, fallback=web)
 
 
 def service_app_from_env() -> FastAPI:

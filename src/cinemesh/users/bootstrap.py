@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,18 @@ def build_app(
             password=settings.admin_password.get_secret_value() if settings.admin_password else None,
         )
 
+    reloading: list[asyncio.Task[None]] = []
+
+    async def watch_keys() -> None:
+        reloading.append(asyncio.create_task(keys.reload_periodically(config.key_reload_interval_seconds)))
+
+    async def stop_watching_keys() -> None:
+        for task in reloading:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        reloading.clear()
+
     async def own_jwks() -> dict[str, Any]:
         return keys.jwks()
 
@@ -106,7 +120,8 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=own_jwks,
-        on_start=[keys.load, first_admin],
+        on_start=[keys.load, first_admin, watch_keys],
+        on_stop=[stop_watching_keys],
         database=database,
         description="Identity, credentials, tokens and the account document.",
     )

@@ -7,6 +7,7 @@ The keys it replaces stay published until every token they signed has expired, t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +17,11 @@ import jwt
 
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
+from cinemesh.platform.logging import get_logger
 from cinemesh.platform.tokens import ALGORITHM, ISSUER, SigningKey, TokenIssuer
 from cinemesh.users.store import SigningKeyRow, UserStore, utc, utc_or_none
+
+log = get_logger("cinemesh.users.keys")
 
 # Clock skew a verifier may allow (TokenVerifier's leeway is 5 s): kept published a bit longer.
 _RETIREMENT_MARGIN = dt.timedelta(seconds=60)
@@ -85,6 +89,16 @@ class KeyRing:
             session.add(new_row)
         await self.load()
         return new_row.kid
+
+    async def reload_periodically(self, interval_seconds: float) -> None:
+        """Keeps this process's keys in step with the table when several users processes run:
+        a rotation done by one is published and used by every other within `interval_seconds`."""
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                await self.load()
+            except Exception as exc:  # the keys held stay valid; the next round tries again
+                log.warning("signing_keys_reload_failed", error=str(exc))
 
     def signer(self) -> SigningKey:
         """The newest key already active (a just-rotated key waits out its activation delay)."""

@@ -37,6 +37,8 @@ class UsersSettings(BaseSettings):
     # A rotated-in key is published this long before it signs, so verifiers that cache the JWKS
     # (the gateway refreshes at most every 10 s) already know it when its first token arrives.
     key_activation_delay_seconds: float = Field(15.0, ge=0)
+    # With several users processes, each re-reads the key table this often (rotation, retirement).
+    key_reload_interval_seconds: float = Field(30.0, gt=0)
 
     mailer: Literal["log", "smtp"] = "log"
     mail_from: str = "Cinemesh <no-reply@cinemesh.localhost>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -73,3 +75,33 @@ async def test_rotation_is_admin_only(users: Harness) -> None:
     assert_problem(
         await users.client.post("/api/v1/admin/users/signing-keys/rotate", headers=viewer.auth), 403
     )
+
+
+async def test_another_process_picks_up_a_rotation_by_reloading(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'users.db'}")
+    await upgrade_to_head(database, service=NAME, script_location=MIGRATIONS)
+    box = SecretBox("test-secret", purpose="users-signing-keys")
+    rings = [
+        KeyRing(
+            database=database, key_box=box, access_token_ttl=900, longest_token_ttl=900, activation_delay=0
+        )
+        for _ in range(2)
+    ]
+    try:
+        await rings[0].load()
+        await rings[1].load()
+        watcher = asyncio.create_task(rings[1].reload_periodically(0.05))
+        new_kid = await rings[0].rotate()
+        for _ in range(100):
+            if rings[1].signer().kid == new_kid:
+                break
+            await asyncio.sleep(0.05)
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        assert rings[1].signer().kid == new_kid
+        assert {key["kid"] for key in rings[1].jwks()["keys"]} == {
+            key["kid"] for key in rings[0].jwks()["keys"]
+        }
+    finally:
+        await database.dispose()

@@ -1,0 +1,354 @@
+"""The web app as a person uses it, in Debian's Chromium: an admin uploads and publishes a title;
+a viewer signs up, makes a kids profile, searches, opens the title and plays it (Shaka, ABR,
+ClearKey when delivery offers it); the kids profile never sees the R-rated title; nothing is
+requested from any origin but the platform's. Screenshots land in build/screenshots/web/.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fixtures.browser import PHONE, RecordedPage
+from tests.fixtures.platform import RunningPlatform
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web")]
+
+PASSWORD = "correct horse battery staple"
+SUFFIX = uuid.uuid4().hex[:6]
+FAMILY_TITLE = f"Meadow Morning {SUFFIX}"
+ADULT_TITLE = f"Midnight Verdict {SUFFIX}"
+STATE: dict[str, Any] = {}
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def assert_same_origin(recorded: RecordedPage, base_url: str) -> None:
+    origin = urlsplit(base_url)
+    foreign = [
+        url
+        for url in recorded.urls()
+        if not url.startswith(("data:", "blob:"))
+        and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
+    ]
+    assert not foreign, f"requests left the platform's origin: {foreign}"
+    assert recorded.urls(), "the page made no requests at all"
+
+
+def tus_upload(client: httpx.Client, path: Path, title_id: str) -> str:
+    """The tus protocol by hand (create, then one PATCH), as the admin API client."""
+    data = path.read_bytes()
+    meta = ",".join(
+        f"{key} {base64.b64encode(value.encode()).decode()}"
+        for key, value in {"title_id": title_id, "filename": path.name}.items()
+    )
+    created = client.post(
+        "/api/v1/uploads",
+        headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)), "Upload-Metadata": meta},
+    )
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    patched = client.patch(
+        location,
+        content=data,
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    assert patched.status_code == 204, patched.text
+    return location.rsplit("/", 1)[-1]
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/profiles")
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def admin_api(web_platform: RunningPlatform) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=web_platform.base_url, timeout=60) as client:
+        login = client.post(
+            "/api/v1/auth/login",
+            json={"email": web_platform.admin_email, "password": web_platform.admin_password},
+        )
+        assert login.status_code == 200, login.text
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        yield client
+
+
+@pytest.fixture(scope="module")
+def adult_title(admin_api: httpx.Client, media_clip: Callable[[str], Path]) -> Iterator[Callable[[], str]]:
+    """An R-rated title made over the API in the background while the browser tests run."""
+    result: dict[str, Any] = {}
+
+    def make() -> None:
+        try:
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+            created = admin_api.post(
+                "/api/v1/titles",
+                json={
+                    "title": ADULT_TITLE,
+                    "type": "movie",
+                    "maturity_rating": "R",
+                    "genres": ["thriller", "animation"],
+                    "description": "A courtroom thriller for grown-ups.",
+                    "availability": [{"country": c, "starts_at": now} for c in ("US", "GB", "DE")],
+                },
+            )
+            assert created.status_code == 201, created.text
+            title_id = created.json()["id"]
+            video_id = tus_upload(admin_api, media_clip("small.mp4"), title_id)
+            wait_for(
+                lambda: admin_api.get(f"/api/v1/videos/{video_id}").json()["status"] == "ready",
+                240,
+                "R video",
+            )
+            wait_for(
+                lambda: admin_api.get(f"/api/v1/titles/{title_id}").json()["status"] == "ready", 60, "R ready"
+            )
+            published = admin_api.post(f"/api/v1/titles/{title_id}/publish")
+            assert published.status_code == 200, published.text
+            result["id"] = title_id
+        except BaseException as exc:
+            result["error"] = exc
+
+    worker = threading.Thread(target=make, daemon=True)
+    worker.start()
+
+    def get() -> str:
+        worker.join(timeout=300)
+        if "error" in result:
+            raise result["error"]
+        return str(result["id"])
+
+    yield get
+
+
+# -- tests -----------------------------------------------------------------------------------------
+
+
+def test_admin_uploads_with_progress_and_publishes(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+    media_clip: Callable[[str], Path],
+    adult_title: Callable[[], str],
+) -> None:
+    recorded = browser_page()
+    page = recorded.page
+    sign_in(page, web_platform.admin_email, web_platform.admin_password)
+    page.locator(".profile-tile").first.click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.get_by_role("link", name="Admin", exact=True).click()
+    page.wait_for_url("**/admin")
+
+    if not page.locator("details.panel").evaluate("details => details.open"):
+        page.locator("summary", has_text="New title").click()
+    page.get_by_label("Title", exact=True).fill(FAMILY_TITLE)
+    page.get_by_label("Maturity rating", exact=True).select_option("G")
+    page.get_by_label("Release year", exact=True).fill("2024")
+    page.get_by_label("Genres (comma separated)", exact=True).fill("animation, family")
+    page.get_by_label("Description", exact=True).fill("A rabbit, a meadow and a very long morning.")
+    page.get_by_role("button", name="Create title").click()
+    page.wait_for_url("**/admin/title/*")
+    STATE["family_id"] = page.url.rsplit("/", 1)[-1]
+
+    page.get_by_label("Countries (ISO codes, comma separated)", exact=True).fill("US, GB, DE, FR")
+    page.get_by_role("button", name="Save windows").click()
+    expect(page.locator("#toast")).to_have_text("Availability saved")
+
+    page.set_input_files("#upload-file", str(media_clip("landscape.mp4")))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".upload-percent")).to_have_text("100%", timeout=60_000)
+    assert page.locator("progress.upload-progress").evaluate("p => p.value") == 100
+    expect(page.locator(".job-status")).to_contain_text("ready", timeout=240_000)
+    screenshot(page, "admin-upload-ready")
+    publish = page.get_by_role("button", name="Publish")
+    expect(publish).to_be_visible(timeout=60_000)
+    publish.click()
+    expect(page.locator(".status").first).to_have_text("published", timeout=20_000)
+    screenshot(page, "admin-title-published")
+    assert_same_origin(recorded, web_platform.base_url)
+    adult_title()  # the R-rated title is published before the viewer tests begin
+
+
+def test_viewer_signs_up_searches_opens_and_plays(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    assert "family_id" in STATE, "the admin test publishes the title this one plays"
+    recorded = browser_page()
+    page = recorded.page
+    page.goto("/")
+    page.wait_for_url("**/signin?next=*")
+    screenshot(page, "signin")
+    page.get_by_role("link", name="Create an account").click()
+    email = f"viewer-{SUFFIX}@example.com"
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Username", exact=True).fill(f"viewer_{SUFFIX}")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Country", exact=True).select_option("US")
+    screenshot(page, "signup")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/profiles")
+    STATE["viewer"] = email
+
+    # A kids profile, made on the account page.
+    page.get_by_role("link", name="Manage profiles").click()
+    page.get_by_label("Name", exact=True).fill("Kids")
+    page.get_by_label("Kids profile (PG and TV-PG at most)", exact=True).check()
+    page.get_by_role("button", name="Add profile").click()
+    expect(page.locator(".list-item", has_text="Kids")).to_be_visible()
+    screenshot(page, "account-profiles")
+
+    page.goto("/profiles")
+    expect(page.locator(".profile-tile")).to_have_count(2)
+    screenshot(page, "profiles")
+    page.locator(".profile-tile[data-kids=false]").first.click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator("section[aria-labelledby=row-new] a.card").first).to_be_visible()
+    expect(page.locator(f".card[data-title-id='{STATE['family_id']}']").first).to_be_visible()
+    screenshot(page, "home-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "home-phone")
+    page.set_viewport_size({"width": 1366, "height": 800})
+
+    page.get_by_role("searchbox", name="Search titles").fill(f"meadow {SUFFIX}")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    results = page.get_by_role("list", name="Search results").locator("a.card")
+    expect(results).to_have_count(1)
+    screenshot(page, "search")
+    results.first.click()
+    page.wait_for_url(f"**/title/{STATE['family_id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(FAMILY_TITLE)
+    page.get_by_role("button", name="+ My list").click()
+    expect(page.get_by_role("button", name="✓ In my list")).to_be_visible()
+    screenshot(page, "title")
+
+    page.get_by_role("link", name="▶ Play").click()
+    page.wait_for_url("**/watch/*")
+    page.wait_for_function(
+        "() => document.querySelector('video') && document.querySelector('video').currentTime > 3",
+        timeout=60_000,
+    )
+    facts = page.evaluate(
+        """() => {
+            const m = window.__cinemesh, p = m.player, v = document.querySelector('video');
+            return {
+              time: v.currentTime,
+              heights: [...new Set(p.getVariantTracks().map((t) => t.height))],
+              keySystem: p.keySystem(),
+              mediaKeys: Boolean(v.mediaKeys),
+              dashDrm: m.session.drm.dash,
+              hlsDrm: m.session.drm.hls,
+              format: document.querySelector('.player').dataset.format,
+              startupMs: m.startupMs,
+              errors: m.errors,
+            };
+        }"""
+    )
+    assert facts["time"] > 3
+    assert len(facts["heights"]) >= 2, facts
+    if facts["dashDrm"]:
+        # ClearKey: the browser's EME session took a licence from delivery and decrypts with it.
+        assert facts["format"] == "dash" and facts["keySystem"] == "org.w3.clearkey", facts
+        assert facts["mediaKeys"], facts
+        licences = [r for r in recorded.requests if r.url.endswith("/license") and r.method == "POST"]
+        assert licences and all(r.response() and r.response().status == 200 for r in licences)  # type: ignore[union-attr]
+    else:
+        # Delivery offered no DASH ClearKey for this video: HLS (AES-128 when the session says so).
+        assert facts["format"] == "hls", facts
+        STATE["clearkey_missing"] = facts
+    STATE["startup_ms"] = facts["startupMs"]
+    page.locator(".player").hover()
+    page.get_by_role("button", name="Quality").click()
+    expect(page.get_by_role("menuitemradio")).to_have_count(len(facts["heights"]) + 1)
+    screenshot(page, "player")
+    page.keyboard.press("Escape")
+
+    # Leaving the player ends the playback session.
+    with page.expect_response(
+        lambda r: r.request.method == "DELETE" and "/api/v1/playback/" in r.url
+    ) as ended:
+        page.get_by_role("link", name="Back to title").click()
+    assert ended.value.status == 204
+    assert_same_origin(recorded, web_platform.base_url)
+
+
+def test_kids_profile_never_sees_the_r_rated_title(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+    adult_title: Callable[[], str],
+) -> None:
+    assert "viewer" in STATE, "the viewer test signs the account up"
+    adult_id = adult_title()
+    recorded = browser_page()
+    page = recorded.page
+    sign_in(page, STATE["viewer"], PASSWORD)
+
+    # The adult profile sees it: the title is live, so its absence below is the kids limit.
+    page.locator(".profile-tile[data-kids=false]").first.click()
+    expect(page.locator(f".card[data-title-id='{adult_id}']").first).to_be_visible()
+
+    page.goto("/profiles")
+    page.locator(".profile-tile[data-kids=true]").click()
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator(f".card[data-title-id='{STATE['family_id']}']").first).to_be_visible()
+    expect(page.locator(f".card[data-title-id='{adult_id}']")).to_have_count(0)
+    assert page.locator(".card[data-rating='R']").count() == 0
+    screenshot(page, "home-kids")
+
+    page.get_by_role("searchbox", name="Search titles").fill("midnight verdict")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("0 titles")
+    page.goto(f"/title/{adult_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    screenshot(page, "kids-direct-link")
+    assert_same_origin(recorded, web_platform.base_url)
+
+
+def test_shell_is_no_cache_and_assets_are_immutable(web_platform: RunningPlatform) -> None:
+    shell = httpx.get(f"{web_platform.base_url}/title/anything")
+    assert shell.status_code == 200
+    assert shell.headers["cache-control"] == "no-cache"
+    assert "default-src 'self'" in shell.headers["content-security-policy"]
+    asset = re.search(r'src="(/assets/app-[A-Z0-9]+\.js)"', shell.text)
+    assert asset, shell.text
+    served = httpx.get(f"{web_platform.base_url}{asset.group(1)}")
+    assert served.status_code == 200
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert served.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    missing = httpx.get(f"{web_platform.base_url}/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert httpx.get(f"{web_platform.base_url}/assets/../app.py").status_code == 404

@@ -1,0 +1,124 @@
+import "./styles.css";
+import { onSignedOut } from "./api.js";
+import { h, render } from "./dom.js";
+import { navigate, route, setGuard, start } from "./router.js";
+import { restore, session, signOut } from "./session.js";
+import { oidcCallbackView, signInView, signUpView } from "./views/auth.js";
+import { homeView, searchView } from "./views/home.js";
+import { profileSwitcher, profilesView } from "./views/profiles.js";
+import { titleView } from "./views/title.js";
+
+// Pages that pull big libraries load them on demand: shaka-player only in the player, tus-js-client
+// only in the admin upload, so the home page stays light.
+const lazy = (load, name) => async (...args) => (await load())[name](...args);
+const playerView = lazy(() => import("./views/player.js"), "playerView");
+const accountView = lazy(() => import("./views/account.js"), "accountView");
+const adminView = lazy(() => import("./views/admin.js"), "adminView");
+const adminTitleView = lazy(() => import("./views/admin.js"), "adminTitleView");
+
+route("/signin", signInView);
+route("/signup", signUpView);
+route("/auth/callback", oidcCallbackView);
+route("/profiles", profilesView, { auth: true });
+route("/", homeView, { auth: true, profile: true });
+route("/search", searchView, { auth: true, profile: true });
+route("/title/:id", titleView, { auth: true, profile: true });
+route("/watch/:id", playerView, { auth: true, profile: true, bare: true });
+route("/account", accountView, { auth: true });
+route("/account/:section", accountView, { auth: true });
+route("/admin", adminView, { auth: true, editor: true });
+route("/admin/title/:id", adminTitleView, { auth: true, editor: true });
+
+setGuard(async (options, pathname) => {
+  if (options.auth && !session.me) {
+    navigate(`/signin?next=${encodeURIComponent(pathname + location.search)}`, { replace: true });
+    return false;
+  }
+  if (options.profile && !session.profile) {
+    navigate("/profiles", { replace: true });
+    return false;
+  }
+  if (options.editor && !session.isEditor) {
+    navigate("/", { replace: true });
+    return false;
+  }
+  topbar(options);
+  return true;
+});
+
+function topbar(options) {
+  const bar = document.getElementById("topbar");
+  if (!session.me || options.bare) {
+    bar.hidden = true;
+    return;
+  }
+  bar.hidden = false;
+  const searchBox = h("input", {
+    type: "search",
+    name: "q",
+    placeholder: "Titles, genres, people",
+    "aria-label": "Search titles",
+    value: new URL(location.href).pathname === "/search" ? new URL(location.href).searchParams.get("q") ?? "" : "",
+  });
+  bar.replaceChildren(
+    h("a.brand", { href: session.profile ? "/" : "/profiles", "aria-label": "cinemesh home" }, h("span.logo", { "aria-hidden": "true" }, "▶"), h("span.brand-name", null, "cinemesh")),
+    h(
+      "nav.nav",
+      { "aria-label": "Main" },
+      session.profile ? h("a", { href: "/" }, "Home") : null,
+      session.profile ? h("a", { href: "/search?q=" }, "Browse") : null,
+      session.isEditor ? h("a", { href: "/admin" }, "Admin") : null,
+    ),
+    session.profile
+      ? h(
+          "form.search",
+          {
+            role: "search",
+            onsubmit: (event) => {
+              event.preventDefault();
+              navigate(`/search?q=${encodeURIComponent(searchBox.value.trim())}`);
+            },
+          },
+          searchBox,
+        )
+      : h("span.spacer"),
+    h(
+      "div.account-menu",
+      null,
+      profileSwitcher(),
+      h("a", { href: "/account" }, "Account"),
+      h(
+        "button.link",
+        {
+          type: "button",
+          onclick: async () => {
+            await signOut();
+            navigate("/signin");
+          },
+        },
+        "Sign out",
+      ),
+    ),
+  );
+  for (const link of bar.querySelectorAll("nav a")) {
+    if (new URL(link.href).pathname === location.pathname) link.setAttribute("aria-current", "page");
+  }
+}
+
+onSignedOut(() => navigate("/signin"));
+
+window.addEventListener("unhandledrejection", (event) => {
+  const error = event.reason;
+  render(
+    h(
+      "section.error-page",
+      null,
+      h("h1", null, error?.status === 404 ? "Not found" : "Something went wrong"),
+      h("p", null, error?.message ?? String(error)),
+      h("a.button.primary", { href: "/" }, "Back home"),
+    ),
+  );
+});
+
+await restore().catch(() => false);
+await start();

@@ -1,0 +1,62 @@
+// History-API routing: real URLs (/title/<id>), so reload and deep links work (the server
+// answers every non-API path with the shell).
+
+const routes = [];
+let cleanup = null;
+
+/** route("/title/:id", (params, query) => ..., {auth: true, profile: true}) */
+export function route(pattern, handler, options = {}) {
+  const keys = [];
+  const regex = new RegExp(
+    "^" + pattern.replace(/:([a-z_]+)/gi, (_, key) => (keys.push(key), "([^/]+)")) + "/?$",
+  );
+  routes.push({ regex, keys, handler, options });
+}
+
+let guard = async () => true;
+export function setGuard(fn) {
+  guard = fn;
+}
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  return dispatch();
+}
+
+/** Called when leaving a page (the player ends its session here). */
+export function onLeave(fn) {
+  cleanup = fn;
+}
+
+export async function dispatch() {
+  if (cleanup) {
+    const fn = cleanup;
+    cleanup = null;
+    await fn();
+  }
+  const { pathname, searchParams } = new URL(location.href);
+  for (const { regex, keys, handler, options } of routes) {
+    const match = regex.exec(pathname);
+    if (!match) continue;
+    const params = Object.fromEntries(keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
+    if (!(await guard(options, pathname))) return;
+    return handler(params, searchParams);
+  }
+  return navigate("/", { replace: true });
+}
+
+export function start() {
+  window.addEventListener("popstate", dispatch);
+  // Same-origin links navigate in the app; modified clicks (new tab) keep the browser's way.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("a[href]");
+    if (!link || link.target || link.hasAttribute("download")) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
+    const url = new URL(link.href);
+    if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+    event.preventDefault();
+    navigate(url.pathname + url.search);
+  });
+  return dispatch();
+}

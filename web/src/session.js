@@ -1,0 +1,106 @@
+// Who is watching: the signed-in account, the chosen profile, this browser's registered device.
+import { api, clearTokens, hasSession, refresh, setTokens } from "./api.js";
+
+const PROFILE_KEY = "cinemesh.profile";
+const deviceKey = (userId) => `cinemesh.device.${userId}`;
+
+export const session = {
+  /** @type {any} the /me document */
+  me: null,
+  /** @type {any} the chosen profile */
+  profile: null,
+  /** unlock token of a PIN-locked profile (memory only) */
+  unlockToken: null,
+  get isEditor() {
+    return Boolean(this.me?.roles?.some((role) => role === "admin" || role === "content_provider"));
+  },
+  get profileId() {
+    return this.profile?.profile_id ?? null;
+  },
+};
+
+export async function restore() {
+  if (!hasSession()) return false;
+  if (!(await refresh())) return false;
+  await loadMe();
+  return true;
+}
+
+export async function signIn(email, password) {
+  setTokens(await api("/auth/login", { method: "POST", body: { email, password }, auth: false }));
+  await loadMe();
+}
+
+export async function signUp({ email, username, password, country }) {
+  await api("/auth/register", { method: "POST", body: { email, username, password, country }, auth: false });
+  await signIn(email, password);
+}
+
+export async function signOut() {
+  const token = sessionStorage.getItem("cinemesh.refresh");
+  if (token) {
+    await api("/auth/logout", { method: "POST", body: { refresh_token: token }, auth: false }).catch(() => {});
+  }
+  clearTokens();
+  sessionStorage.removeItem(PROFILE_KEY);
+  session.me = session.profile = session.unlockToken = null;
+}
+
+export async function loadMe() {
+  session.me = await api("/me");
+  const saved = sessionStorage.getItem(PROFILE_KEY);
+  session.profile = session.me.profiles?.find((p) => p.profile_id === saved) ?? null;
+  return session.me;
+}
+
+export function isPinLocked(profile) {
+  const controls = session.me?.parental_controls;
+  return Boolean(controls?.enabled && controls.restricted_profiles?.includes(profile.profile_id));
+}
+
+export function chooseProfile(profile, unlockToken = null) {
+  session.profile = profile;
+  session.unlockToken = unlockToken;
+  sessionStorage.setItem(PROFILE_KEY, profile.profile_id);
+}
+
+/** This browser as a registered device of the account (playback needs one). */
+export async function deviceId({ renew = false } = {}) {
+  const key = deviceKey(session.me.user_id);
+  let id = localStorage.getItem(key);
+  if (id && !renew) return id;
+  const ua = navigator.userAgentData?.brands?.map((b) => b.brand).find((b) => !b.includes("Not")) ?? "Browser";
+  const device = await api("/me/devices", {
+    method: "POST",
+    body: { device_type: "desktop", device_name: `${ua} on the web`, app_version: "web" },
+  });
+  id = device.device_id;
+  localStorage.setItem(key, id);
+  return id;
+}
+
+let onListCache = null;
+export async function myList({ fresh = false } = {}) {
+  if (!fresh && onListCache) return onListCache;
+  const answer = await api("/me/list", { query: { profile_id: session.profileId } });
+  onListCache = answer.items ?? [];
+  return onListCache;
+}
+
+export async function toggleMyList(title) {
+  const items = await myList();
+  const saved = items.some((item) => item.content_id === title.id);
+  if (saved) {
+    await api(`/me/list/${encodeURIComponent(title.id)}`, {
+      method: "DELETE",
+      query: { profile_id: session.profileId },
+    });
+  } else {
+    await api("/me/list", {
+      method: "POST",
+      body: { content_id: title.id, content_type: title.type, profile_id: session.profileId },
+    });
+  }
+  await myList({ fresh: true });
+  return !saved;
+}

@@ -1,0 +1,292 @@
+// Admin and content providers: create titles, upload their video (tus, resumable, with a progress
+// bar), follow the transcode, edit metadata and availability windows, publish.
+import * as tus from "tus-js-client";
+import { api, bearer } from "../api.js";
+import { field, form, h, render, toast } from "../dom.js";
+import { browse } from "../catalog.js";
+import { navigate, onLeave } from "../router.js";
+
+const RATINGS = ["", "G", "PG", "PG-13", "R", "NC-17", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"];
+const TYPES = [["movie", "Movie"], ["tv_series", "Series"], ["documentary", "Documentary"], ["special", "Special"]];
+const RECENT_KEY = "cinemesh.admin.recent";
+
+function recent() {
+  try {
+    return JSON.parse(localStorage.getItem(RECENT_KEY) ?? "[]");
+  } catch {
+    return [];
+  }
+}
+
+function remember(id) {
+  localStorage.setItem(RECENT_KEY, JSON.stringify([id, ...recent().filter((r) => r !== id)].slice(0, 50)));
+}
+
+export async function adminView() {
+  // The catalog lists published titles to everyone; drafts an editor made here are remembered
+  // by this browser until the catalog offers an editor listing.
+  const published = (await browse({ sort: "newest", limit: 100 })).items;
+  const drafts = (
+    await Promise.all(
+      recent()
+        .filter((id) => !published.some((p) => p.id === id))
+        .map((id) => api(`/titles/${id}`).catch(() => null)),
+    )
+  ).filter(Boolean);
+  const rows = [...drafts, ...published].map((t) =>
+    h(
+      "tr",
+      null,
+      h("td", null, h("a", { href: `/admin/title/${t.id}` }, t.title)),
+      h("td", null, t.type),
+      h("td", null, t.maturity_rating ?? "—"),
+      h("td", null, h("span.status", { dataset: { status: t.status ?? "published" } }, t.status ?? "published")),
+    ),
+  );
+  render(
+    h(
+      "section.admin",
+      null,
+      h("h1", null, "Catalog"),
+      h(
+        "details.panel",
+        { open: rows.length === 0 },
+        h("summary", null, "New title"),
+        form(
+          { "aria-label": "New title", class: "grid-form" },
+          [
+            field("Title", { name: "title", required: true, maxLength: 300 }),
+            field("Type", { name: "type", type: "select", options: TYPES }),
+            field("Maturity rating", { name: "maturity_rating", type: "select", options: RATINGS.map((r) => [r, r || "Unrated"]) }),
+            field("Release year", { name: "release_year", type: "number", min: 1878, max: 2100 }),
+            field("Genres (comma separated)", { name: "genres" }),
+            field("Description", { name: "description", type: "textarea", rows: 3 }),
+            h("button.primary", { type: "submit" }, "Create title"),
+          ],
+          async (values) => {
+            const created = await api("/titles", { method: "POST", body: metadata(values, true) });
+            remember(created.id);
+            toast(`Created ${created.title}`);
+            navigate(`/admin/title/${created.id}`);
+          },
+        ),
+      ),
+      h(
+        "table.table",
+        null,
+        h("caption.visually-hidden", null, "Titles"),
+        h("thead", null, h("tr", null, ["Title", "Type", "Rating", "Status"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", null, rows),
+      ),
+    ),
+  );
+}
+
+function metadata(values, creating) {
+  const body = {
+    title: values.title,
+    description: values.description || null,
+    maturity_rating: values.maturity_rating || null,
+    release_year: values.release_year ? Number(values.release_year) : null,
+    genres: (values.genres ?? "").split(",").map((g) => g.trim()).filter(Boolean),
+  };
+  if (creating) body.type = values.type;
+  return body;
+}
+
+export async function adminTitleView({ id }) {
+  const doc = await api(`/titles/${id}`);
+  remember(doc.id);
+  const status = h("span.status", { dataset: { status: doc.status }, "aria-live": "polite" }, doc.status);
+  const lifecycle = h("div.actions", null, lifecycleButtons(doc, status));
+  render(
+    h(
+      "section.admin",
+      null,
+      h("p", null, h("a", { href: "/admin" }, "← Catalog")),
+      h("h1", null, doc.title),
+      h("p", null, "Status: ", status, " ", doc.status === "published" ? h("a", { href: `/title/${doc.id}` }, "View as a viewer") : null),
+      lifecycle,
+      uploadPanel(doc, status, lifecycle),
+      metadataPanel(doc),
+      availabilityPanel(doc),
+    ),
+  );
+}
+
+function lifecycleButtons(doc, status) {
+  const action = (name, label) =>
+    h(
+      "button.secondary",
+      {
+        type: "button",
+        dataset: { action: name },
+        onclick: async () => {
+          try {
+            const updated = await api(`/titles/${doc.id}/${name}`, { method: "POST" });
+            toast(`${label}: ${updated.status}`);
+            adminTitleView({ id: doc.id });
+          } catch (error) {
+            toast(error.message, "error");
+          }
+        },
+      },
+      label,
+    );
+  return [
+    ["ready", "unpublished", "expired"].includes(doc.status) ? action("publish", "Publish") : null,
+    doc.status === "published" ? action("unpublish", "Unpublish") : null,
+    doc.status !== "archived" ? action("archive", "Archive") : null,
+  ];
+}
+
+function uploadPanel(doc, status, lifecycle) {
+  const input = h("input#upload-file", { type: "file", accept: "video/*", name: "file" });
+  const bar = h("progress.upload-progress", { max: 100, value: 0, "aria-label": "Upload progress" });
+  const barText = h("span.upload-percent", null, "0%");
+  const job = h("progress.job-progress", { max: 100, value: 0, "aria-label": "Transcode progress" });
+  const jobText = h("span.job-status", { "aria-live": "polite" }, "");
+  const start = h("button.primary", { type: "button" }, "Upload");
+  let upload = null;
+  let polling = 0;
+  onLeave(() => {
+    clearInterval(polling);
+    upload?.abort();
+  });
+
+  start.addEventListener("click", () => {
+    const file = input.files?.[0];
+    if (!file) return toast("Choose a video file first", "error");
+    start.disabled = true;
+    upload = new tus.Upload(file, {
+      endpoint: "/api/v1/uploads",
+      chunkSize: 8 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000],
+      metadata: { title_id: doc.id, filename: file.name, filetype: file.type },
+      // A fresh token each time: uploads can outlive the 15-minute access token.
+      onBeforeRequest: (request) => request.setHeader("Authorization", `Bearer ${bearer()}`),
+      onProgress: (sent, total) => {
+        const percent = Math.floor((sent / total) * 100);
+        bar.value = percent;
+        barText.textContent = `${percent}%`;
+      },
+      onError: (error) => {
+        start.disabled = false;
+        toast(`Upload failed: ${error.message}`, "error");
+      },
+      onSuccess: () => {
+        bar.value = 100;
+        barText.textContent = "100%";
+        const videoId = upload.url.split("/").pop();
+        followJob(videoId);
+      },
+    });
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    });
+  });
+
+  // Live job progress: the media service's video document, polled once a second.
+  const followJob = (videoId) => {
+    jobText.textContent = "Queued";
+    polling = setInterval(async () => {
+      try {
+        const video = await api(`/videos/${videoId}`);
+        const percent = Math.round(video.progress ?? 0); // 0-100
+        job.value = video.status === "ready" ? 100 : percent;
+        jobText.textContent = `${video.status}${video.status === "ready" ? "" : ` ${job.value}%`}`;
+        if (video.status === "ready" || video.status === "failed") {
+          clearInterval(polling);
+          if (video.status === "failed") return toast(`Transcode failed: ${video.error ?? "unknown"}`, "error");
+          const renditions = (video.renditions ?? []).map((r) => `${r.height}p`).join(", ");
+          jobText.textContent = `ready: ${renditions}`;
+          waitForReady(doc, status, lifecycle);
+        }
+      } catch (error) {
+        jobText.textContent = error.message;
+      }
+    }, 1000);
+  };
+
+  return h(
+    "section.panel",
+    { "aria-labelledby": "upload-heading" },
+    h("h2#upload-heading", null, "Video"),
+    doc.video_id ? h("p.muted", null, `Current video: ${doc.video_id}`) : null,
+    h("div.field", null, h("label", { htmlFor: "upload-file" }, "Video file"), input),
+    start,
+    h("div.progress-row", null, h("span", null, "Upload"), bar, barText),
+    h("div.progress-row", null, h("span", null, "Transcode"), job, jobText),
+  );
+}
+
+/** The catalog hears "video ready" through the event log; follow the title until it is ready. */
+async function waitForReady(doc, status, lifecycle) {
+  for (let i = 0; i < 60; i++) {
+    const fresh = await api(`/titles/${doc.id}`);
+    if (fresh.status !== doc.status || fresh.status === "ready") {
+      status.textContent = fresh.status;
+      status.dataset.status = fresh.status;
+      lifecycle.replaceChildren(...lifecycleButtons(fresh, status).filter(Boolean));
+      if (fresh.status === "ready") return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function metadataPanel(doc) {
+  return h(
+    "section.panel",
+    { "aria-labelledby": "meta-heading" },
+    h("h2#meta-heading", null, "Metadata"),
+    form(
+      { "aria-label": "Metadata", class: "grid-form" },
+      [
+        field("Title", { name: "title", value: doc.title, required: true }),
+        field("Maturity rating", { name: "maturity_rating", type: "select", value: doc.maturity_rating ?? "", options: RATINGS.map((r) => [r, r || "Unrated"]) }),
+        field("Release year", { name: "release_year", type: "number", value: doc.release_year ?? "" }),
+        field("Genres (comma separated)", { name: "genres", value: (doc.genres ?? []).join(", ") }),
+        field("Description", { name: "description", type: "textarea", rows: 4, value: doc.description ?? "" }),
+        h("button.primary", { type: "submit" }, "Save"),
+      ],
+      async (values) => {
+        await api(`/titles/${doc.id}`, { method: "PATCH", body: metadata(values, false) });
+        toast("Saved");
+      },
+    ),
+  );
+}
+
+function availabilityPanel(doc) {
+  const current = doc.availability ?? [];
+  const countries = [...new Set(current.map((w) => w.country))].join(", ");
+  const first = current[0];
+  const local = (iso) => (iso ? new Date(iso).toISOString().slice(0, 16) : "");
+  return h(
+    "section.panel",
+    { "aria-labelledby": "avail-heading" },
+    h("h2#avail-heading", null, "Availability"),
+    h("p.muted", null, current.length ? `${current.length} window(s)` : "No windows: nobody can watch it yet."),
+    form(
+      { "aria-label": "Availability", class: "grid-form" },
+      [
+        field("Countries (ISO codes, comma separated)", { name: "countries", value: countries || "US, GB, DE, FR", required: true }),
+        field("From (UTC)", { name: "starts_at", type: "datetime-local", value: local(first?.starts_at) || local(new Date().toISOString()), required: true }),
+        field("Until (UTC, empty: open-ended)", { name: "ends_at", type: "datetime-local", value: local(first?.ends_at) }),
+        h("button.primary", { type: "submit" }, "Save windows"),
+      ],
+      async (values) => {
+        const starts = new Date(`${values.starts_at}Z`).toISOString();
+        const ends = values.ends_at ? new Date(`${values.ends_at}Z`).toISOString() : null;
+        const windows = values.countries
+          .split(",")
+          .map((c) => c.trim().toUpperCase())
+          .filter(Boolean)
+          .map((country) => ({ country, starts_at: starts, ends_at: ends }));
+        await api(`/titles/${doc.id}/availability`, { method: "PUT", body: windows });
+        toast("Availability saved");
+      },
+    ),
+  );
+}

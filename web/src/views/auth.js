@@ -1,0 +1,122 @@
+
+import { field, form, h, render } from "../dom.js";
+import { navigate } from "../router.js";
+import { signIn, signUp } from "../session.js";
+
+const COUNTRIES = [
+  ["US", "United States"], ["GB", "United Kingdom"], ["DE", "Germany"], ["FR", "France"], ["ES", "Spain"],
+  ["IT", "Italy"], ["NL", "Netherlands"], ["SE", "Sweden"], ["PL", "Poland"], ["CA", "Canada"],
+  ["BR", "Brazil"], ["MX", "Mexico"], ["IN", "India"], ["JP", "Japan"], ["KR", "South Korea"],
+  ["AU", "Australia"], ["NZ", "New Zealand"], ["ZA", "South Africa"], ["NG", "Nigeria"], ["AR", "Argentina"],
+];
+
+let config = null;
+async function webConfig() {
+  config ??= await fetch("/web/config.json").then((r) => r.json()).catch(() => ({ oidc_providers: [] }));
+  return config;
+}
+
+function socialButtons(providers) {
+  if (!providers.length) return null;
+  return h(
+    "div.social",
+    null,
+    h("p.divider", null, h("span", null, "or")),
+    providers.map((provider) =>
+      h(
+        "a.button.secondary.social-button",
+        { href: `/api/v1/auth/oidc/${encodeURIComponent(provider)}/login`, "data-provider": provider },
+        `Continue with ${provider[0].toUpperCase()}${provider.slice(1)}`,
+      ),
+    ),
+  );
+}
+
+function shell(title, body, footer) {
+  return h(
+    "section.auth",
+    null,
+    h("div.auth-brand", null, h("span.logo", { "aria-hidden": "true" }, "▶"), " cinemesh"),
+    h("div.auth-card", null, h("h1", null, title), body, footer),
+  );
+}
+
+export async function signInView(_, query) {
+  const { oidc_providers: providers = [] } = await webConfig();
+  const next = query.get("next") || "/profiles";
+  render(
+    shell(
+      "Sign in",
+      [
+        form(
+          { "aria-label": "Sign in" },
+          [
+            field("Email", { name: "email", type: "email", autocomplete: "username", required: true }),
+            field("Password", { name: "password", type: "password", autocomplete: "current-password", required: true }),
+            h("button.primary", { type: "submit" }, "Sign in"),
+          ],
+          async ({ email, password }) => {
+            await signIn(email, password);
+            navigate(next, { replace: true });
+          },
+        ),
+        socialButtons(providers),
+      ],
+      h("p.muted", null, "New to cinemesh? ", h("a", { href: "/signup" }, "Create an account")),
+    ),
+  );
+}
+
+export async function signUpView() {
+  const { oidc_providers: providers = [] } = await webConfig();
+  const guess = (navigator.language.split("-")[1] || "US").toUpperCase();
+  render(
+    shell(
+      "Create your account",
+      [
+        form(
+          { "aria-label": "Create account" },
+          [
+            field("Email", { name: "email", type: "email", autocomplete: "email", required: true }),
+            field("Username", {
+              name: "username",
+              autocomplete: "nickname",
+              required: true,
+              minLength: 3,
+              maxLength: 30,
+              pattern: "[A-Za-z0-9_.\\-]+",
+              title: "Letters, digits, dot, dash and underscore",
+            }),
+            field("Password", { name: "password", type: "password", autocomplete: "new-password", required: true, minLength: 8 }),
+            field("Country", {
+              name: "country",
+              type: "select",
+              options: COUNTRIES,
+              value: COUNTRIES.some(([code]) => code === guess) ? guess : "US",
+            }),
+            h("button.primary", { type: "submit" }, "Create account"),
+          ],
+          async (values) => {
+            await signUp(values);
+            navigate("/profiles", { replace: true });
+          },
+        ),
+        socialButtons(providers),
+      ],
+      h("p.muted", null, "Already have an account? ", h("a", { href: "/signin" }, "Sign in")),
+    ),
+  );
+}
+
+/** Social login comes back as /auth/callback#access_token=...&refresh_token=... */
+export async function oidcCallbackView() {
+  const { setTokens } = await import("../api.js");
+  const { loadMe } = await import("../session.js");
+  const values = new URLSearchParams(location.hash.slice(1));
+  history.replaceState(null, "", "/auth/callback");
+  if (!values.get("access_token")) return navigate("/signin", { replace: true });
+  setTokens({ access_token: values.get("access_token"), refresh_token: values.get("refresh_token") });
+  await loadMe();
+  return navigate("/profiles", { replace: true });
+}
+

@@ -1,0 +1,463 @@
+// The player: a delivery playback session played by Shaka Player (HLS or DASH, adaptive bitrate,
+// ClearKey DRM for DASH, AES-128 for HLS), with our own keyboard-accessible controls.
+import shaka from "shaka-player/dist/shaka-player.compiled-es2021.js";
+import { api, bearer } from "../api.js";
+import { field, form, formatTime, h, render } from "../dom.js";
+import { title as getTitle } from "../catalog.js";
+import { navigate, onLeave } from "../router.js";
+import { deviceId, session } from "../session.js";
+
+const positionKey = (contentId) => `cinemesh.position.${session.profileId}.${contentId}`;
+
+/** What the tests and the benchmark read: the player, the session, startup and switch counts. */
+const metrics = (window.__cinemesh = { player: null, session: null, startupMs: null, switches: 0, errors: [] });
+
+export async function playerView({ id }, query) {
+  const titleId = query.get("title") ?? id;
+  const item = await getTitle(titleId);
+  const episodes = (item.seasons ?? []).flatMap((s) => s.episodes.map((e) => ({ ...e, season: s.number })));
+  const episode = episodes.find((e) => e.id === id) ?? null;
+  const next = episode ? episodes[episodes.indexOf(episode) + 1] : null;
+  const heading = episode ? `${item.title} · S${episode.season}:E${episode.number} ${episode.name}` : item.title;
+
+  const video = h("video.video", { playsInline: true, preload: "auto", "aria-label": heading });
+  const stage = h("div.player", { dataset: { state: "loading" } }, video);
+  render(h("h1.visually-hidden", null, heading), stage);
+
+  let playback;
+  try {
+    playback = await startSession(id, stage);
+  } catch (error) {
+    stage.dataset.state = "error";
+    stage.append(errorPanel(error, item));
+    return;
+  }
+  metrics.session = playback;
+
+  shaka.polyfill.installAll();
+  if (!shaka.Player.isBrowserSupported()) {
+    stage.append(errorPanel(new Error("This browser cannot play adaptive video (no Media Source Extensions)."), item));
+    return;
+  }
+  const player = new shaka.Player();
+  metrics.player = player;
+  await player.attach(video);
+  const useDash = Boolean(playback.dash_url && playback.drm?.dash) && query.get("format") !== "hls";
+  const config = { streaming: { bufferingGoal: 30, rebufferingGoal: 1.5 }, abr: { enabled: true } };
+  if (useDash) config.drm = { servers: { [playback.drm.dash.key_system]: playback.drm.dash.license_url } };
+  player.configure(config);
+  // The licence is part of the session: it goes with the viewer's bearer token, nothing else does.
+  player.getNetworkingEngine().registerRequestFilter((type, request) => {
+    if (type === shaka.net.NetworkingEngine.RequestType.LICENSE) request.headers.Authorization = `Bearer ${bearer()}`;
+  });
+  player.addEventListener("error", (event) => showError(stage, item, event.detail));
+  player.addEventListener("adaptation", () => (metrics.switches += 1));
+
+  const heartbeat = setInterval(() => beat(playback, video), (playback.heartbeat_interval_seconds ?? 20) * 1000);
+  const end = endSession(playback, video, id);
+  const pagehide = () => end(true);
+  window.addEventListener("pagehide", pagehide);
+  onLeave(async () => {
+    clearInterval(heartbeat);
+    window.removeEventListener("pagehide", pagehide);
+    await end(false);
+    await player.destroy();
+  });
+
+  const clicked = Number(sessionStorage.getItem("cinemesh.playClickedAt")) || performance.timeOrigin + performance.now();
+  sessionStorage.removeItem("cinemesh.playClickedAt");
+  const firstFrame = () => {
+    metrics.startupMs = Math.round(performance.timeOrigin + performance.now() - clicked);
+    stage.dataset.state = "playing";
+  };
+  if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(firstFrame);
+  else video.addEventListener("playing", firstFrame, { once: true });
+
+  const resume = Number(localStorage.getItem(positionKey(id)) || 0);
+  try {
+    await player.load(useDash ? playback.dash_url : playback.hls_url, resume > 5 ? resume : null);
+  } catch (error) {
+    showError(stage, item, error);
+    return;
+  }
+  stage.dataset.format = useDash ? "dash" : "hls";
+  const controls = buildControls({ stage, video, player, item, heading, playback, contentId: id });
+  stage.append(controls);
+  video.addEventListener("ended", () => {
+    localStorage.removeItem(positionKey(id));
+    if (next) upNext(stage, item, next);
+  });
+  video.play().catch(() => (stage.dataset.state = "paused"));
+}
+
+async function startSession(contentId, stage) {
+  const body = { content_id: contentId, profile_id: session.profileId, device_id: await deviceId() };
+  if (session.unlockToken) body.unlock_token = session.unlockToken;
+  try {
+    return await api("/playback", { method: "POST", body });
+  } catch (error) {
+    if (error.code === "device-not-registered") {
+      body.device_id = await deviceId({ renew: true });
+      return api("/playback", { method: "POST", body });
+    }
+    if (error.status === 403 && /pin|unlock|maturity|rating/i.test(`${error.code} ${error.message}`)) {
+      body.unlock_token = await askPin(stage);
+      return api("/playback", { method: "POST", body });
+    }
+    throw error;
+  }
+}
+
+function askPin(stage) {
+  return new Promise((resolve) => {
+    const panel = h(
+      "div.player-panel",
+      null,
+      form(
+        { "aria-label": "Enter PIN" },
+        [
+          h("h2", null, "This title needs the profile PIN"),
+          field("PIN", { name: "pin", type: "password", inputMode: "numeric", pattern: "[0-9]{4,6}", required: true }),
+          h("button.primary", { type: "submit" }, "Unlock"),
+        ],
+        async ({ pin }) => {
+          const unlock = await api(`/me/profiles/${session.profileId}/unlock`, { method: "POST", body: { pin } });
+          session.unlockToken = unlock.unlock_token;
+          panel.remove();
+          resolve(unlock.unlock_token);
+        },
+      ),
+    );
+    stage.append(panel);
+    panel.querySelector("input").focus();
+  });
+}
+
+function beat(playback, video) {
+  api(`/playback/${playback.session_id}/heartbeat`, {
+    method: "POST",
+    body: { position_seconds: Number.isFinite(video.currentTime) ? video.currentTime : null },
+  }).catch((error) => metrics.errors.push(`heartbeat: ${error.message}`));
+}
+
+/** Ends the session once: on leaving the page in the app, or when the tab closes (keepalive). */
+function endSession(playback, video, contentId) {
+  let ended = false;
+  return async (unloading) => {
+    if (ended) return;
+    ended = true;
+    savePosition(contentId, video);
+    const url = `/api/v1/playback/${playback.session_id}`;
+    const headers = { Authorization: `Bearer ${bearer()}` };
+    if (unloading) {
+      fetch(url, { method: "DELETE", headers, keepalive: true }).catch(() => {});
+    } else {
+      await fetch(url, { method: "DELETE", headers }).catch(() => {});
+    }
+  };
+}
+
+function savePosition(contentId, video) {
+  const t = video.currentTime;
+  if (!Number.isFinite(t) || !Number.isFinite(video.duration)) return;
+  if (t > 5 && t < video.duration - 10) localStorage.setItem(positionKey(contentId), String(Math.floor(t)));
+  else localStorage.removeItem(positionKey(contentId));
+}
+
+function errorPanel(error, item) {
+  return h(
+    "div.player-panel",
+    { role: "alert" },
+    h("h2", null, "This title can't play right now"),
+    h("p", null, error?.message ?? String(error)),
+    h("a.button.primary", { href: `/title/${item.id}` }, "Back"),
+  );
+}
+
+function showError(stage, item, error) {
+  const message = error?.message || (error?.code ? `Player error ${error.code}` : String(error));
+  metrics.errors.push(message);
+  if (stage.dataset.state === "playing") return; // recoverable errors while playing: shaka retries
+  stage.dataset.state = "error";
+  stage.append(errorPanel(new Error(message), item));
+}
+
+function upNext(stage, item, next) {
+  const autoplay = session.profile?.preferences?.autoplay ?? session.me?.preferences?.autoplay ?? true;
+  const href = `/watch/${next.id}?title=${item.id}`;
+  const link = h("a.button.primary", { href }, `Next: E${next.number} ${next.name}`);
+  const panel = h("div.player-panel.up-next", null, h("p", null, autoplay ? "Up next in 5 seconds" : "Up next"), link);
+  stage.append(panel);
+  link.focus();
+  if (autoplay) {
+    const timer = setTimeout(() => navigate(href), 5000);
+    link.addEventListener("click", () => clearTimeout(timer));
+  }
+}
+
+// -- controls -----------------------------------------------------------------------------------
+
+function buildControls({ stage, video, player, item, heading, playback, contentId }) {
+  const playButton = h("button.ctl.play-pause", { type: "button", "aria-label": "Play" }, "▶");
+  const time = h("span.time", { "aria-live": "off" }, "0:00 / 0:00");
+  const seek = h("input.seek", { type: "range", min: 0, max: 0, step: 0.1, value: 0, "aria-label": "Seek" });
+  const preview = h("div.seek-preview", { hidden: true }, h("div.seek-thumb"), h("span.seek-time"));
+  const mute = h("button.ctl", { type: "button", "aria-label": "Mute" }, "🔊");
+  const volume = h("input.volume", { type: "range", min: 0, max: 1, step: 0.05, value: 1, "aria-label": "Volume" });
+  const quality = menu("Quality", "quality");
+  const audio = menu("Audio", "audio");
+  const subtitles = menu("Subtitles", "subtitles");
+  const full = h("button.ctl", { type: "button", "aria-label": "Full screen" }, "⛶");
+  const back = h("a.ctl.back", { href: `/title/${item.id}`, "aria-label": "Back to title" }, "←");
+
+  const bar = h(
+    "div.controls",
+    { role: "group", "aria-label": "Player controls" },
+    h("div.top", null, back, h("span.player-title", null, heading)),
+    h("div.seek-wrap", null, seek, preview),
+    h("div.bottom", null, playButton, mute, volume, time, h("span.spacer"), quality.el, audio.el, subtitles.el, full),
+  );
+
+  const sync = () => {
+    const paused = video.paused;
+    playButton.textContent = paused ? "▶" : "❚❚";
+    playButton.setAttribute("aria-label", paused ? "Play" : "Pause");
+    stage.dataset.state = paused ? "paused" : "playing";
+  };
+  const toggle = () => (video.paused ? video.play() : video.pause());
+  playButton.addEventListener("click", toggle);
+  video.addEventListener("click", toggle);
+  video.addEventListener("play", sync);
+  video.addEventListener("pause", sync);
+  let lastSaved = 0;
+  video.addEventListener("timeupdate", () => {
+    const duration = Number.isFinite(video.duration) ? video.duration : 0;
+    seek.max = String(duration);
+    if (document.activeElement !== seek) seek.value = String(video.currentTime);
+    seek.setAttribute("aria-valuetext", `${formatTime(video.currentTime)} of ${formatTime(duration)}`);
+    time.textContent = `${formatTime(video.currentTime)} / ${formatTime(duration)}`;
+    if (video.currentTime - lastSaved > 5 || video.currentTime < lastSaved) {
+      lastSaved = video.currentTime;
+      savePosition(contentId, video);
+    }
+  });
+  seek.addEventListener("input", () => (video.currentTime = Number(seek.value)));
+  mute.addEventListener("click", () => (video.muted = !video.muted));
+  volume.addEventListener("input", () => {
+    video.volume = Number(volume.value);
+    video.muted = video.volume === 0;
+  });
+  video.addEventListener("volumechange", () => {
+    mute.textContent = video.muted ? "🔇" : "🔊";
+    mute.setAttribute("aria-label", video.muted ? "Unmute" : "Mute");
+  });
+  full.addEventListener("click", () => (document.fullscreenElement ? document.exitFullscreen() : stage.requestFullscreen()));
+
+  thumbnails(playback.thumbnails_vtt, seek, preview, () => video.duration);
+  const refreshMenus = () => {
+    quality.set(qualityItems(player));
+    audio.set(audioItems(player));
+    subtitles.set(subtitleItems(player));
+  };
+  player.addEventListener("trackschanged", refreshMenus);
+  player.addEventListener("variantchanged", refreshMenus);
+  player.addEventListener("adaptation", refreshMenus);
+  refreshMenus();
+
+  // Keyboard: space/k play-pause, ←/→ 5 s, j/l 10 s, ↑/↓ volume, m mute, f full screen.
+  stage.tabIndex = -1;
+  stage.addEventListener("keydown", (event) => {
+    if (event.target.closest("input[type=range], .menu-list, form")) return;
+    const actions = {
+      " ": toggle,
+      k: toggle,
+      ArrowLeft: () => (video.currentTime -= 5),
+      ArrowRight: () => (video.currentTime += 5),
+      j: () => (video.currentTime -= 10),
+      l: () => (video.currentTime += 10),
+      ArrowUp: () => (video.volume = Math.min(1, video.volume + 0.1)),
+      ArrowDown: () => (video.volume = Math.max(0, video.volume - 0.1)),
+      m: () => (video.muted = !video.muted),
+      f: () => full.click(),
+    };
+    const action = actions[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+  let idle = 0;
+  stage.addEventListener("pointermove", () => {
+    stage.classList.add("active");
+    clearTimeout(idle);
+    idle = setTimeout(() => stage.classList.remove("active"), 2500);
+  });
+  stage.focus();
+  sync();
+  return bar;
+}
+
+/** A menu button with a list of radio items (arrow keys move, Escape closes). */
+function menu(label, name) {
+  const button = h("button.ctl.menu-button", { type: "button", "aria-haspopup": "true", "aria-expanded": "false", dataset: { menu: name } }, label);
+  const list = h("ul.menu-list", { role: "menu", "aria-label": label, hidden: true });
+  const el = h("div.menu", null, button, list);
+  const close = () => {
+    list.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+  };
+  button.addEventListener("click", () => {
+    list.hidden = !list.hidden;
+    button.setAttribute("aria-expanded", String(!list.hidden));
+    if (!list.hidden) (list.querySelector("[aria-checked=true]") ?? list.querySelector("button"))?.focus();
+  });
+  list.addEventListener("keydown", (event) => {
+    const items = [...list.querySelectorAll("button")];
+    const index = items.indexOf(document.activeElement);
+    if (event.key === "Escape") {
+      close();
+      button.focus();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      items[(index + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length]?.focus();
+    }
+  });
+  return {
+    el,
+    set(items) {
+      el.hidden = items.length < 2;
+      list.replaceChildren(
+        ...items.map((item) =>
+          h(
+            "li",
+            { role: "none" },
+            h(
+              "button",
+              {
+                type: "button",
+                role: "menuitemradio",
+                "aria-checked": String(Boolean(item.checked)),
+                dataset: { value: item.value },
+                onclick: () => {
+                  item.select();
+                  close();
+                  button.focus();
+                },
+              },
+              item.label,
+            ),
+          ),
+        ),
+      );
+    },
+  };
+}
+
+function qualityItems(player) {
+  const variants = player.getVariantTracks();
+  const abr = player.getConfiguration().abr.enabled;
+  const heights = [...new Set(variants.map((v) => v.height).filter(Boolean))].sort((a, b) => b - a);
+  const active = variants.find((v) => v.active);
+  return [
+    { label: `Auto${abr && active?.height ? ` (${active.height}p)` : ""}`, value: "auto", checked: abr, select: () => player.configure({ abr: { enabled: true } }) },
+    ...heights.map((height) => ({
+      label: `${height}p`,
+      value: String(height),
+      checked: !abr && active?.height === height,
+      select: () => {
+        player.configure({ abr: { enabled: false } });
+        const audio = active?.language;
+        const pick = variants
+          .filter((v) => v.height === height && (!audio || v.language === audio))
+          .sort((a, b) => b.bandwidth - a.bandwidth)[0];
+        if (pick) player.selectVariantTrack(pick, true);
+      },
+    })),
+  ];
+}
+
+function audioItems(player) {
+  const tracks = player.getAudioTracks?.() ?? [];
+  return tracks.map((track) => ({
+    label: track.label || languageName(track.language) || "Default",
+    value: `${track.language}:${track.label ?? ""}`,
+    checked: track.active,
+    select: () => player.selectAudioTrack(track),
+  }));
+}
+
+function subtitleItems(player) {
+  const tracks = player.getTextTracks();
+  if (!tracks.length) return [];
+  const active = tracks.find((t) => t.active);
+  return [
+    { label: "Off", value: "off", checked: !active, select: () => player.selectTextTrack(null) },
+    ...tracks.map((track) => ({
+      label: track.label || languageName(track.language),
+      value: track.language,
+      checked: track.active,
+      select: () => player.selectTextTrack(track),
+    })),
+  ];
+}
+
+function languageName(code) {
+  if (!code || code === "und") return "";
+  try {
+    return new Intl.DisplayNames([navigator.language], { type: "language" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+// -- trick-play thumbnails: a WebVTT of sprite regions (`sprite.jpg#xywh=x,y,w,h`) -------------
+
+async function thumbnails(vttUrl, seek, preview, duration) {
+  if (!vttUrl) return;
+  let cues = [];
+  try {
+    const text = await (await fetch(vttUrl)).text();
+    cues = parseVtt(text, vttUrl);
+  } catch {
+    return;
+  }
+  if (!cues.length) return;
+  const thumb = preview.querySelector(".seek-thumb");
+  const label = preview.querySelector(".seek-time");
+  const show = (seconds, fraction) => {
+    const cue = cues.find((c) => seconds >= c.start && seconds < c.end) ?? cues.at(-1);
+    thumb.style.backgroundImage = `url("${cue.url}")`;
+    thumb.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+    thumb.style.width = `${cue.w}px`;
+    thumb.style.height = `${cue.h}px`;
+    label.textContent = formatTime(seconds);
+    preview.style.left = `${Math.max(0, Math.min(100, fraction * 100))}%`;
+    preview.hidden = false;
+  };
+  seek.addEventListener("pointermove", (event) => {
+    const rect = seek.getBoundingClientRect();
+    const fraction = (event.clientX - rect.left) / rect.width;
+    show(fraction * (duration() || 0), fraction);
+  });
+  seek.addEventListener("pointerleave", () => (preview.hidden = true));
+  seek.addEventListener("input", () => {
+    const total = duration() || 1;
+    show(Number(seek.value), Number(seek.value) / total);
+  });
+  seek.addEventListener("blur", () => (preview.hidden = true));
+  preview.dataset.cues = String(cues.length);
+}
+
+export function parseVtt(text, base) {
+  const cues = [];
+  const seconds = (stamp) => stamp.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+  for (const block of text.replace(/\r/g, "").split("\n\n")) {
+    const lines = block.trim().split("\n");
+    const timing = lines.findIndex((line) => line.includes("-->"));
+    if (timing < 0 || !lines[timing + 1]) continue;
+    const [start, end] = lines[timing].split("-->").map((s) => seconds(s.trim().split(" ")[0]));
+    const [file, hash = ""] = lines[timing + 1].trim().split("#");
+    const [x = 0, y = 0, w = 160, h = 90] = (/xywh=([\d,]+)/.exec(hash)?.[1] ?? "").split(",").map(Number);
+    cues.push({ start, end, url: new URL(file, base).href, x, y, w, h });
+  }
+  return cues;
+}
