@@ -55,8 +55,10 @@ class HeartbeatAck(BaseModel):
     heartbeat_interval_seconds: int
 
 
-def _media_base(request: Request, d: Delivery) -> str:
-    return (d.settings.media_base_url or str(request.base_url)).rstrip("/")
+def _media_base(d: Delivery) -> str:
+    # Empty by default: absolute-path URLs, which resolve against whatever host the client
+    # called (the gateway in either shape); a CDN deployment sets the edge's URL.
+    return d.settings.media_base_url.rstrip("/")
 
 
 @router.post("", status_code=201, summary="Start a playback session")
@@ -75,7 +77,7 @@ async def start_playback(
     row = started.row
     video = await d.video(row.video_id)
     assert video is not None
-    base = _media_base(request, d)
+    base = _media_base(d)
     kid = await d.playback.key_id(row.video_id)
     hls_drm = {"method": "AES-128", "key_format": "identity"} if d.settings.hls_aes128 else None
     dash_drm = None

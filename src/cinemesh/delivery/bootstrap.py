@@ -105,7 +105,7 @@ def build_app(
         playback=playback,
         media=SessionMedia(store=store, signer=signer, keys=keys, hls_aes128=delivery_settings.hls_aes128),
         gate=gate,
-        api_base_url=settings.base_url,
+        api_base_url=(settings.public_url or "").rstrip("/"),
     )
     app.state.delivery_events = events
     app.state.edge_purger = purger

@@ -28,7 +28,7 @@ class DeliverySettings(BaseSettings):
         None, description="Wraps content keys at rest; default derived from the secret key."
     )
     media_base_url: str = Field(
-        "", description="Where players fetch media (the CDN edge); empty means the URL of this request."
+        "", description="Where players fetch media (the CDN edge); empty gives absolute-path URLs."
     )
     url_ttl_seconds: int = Field(6 * 3600, ge=60, description="Lifetime of the signed URLs of a session.")
     bind_ip: bool = Field(
