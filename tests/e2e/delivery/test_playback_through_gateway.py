@@ -93,14 +93,16 @@ def test_viewer_plays_hls_through_the_gateway(platform: RunningPlatform, tmp_pat
             video.event,
             TitlePublishedV1(
                 title_id=content_id, content_id=content_id, content_type="movie", maturity_rating="PG",
-                video_id=video_id, windows=[AvailabilityWindow(country="US", starts_at=now - dt.timedelta(days=1))],
-                published_at=now,
+                video_id=video_id, published_at=now,
+                windows=[AvailabilityWindow(country="US", starts_at=now - dt.timedelta(days=1))],
             ),
             ProfileChangedV1(
-                user_id=user_id, profile_id=profile_id, change="created", name="Me", is_kids=False, is_main=True,
-                max_maturity_rating=None, pin_required=False, changed_at=now,
+                user_id=user_id, profile_id=profile_id, change="created", name="Me", is_kids=False,
+                is_main=True, max_maturity_rating=None, pin_required=False, changed_at=now,
             ),
-            DeviceChangedV1(user_id=user_id, device_id=device_id, change="registered", device_type="web", changed_at=now),
+            DeviceChangedV1(
+                user_id=user_id, device_id=device_id, change="registered", device_type="web", changed_at=now
+            ),
             SubscriptionChangedV1(user_id=user_id, tier="standard", status="active", changed_at=now),
         ]  # fmt: skip
         with platform_settings(platform) as settings:
