@@ -94,6 +94,16 @@ async def verify_email(body: MailToken, services: AllServices) -> None:
     await services.credentials.verify_email(token=body.token)
 
 
+@auth.get("/verify-email")
+async def verify_email_link(
+    token: Annotated[str, Query(min_length=16, max_length=128)], services: AllServices
+) -> dict[str, str]:
+    """The link in the mail itself. Safe as a GET: confirming an address is all it does (a mail
+    scanner that follows it only proves the mail arrived), and the token works once."""
+    await services.credentials.verify_email(token=token)
+    return {"detail": "Your email address is verified."}
+
+
 @auth.post("/password-reset", status_code=202)
 async def request_password_reset(
     body: PasswordResetRequest, services: AllServices, background: BackgroundTasks

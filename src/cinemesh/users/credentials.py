@@ -53,7 +53,7 @@ class CredentialsService:
         await self._mail_link(
             user,
             VERIFY_EMAIL,
-            page="verify-email",
+            page="api/v1/auth/verify-email",
             subject="Confirm your email address",
             text=f"Welcome to Cinemesh, {user.username}.\n\nConfirm your address: {{link}}\n",
         )

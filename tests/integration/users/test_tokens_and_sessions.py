@@ -170,3 +170,25 @@ async def test_login_answers_the_same_for_unknown_email_and_wrong_password(
     body = {"email": user.email, "password": PASSWORD} | {field: "wrong-value@example.com"}
     response = await users.client.post("/api/v1/auth/login", json=body)
     assert assert_problem(response, 401)["type"].endswith("/invalid-credentials")
+
+
+async def test_the_mailed_verification_link_works_as_is(users: Harness) -> None:
+    user = await users.register()
+    link = users.mailer.sent[-1].link
+    assert link.startswith("http://users.test/api/v1/auth/verify-email?token=")
+    assert (await users.client.get(link)).status_code == 200
+    assert (await users.me(user))["account_metadata"]["email_verified"] is True
+    assert_problem(await users.client.get(link), 400, "token")
+
+
+async def test_one_users_logout_leaves_anothers_sessions_alone(users: Harness) -> None:
+    a, b = await users.register(), await users.register()
+    assert (
+        await users.client.post("/api/v1/auth/logout", json={"refresh_token": a.refresh_token})
+    ).status_code == 204
+    assert_problem(
+        await users.client.post("/api/v1/auth/refresh", json={"refresh_token": a.refresh_token}), 401
+    )
+    assert (
+        await users.client.post("/api/v1/auth/refresh", json={"refresh_token": b.refresh_token})
+    ).status_code == 200
