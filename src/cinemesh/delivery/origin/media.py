@@ -13,7 +13,7 @@ from cinemesh.delivery.origin import manifests
 from cinemesh.delivery.origin.signing import STREAM_PREFIX, UrlSigner
 from cinemesh.delivery.store import SessionRow, VideoRow, utc
 from cinemesh.platform.problems import Problem
-from cinemesh.platform.storage import ObjectNotFoundError, ObjectStore
+from cinemesh.platform.storage import InvalidKeyError, ObjectNotFoundError, ObjectStore
 
 AES_PATH_PREFIX = "aes128/"  # public path of a segment's AES-128 copy: aes128/<clear key>
 
@@ -59,7 +59,7 @@ class SessionMedia:
     async def _text(self, key: str) -> str:
         try:
             return (await self.store.get_bytes(key)).decode()
-        except ObjectNotFoundError:
+        except (ObjectNotFoundError, InvalidKeyError):  # InvalidKeyError: e.g. ".." in a request path
             raise Problem(404, "The title's manifest is missing.", code="manifest-missing") from None
 
     async def hls_master(self, row: SessionRow, video: VideoRow) -> str:
