@@ -87,7 +87,7 @@ class AccountService:
             "account": document,
             "sessions": [
                 {
-                    "started_family": row.family_id,
+                    "family_id": row.family_id,
                     "created_at": timestamp(utc(row.created_at)),
                     "used": row.used_at is not None,
                     "revoked": row.revoked_at is not None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
@@ -14,11 +14,9 @@ from cinemesh.platform.tokens import Principal
 from cinemesh.users.account_service import AccountService
 from cinemesh.users.credentials import CredentialsService
 from cinemesh.users.library_service import LibraryService
+from cinemesh.users.oidc import OidcLogin
 from cinemesh.users.profiles_service import ProfilesService
 from cinemesh.users.service import SESSION_GENERATION_CLAIM, UsersService
-
-if TYPE_CHECKING:
-    from cinemesh.users.oidc import OidcLogin
 
 
 @dataclass(frozen=True)

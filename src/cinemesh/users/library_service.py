@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import DeviceChangedV1
 from cinemesh.platform.db import Database
@@ -71,7 +73,7 @@ class LibraryService:
             await self._publish(session, user_id, row, "removed")
 
     @staticmethod
-    async def _publish(session: Any, user_id: str, row: DeviceRow, change: str) -> None:
+    async def _publish(session: AsyncSession, user_id: str, row: DeviceRow, change: str) -> None:
         event = DeviceChangedV1(
             user_id=user_id, device_id=row.id, change=change, device_type=row.device_type, changed_at=now()
         )
