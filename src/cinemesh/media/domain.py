@@ -120,11 +120,20 @@ def plan_ladder(probe: ProbeResult, heights: Iterable[int] = LADDER_KBPS) -> lis
     return rungs
 
 
+STANDARD_FRAME_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
+
+
 def output_frame_rate(source_fps: float) -> float:
-    """Constant frame rate of the ladder: the source's, capped at 60 (VFR sources are resampled)."""
+    """Constant frame rate of the ladder: the source's, capped at 60 (VFR sources are resampled).
+
+    An average within 2 % of a broadcast rate is snapped to it: an edited or looped file often
+    averages 24.87 fps when it was made at 25, and 25 is what players and GOP sizes expect.
+    """
     if not math.isfinite(source_fps) or source_fps <= 0:
         return 30.0
-    return round(min(source_fps, 60.0), 3)
+    rate = min(source_fps, 60.0)
+    nearest = min(STANDARD_FRAME_RATES, key=lambda standard: abs(standard - rate))
+    return round(nearest if abs(nearest - rate) / nearest < 0.02 else rate, 3)
 
 
 def h264_codec_string(profile_idc: int, constraints: int, level_idc: int) -> str:

@@ -74,3 +74,8 @@ def test_out_of_limit_sources_are_refused_with_the_reason(source: ProbeResult, m
 
 def test_output_frame_rate_caps_at_60_and_defaults_to_30() -> None:
     assert output_frame_rate(120) == 60 and output_frame_rate(0) == 30 and output_frame_rate(29.97) == 29.97
+
+
+def test_near_broadcast_averages_snap_and_others_are_kept() -> None:
+    assert output_frame_rate(24.867) == 25.0
+    assert output_frame_rate(15.0) == 15.0
