@@ -15,7 +15,13 @@ from cinemesh.platform.settings import Settings
 from cinemesh.users.bootstrap import build_app
 from cinemesh.users.settings import OidcProviderSettings, UsersSettings
 from tests.fixtures.oidc import RELYING_PARTY_URL, OidcProvider
-from tests.integration.users.harness import FAST_PASSWORDS, PASSWORD, RecordingMailer, assert_problem
+from tests.integration.users.harness import (
+    FAST_PASSWORDS,
+    PASSWORD,
+    RecordingMailer,
+    assert_problem,
+    assert_valid_document,
+)
 
 START = "/api/v1/auth/oidc/test/login"
 
@@ -77,6 +83,7 @@ async def test_a_new_verified_email_creates_an_account(browser: httpx.AsyncClien
     me = await browser.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.json()["email"] == "oidc-verified@example.com"
     assert me.json()["account_metadata"]["email_verified"] is True
+    assert_valid_document(me.json())  # an account with no password is a valid document too
     again = await sign_in(browser, "verified")  # the same identity signs in the same account
     me_again = await browser.get(
         "/api/v1/me", headers={"Authorization": f"Bearer {again.json()['access_token']}"}
