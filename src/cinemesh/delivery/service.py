@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +57,13 @@ class PlaybackService:
         self.verifier: TokenVerifier | None = None  # set by bootstrap once the app exists
         self.license_adapters = license_adapters
         self.heartbeat_timeout = dt.timedelta(seconds=settings.heartbeat_timeout_seconds)
+        # SQLite has one writer; concurrent creations in this process queue here in FIFO order
+        # instead of in SQLite's busy handler, whose sleep-and-retry backoff makes the tail
+        # latency seconds long. The database lock still guards other processes.
+        self._sqlite_writer = asyncio.Lock() if database.is_sqlite else None
+
+    def _local_writer(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._sqlite_writer if self._sqlite_writer is not None else contextlib.nullcontext()
 
     async def _unlocked(self, *, user_id: str, profile_id: str, unlock_token: str | None) -> bool:
         if unlock_token is None:
@@ -90,7 +99,7 @@ class PlaybackService:
             user_id=principal.user_id, profile_id=profile_id, unlock_token=unlock_token
         )
         now = _now()
-        async with self.database.transaction() as session:
+        async with self._local_writer(), self.database.transaction() as session:
             store = DeliveryStore(session)
             subscription = await store.lock_account(principal.user_id)  # first: serialises the account
             profile = await store.profile(profile_id)

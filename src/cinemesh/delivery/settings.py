@@ -41,6 +41,9 @@ class DeliverySettings(BaseSettings):
     edge_purge_urls: list[str] = Field(
         default_factory=list, description="Base URLs of edge purge endpoints, e.g. http://edge:8081/purge"
     )
+    # On S3: answer shared objects with a redirect to a presigned URL instead of streaming them
+    # (offloads the origin, but the edge then caches nothing: for deployments without an edge).
+    s3_presigned_redirect: bool = False
     cors_allow_origin: str = "*"
     # Peers whose X-Forwarded-For is believed (the edge), for IP-bound URLs behind it.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])

@@ -53,8 +53,12 @@ async def preflight(d: DeliveryDep) -> Response:
     )
 
 
-@router.api_route("/api/v1/stream/{token}/{path:path}", methods=["GET", "HEAD"], summary="Signed media")
-async def stream(token: str, path: str, request: Request, d: DeliveryDep) -> Response:
+async def stream(request: Request) -> Response:
+    """GET/HEAD of a signed media URL. A plain Starlette endpoint, not a FastAPI one: this is the
+    segment hot path, and dependency resolution and validation would cost more than the token
+    check and the stat together."""
+    token, path = request.path_params["token"], request.path_params["path"]
+    d = delivery(request)
     try:
         d.signer.verify(token, path, client_ip=client_ip(request, d))
     except TokenRefusedError as exc:
@@ -80,7 +84,18 @@ async def stream(token: str, path: str, request: Request, d: DeliveryDep) -> Res
             segment_max_age=d.settings.segment_max_age_seconds,
         ),
     }
-    return await object_response(d.store, key, headers=headers, range_header=request.headers.get("range"))
+    return await object_response(
+        d.store,
+        key,
+        headers=headers,
+        range_header=request.headers.get("range"),
+        presigned_redirect=d.settings.s3_presigned_redirect,
+    )
+
+
+router.add_route(
+    "/api/v1/stream/{token}/{path:path}", stream, methods=["GET", "HEAD"], include_in_schema=False
+)
 
 
 async def _live(d: Delivery, session_id: str) -> tuple[SessionRow, VideoRow]:
