@@ -64,8 +64,13 @@ def build_app(
         body_limit_exempt_prefixes=(UPLOADS_PREFIX,),
         description="Resumable uploads, probing, the ABR ladder, CMAF packaging, thumbnails.",
     )
+
+    def wake_workers() -> None:
+        for worker in workers:
+            worker.wake()
+
     app.state.media_service = MediaService(
-        database=database, store=store, spool=spool, settings=media_settings
+        database=database, store=store, spool=spool, settings=media_settings, on_job_queued=wake_workers
     )
     app.state.media_workers = workers
     return app

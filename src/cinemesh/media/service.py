@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +50,15 @@ class UploadState:
 
 class MediaService:
     def __init__(
-        self, *, database: Database, store: ObjectStore, spool: Spool, settings: MediaSettings
+        self,
+        *,
+        database: Database,
+        store: ObjectStore,
+        spool: Spool,
+        settings: MediaSettings,
+        on_job_queued: Callable[[], None] = lambda: None,
     ) -> None:
+        self.on_job_queued = on_job_queued  # wakes this process's idle workers
         self.database = database
         self.store = store
         self.spool = spool
@@ -296,6 +303,8 @@ class MediaService:
                     source=SOURCE,
                 )
         await self.spool.discard(row.id)
+        if failure is None:
+            self.on_job_queued()
         log.info("upload_completed", video_id=row.id, failed=failure is not None)
 
     async def terminate(self, *, principal: Principal, video_id: str) -> None:
