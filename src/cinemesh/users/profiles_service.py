@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +22,7 @@ from cinemesh.users.service import locked_problem, now
 from cinemesh.users.settings import UsersSettings
 from cinemesh.users.store import UserStore, utc
 
-UNLOCK_SCOPE = "profile-unlock"
-# Not the access tokens' audience: an unlock token can never be used as an access token.
-UNLOCK_AUDIENCE = "cinemesh:profile-unlock"
+UNLOCK_TOKEN_USE = "profile-unlock"  # noqa: S105 - a token purpose, not a secret
 _PROFILE_FIELDS = ("name", "is_kids", "max_maturity_rating", "preferences", "avatar")
 
 
@@ -197,18 +194,14 @@ class ProfilesService:
             raise Problem(403, "The PIN is wrong.", code="pin-incorrect", field=field)
 
     def _unlock_token(self, user_id: str, profile_id: str) -> UnlockToken:
+        # A purpose token (token_use "profile-unlock"): verifiers of access tokens refuse it, and
+        # delivery checks its purpose, subject and profile.
         ttl = self.settings.unlock_token_ttl_seconds
-        issued = int(time.time())
-        token = self.keys.sign(
-            {
-                "aud": UNLOCK_AUDIENCE,
-                "sub": user_id,
-                "profile_id": profile_id,
-                "scope": UNLOCK_SCOPE,
-                "iat": issued,
-                "nbf": issued,
-                "exp": issued + ttl,
-                "jti": new_id_str(),
-            }
+        token = self.keys.issuer().issue(
+            user_id=user_id,
+            roles=(),
+            extra={"profile_id": profile_id},
+            token_use=UNLOCK_TOKEN_USE,
+            ttl_seconds=ttl,
         )
         return UnlockToken(token=token, expires_in=ttl)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jwt
 import pytest
 
-from cinemesh.platform.tokens import parse_jwks
-from cinemesh.users.profiles_service import UNLOCK_AUDIENCE, UNLOCK_SCOPE
+from cinemesh.platform.tokens import JwksKeySource, TokenVerifier
+from cinemesh.users.profiles_service import UNLOCK_TOKEN_USE
 from tests.integration.users.harness import Harness, User, assert_problem, running_users
 
 
@@ -68,12 +67,15 @@ async def test_unlock_returns_a_token_the_jwks_verifies_and_that_is_no_access_to
     assert unlocked.status_code == 200, unlocked.text
     body = unlocked.json()
     assert 0 < body["expires_in"] <= 600
-    jwks = (await users.client.get("/.well-known/jwks.json")).json()
-    key = parse_jwks(jwks)[jwt.get_unverified_header(body["unlock_token"])["kid"]]
-    claims = jwt.decode(
-        body["unlock_token"], key, algorithms=["EdDSA"], audience=UNLOCK_AUDIENCE, issuer="cinemesh"
-    )
-    assert claims["sub"] == user.user_id and claims["profile_id"] == kid and claims["scope"] == UNLOCK_SCOPE
+
+    async def published_keys() -> dict[str, object]:
+        jwks: dict[str, object] = (await users.client.get("/.well-known/jwks.json")).json()
+        return jwks
+
+    # Verified the way the delivery service does: any token of our issuer, purpose checked.
+    claims = await TokenVerifier(JwksKeySource(published_keys)).verified_claims(body["unlock_token"])
+    assert claims["sub"] == user.user_id and claims["profile_id"] == kid
+    assert claims["token_use"] == UNLOCK_TOKEN_USE
     as_access = {"Authorization": f"Bearer {body['unlock_token']}"}
     assert_problem(await users.client.get("/api/v1/me", headers=as_access), 401)
 
