@@ -1,7 +1,7 @@
 import "./styles.css";
 import { onSignedOut } from "./api.js";
 import { h, render } from "./dom.js";
-import { navigate, route, setGuard, start } from "./router.js";
+import { navigate, route, setErrorHandler, setGuard, start } from "./router.js";
 import { restore, session, signOut } from "./session.js";
 import { oidcCallbackView, signInView, signUpView } from "./views/auth.js";
 import { homeView, searchView } from "./views/home.js";
@@ -107,18 +107,20 @@ function topbar(options) {
 
 onSignedOut(() => navigate("/signin"));
 
-window.addEventListener("unhandledrejection", (event) => {
-  const error = event.reason;
+function showError(error) {
+  const notFound = error?.status === 404;
   render(
     h(
       "section.error-page",
       null,
-      h("h1", null, error?.status === 404 ? "Not found" : "Something went wrong"),
-      h("p", null, error?.message ?? String(error)),
+      h("h1", null, notFound ? "Not found" : "Something went wrong"),
+      h("p", null, notFound ? "This title is not available here." : error?.message ?? String(error)),
       h("a.button.primary", { href: "/" }, "Back home"),
     ),
   );
-});
+}
+setErrorHandler(showError);
+window.addEventListener("unhandledrejection", (event) => showError(event.reason));
 
 await restore().catch(() => false);
 await start();

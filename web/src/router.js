@@ -14,6 +14,11 @@ export function route(pattern, handler, options = {}) {
 }
 
 let guard = async () => true;
+let failed = (error) => console.error(error);
+/** How a page that failed to load is shown (not found, forbidden, network down). */
+export function setErrorHandler(fn) {
+  failed = fn;
+}
 export function setGuard(fn) {
   guard = fn;
 }
@@ -41,7 +46,11 @@ export async function dispatch() {
     if (!match) continue;
     const params = Object.fromEntries(keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
     if (!(await guard(options, pathname))) return;
-    return handler(params, searchParams);
+    try {
+      return await handler(params, searchParams);
+    } catch (error) {
+      return failed(error);
+    }
   }
   return navigate("/", { replace: true });
 }

@@ -76,7 +76,14 @@ export async function deviceId({ renew = false } = {}) {
   });
   id = device.device_id;
   localStorage.setItem(key, id);
+  registeredAt.set(id, Date.now());
   return id;
+}
+
+const registeredAt = new Map();
+/** Registered by this page in the last 30 s (its event may still be on its way to delivery). */
+export function freshDevice(id) {
+  return Date.now() - (registeredAt.get(id) ?? 0) < 30_000;
 }
 
 let onListCache = null;

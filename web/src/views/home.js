@@ -1,8 +1,10 @@
 import { h, render } from "../dom.js";
 import { browse, card, genres, row, search, title as getTitle } from "../catalog.js";
-import { myList, session } from "../session.js";
+import { deviceId, myList, session } from "../session.js";
 
 export async function homeView() {
+  // Register this browser as a device early: playback needs delivery to know it.
+  deviceId().catch(() => {});
   const main = render(h("h1.visually-hidden", null, "Home"), h("div.rows", { "aria-busy": "true" }, skeleton()));
   const [latest, genreCounts, list] = await Promise.all([
     browse({ sort: "newest", limit: 20 }),
@@ -53,7 +55,7 @@ export async function homeView() {
 function heroOf(item) {
   const image = item.images?.backdrop?.url;
   const hero = h(
-    "section.hero",
+    image ? "section.hero" : "section.hero.plain",
     { "aria-label": "Featured" },
     image ? h("img.hero-art", { src: image, alt: "" }) : null,
     h(

@@ -5,7 +5,8 @@ import { api, bearer } from "../api.js";
 import { field, form, formatTime, h, render } from "../dom.js";
 import { title as getTitle } from "../catalog.js";
 import { navigate, onLeave } from "../router.js";
-import { deviceId, session } from "../session.js";
+import { icon } from "../icons.js";
+import { deviceId, freshDevice as fresh, session } from "../session.js";
 
 const positionKey = (contentId) => `cinemesh.position.${session.profileId}.${contentId}`;
 
@@ -97,8 +98,19 @@ async function startSession(contentId, stage) {
     return await api("/playback", { method: "POST", body });
   } catch (error) {
     if (error.code === "device-not-registered") {
-      body.device_id = await deviceId({ renew: true });
-      return api("/playback", { method: "POST", body });
+      // Delivery learns of devices from the users service's events: a device registered a moment
+      // ago may not have reached it yet. Wait for it; a device removed since gets replaced.
+      const started = Date.now();
+      for (let delay = 250; Date.now() - started < 15_000; delay = Math.min(delay * 2, 2000)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        try {
+          return await api("/playback", { method: "POST", body });
+        } catch (again) {
+          if (again.code !== "device-not-registered") throw again;
+          if (Date.now() - started > 5000 && !fresh(body.device_id)) body.device_id = await deviceId({ renew: true });
+        }
+      }
+      throw error;
     }
     if (error.status === 403 && /pin|unlock|maturity|rating/i.test(`${error.code} ${error.message}`)) {
       body.unlock_token = await askPin(stage);
@@ -198,29 +210,33 @@ function upNext(stage, item, next) {
 // -- controls -----------------------------------------------------------------------------------
 
 function buildControls({ stage, video, player, item, heading, playback, contentId }) {
-  const playButton = h("button.ctl.play-pause", { type: "button", "aria-label": "Play" }, "▶");
+  const playButton = h("button.ctl.play-pause", { type: "button", "aria-label": "Play" }, icon("play"));
   const time = h("span.time", { "aria-live": "off" }, "0:00 / 0:00");
   const seek = h("input.seek", { type: "range", min: 0, max: 0, step: 0.1, value: 0, "aria-label": "Seek" });
   const preview = h("div.seek-preview", { hidden: true }, h("div.seek-thumb"), h("span.seek-time"));
-  const mute = h("button.ctl", { type: "button", "aria-label": "Mute" }, "🔊");
+  const mute = h("button.ctl", { type: "button", "aria-label": "Mute" }, icon("volume"));
   const volume = h("input.volume", { type: "range", min: 0, max: 1, step: 0.05, value: 1, "aria-label": "Volume" });
   const quality = menu("Quality", "quality");
   const audio = menu("Audio", "audio");
   const subtitles = menu("Subtitles", "subtitles");
-  const full = h("button.ctl", { type: "button", "aria-label": "Full screen" }, "⛶");
-  const back = h("a.ctl.back", { href: `/title/${item.id}`, "aria-label": "Back to title" }, "←");
+  const full = h("button.ctl", { type: "button", "aria-label": "Full screen" }, icon("fullscreen"));
+  const back = h("a.ctl.back", { href: `/title/${item.id}`, "aria-label": "Back to title" }, icon("back"));
 
   const bar = h(
     "div.controls",
     { role: "group", "aria-label": "Player controls" },
     h("div.top", null, back, h("span.player-title", null, heading)),
-    h("div.seek-wrap", null, seek, preview),
-    h("div.bottom", null, playButton, mute, volume, time, h("span.spacer"), quality.el, audio.el, subtitles.el, full),
+    h(
+      "div.dock",
+      null,
+      h("div.seek-wrap", null, seek, preview),
+      h("div.bottom", null, playButton, mute, volume, time, h("span.spacer"), quality.el, audio.el, subtitles.el, full),
+    ),
   );
 
   const sync = () => {
     const paused = video.paused;
-    playButton.textContent = paused ? "▶" : "❚❚";
+    playButton.replaceChildren(icon(paused ? "play" : "pause"));
     playButton.setAttribute("aria-label", paused ? "Play" : "Pause");
     stage.dataset.state = paused ? "paused" : "playing";
   };
@@ -248,7 +264,7 @@ function buildControls({ stage, video, player, item, heading, playback, contentI
     video.muted = video.volume === 0;
   });
   video.addEventListener("volumechange", () => {
-    mute.textContent = video.muted ? "🔇" : "🔊";
+    mute.replaceChildren(icon(video.muted ? "muted" : "volume"));
     mute.setAttribute("aria-label", video.muted ? "Unmute" : "Mute");
   });
   full.addEventListener("click", () => (document.fullscreenElement ? document.exitFullscreen() : stage.requestFullscreen()));
