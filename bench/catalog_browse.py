@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import sqlalchemy as sa
 
 from bench._report import write_section
 from cinemesh.catalog import read_model
@@ -222,6 +223,11 @@ async def run_backend(
         await fill_log(bus, source, replayed)
         seconds = await rebuild(database, bus)
         loaded = await bulk_load(database, source)
+        # Fresh statistics, as autovacuum (PostgreSQL) would gather after such a load: without
+        # them the planner guesses a handful of window rows and hash-joins instead of walking the
+        # sort index (measured: 900 ms instead of 23 ms per first page at 100k).
+        async with database.transaction() as session:
+            await session.execute(sa.text("ANALYZE"))
         return seconds, loaded, await browse_figures(database)
     finally:
         await bus.close()
