@@ -133,7 +133,8 @@ class MediaService:
                 507,
                 "Not enough disk space to accept this upload now; try again later.",
                 code="insufficient-storage",
-                headers=tus_headers(),
+                title="Insufficient Storage",
+                headers={"Retry-After": "60", **tus_headers()},
             )
 
     async def _owned(self, principal: Principal, video_id: str) -> VideoRow:
