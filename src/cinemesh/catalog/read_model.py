@@ -169,27 +169,22 @@ class BrowseFilters:
     year: int | None = None
 
 
-def _visible_to(audience: Audience) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = [DocumentRow.status == "published"]
+def _conditions(audience: Audience, filters: BrowseFilters | None = None) -> list[sa.ColumnElement[bool]]:
+    """What the audience may see, narrowed by the filters. Ordered cheapest first: the columns of
+    the row in hand, then the per-title lookups, the least selective (the window) last, so a
+    walk along the sort index rejects most rows before any subquery runs."""
     if audience.country is None:
         return [sa.false()]  # without a region no window can be open
-    conditions.append(
-        sa.exists().where(
-            DocumentWindowRow.title_id == DocumentRow.id,
-            DocumentWindowRow.country == audience.country,
-            DocumentWindowRow.starts_at <= audience.at,
-            sa.or_(DocumentWindowRow.ends_at.is_(None), DocumentWindowRow.ends_at > audience.at),
-        )
-    )
+    filters = filters or BrowseFilters()
+    conditions: list[sa.ColumnElement[bool]] = [DocumentRow.status == "published"]
     if audience.max_rating is not None:
         # An unrated title counts as adult: NULL is never IN the list.
         allowed = [rating.value for rating in ratings_allowed_under(audience.max_rating)]
         conditions.append(DocumentRow.maturity_rating.in_(allowed))
-    return conditions
-
-
-def _filtered(filters: BrowseFilters) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.content_type is not None:
+        conditions.append(DocumentRow.content_type == filters.content_type)
+    if filters.year is not None:
+        conditions.append(DocumentRow.release_year == filters.year)
     if filters.genre is not None:
         conditions.append(
             sa.exists().where(
@@ -203,10 +198,14 @@ def _filtered(filters: BrowseFilters) -> list[sa.ColumnElement[bool]]:
                 DocumentLanguageRow.language == filters.language,
             )
         )
-    if filters.content_type is not None:
-        conditions.append(DocumentRow.content_type == filters.content_type)
-    if filters.year is not None:
-        conditions.append(DocumentRow.release_year == filters.year)
+    conditions.append(
+        sa.exists().where(
+            DocumentWindowRow.title_id == DocumentRow.id,
+            DocumentWindowRow.country == audience.country,
+            DocumentWindowRow.starts_at <= audience.at,
+            sa.or_(DocumentWindowRow.ends_at.is_(None), DocumentWindowRow.ends_at > audience.at),
+        )
+    )
     return conditions
 
 
@@ -238,9 +237,7 @@ async def browse(
 ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
     """One page of cards in `sort` order after the keyset position `after` = (sort key, id)."""
     column, descending = SORT_COLUMNS[sort]
-    query = sa.select(DocumentRow.card, column, DocumentRow.id).where(
-        *_visible_to(audience), *_filtered(filters)
-    )
+    query = sa.select(DocumentRow.card, column, DocumentRow.id).where(*_conditions(audience, filters))
     if after is not None:
         position = sa.tuple_(column, DocumentRow.id)
         bound = sa.tuple_(sa.literal(parse_sort_key(sort, after[0]), column.type), sa.literal(after[1]))
@@ -264,7 +261,7 @@ async def browse_offset(
     order = (column.desc(), DocumentRow.id.desc()) if descending else (column.asc(), DocumentRow.id.asc())
     query = (
         sa.select(DocumentRow.card)
-        .where(*_visible_to(audience), *_filtered(filters))
+        .where(*_conditions(audience, filters))
         .order_by(*order)
         .offset(offset)
         .limit(limit)
@@ -284,7 +281,7 @@ async def genres(session: AsyncSession, *, audience: Audience) -> list[dict[str,
     query = (
         sa.select(DocumentGenreRow.genre, sa.func.count())
         .join(DocumentRow, DocumentRow.id == DocumentGenreRow.title_id)
-        .where(*_visible_to(audience))
+        .where(*_conditions(audience))
         .group_by(DocumentGenreRow.genre)
         .order_by(DocumentGenreRow.genre)
     )
