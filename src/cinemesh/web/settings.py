@@ -11,7 +11,9 @@ DEFAULT_DIST = Path(__file__).parent / "static" / "dist"
 
 
 class WebSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CINEMESH_WEB_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="CINEMESH_WEB_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     dist_dir: Path = Field(DEFAULT_DIST, description="The built front end (`make web`).")
     demo: bool = Field(

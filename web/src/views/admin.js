@@ -108,6 +108,7 @@ export async function adminTitleView({ id }) {
       h("p", null, "Status: ", status, " ", doc.status === "published" ? h("a", { href: `/title/${doc.id}` }, "View as a viewer") : null),
       lifecycle,
       uploadPanel(doc, status, lifecycle),
+      imagePanel(doc),
       metadataPanel(doc),
       availabilityPanel(doc),
     ),
@@ -233,6 +234,31 @@ async function waitForReady(doc, status, lifecycle) {
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+function imagePanel(doc) {
+  const current = doc.images?.backdrop?.url;
+  const preview = h("img.image-preview", { src: current ?? "", alt: "Current backdrop", hidden: !current });
+  const input = h("input#image-file", { type: "file", accept: "image/jpeg,image/png,image/webp,image/avif" });
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    try {
+      await api(`/titles/${doc.id}/images/backdrop`, { method: "PUT", body: file, headers: { "Content-Type": file.type } });
+      preview.src = URL.createObjectURL(file);
+      preview.hidden = false;
+      toast("Backdrop saved");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+  return h(
+    "section.panel",
+    { "aria-labelledby": "image-heading" },
+    h("h2#image-heading", null, "Backdrop image (16:9)"),
+    preview,
+    h("div.field", null, h("label", { htmlFor: "image-file" }, "Image file (JPEG, PNG, WebP or AVIF)"), input),
+  );
 }
 
 function metadataPanel(doc) {

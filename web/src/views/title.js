@@ -36,7 +36,7 @@ export async function titleView({ id }) {
       "article.title-page",
       { dataset: { titleId: item.id } },
       h(
-        "div.title-hero",
+        image ? "div.title-hero" : "div.title-hero.plain",
         null,
         image ? h("img.title-art", { src: image, alt: "" }) : null,
         h(
