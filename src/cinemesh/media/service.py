@@ -11,31 +11,22 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from cinemesh.contracts.media import UploadCompletedV1, VideoFailedV1
-from cinemesh.contracts.publishing import record_event
-from cinemesh.media.domain import BadMediaError, Limits, VideoStatus, check_probe
-from cinemesh.media.jobs import queue
+from cinemesh.media.domain import Limits, VideoStatus
+from cinemesh.media.intake import complete_upload
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import VideoRow, VideoStore, utcnow
-from cinemesh.media.transcode.probe import probe_file
 from cinemesh.media.tus.protocol import CHECKSUM_MISMATCH, ExpectedChecksum, tus_headers
 from cinemesh.media.tus.spool import ChunkTooLongError, Spool
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.problems import Problem
-from cinemesh.platform.storage import ObjectStore, ObjectStoreError
+from cinemesh.platform.storage import ObjectStore
 from cinemesh.platform.tokens import Principal
 
 log = get_logger("cinemesh.media")
-SOURCE = "cinemesh/media"
 MAX_TITLE_ID = 64
 MAX_FILENAME = 255
-
-
-def source_key(video_id: str) -> str:
-    return f"videos/{video_id}/source"
 
 
 def can_see(principal: Principal, row: VideoRow) -> bool:
@@ -251,62 +242,15 @@ class MediaService:
         return chunk.new_offset
 
     async def _complete(self, row: VideoRow) -> None:
-        """The last byte arrived: store the source, probe it, queue the job (or fail fast)."""
-        path = self.spool.path(row.id)
-        failure: str | None = None
-        probe: dict[str, Any] | None = None
-        try:
-            result = await probe_file(path, timeout_seconds=self.settings.probe_timeout_seconds)
-            check_probe(result, self.limits)
-            probe = result.__dict__.copy()
-        except BadMediaError as exc:
-            failure = str(exc)
-        if failure is None:
-            try:
-                await self.store.put_file(source_key(row.id), path)
-            except ObjectStoreError as exc:
-                # The bytes stay in the spool and the upload stays `uploading` at its full
-                # offset: an empty PATCH at that offset (or HEAD then PATCH) completes it later.
-                log.warning("upload_store_failed", video_id=row.id, error=type(exc).__name__)
-                raise Problem(
-                    503,
-                    "The upload is complete but could not be stored yet; PATCH again (empty body) to retry.",
-                    code="storage-unavailable",
-                    headers={"Retry-After": "5", **tus_headers()},
-                ) from exc
-        now = utcnow()
-        async with self.database.transaction() as session:
-            videos = VideoStore(session)
-            if failure is None:
-                await videos.set_state(row.id, status=VideoStatus.QUEUED, stage="queued", progress=0.0)
-                await videos.set_probe(row.id, probe or {})
-                queue.enqueue(session, row.id)
-            else:
-                await videos.set_state(row.id, status=VideoStatus.FAILED, stage="probing", error=failure)
-            await record_event(
-                session,
-                UploadCompletedV1(
-                    video_id=row.id,
-                    title_id=row.title_id,
-                    uploaded_by=row.owner_id,
-                    filename=row.filename,
-                    size_bytes=row.size_bytes,
-                    completed_at=now,
-                ),
-                source=SOURCE,
-            )
-            if failure is not None:
-                await record_event(
-                    session,
-                    VideoFailedV1(
-                        video_id=row.id, title_id=row.title_id, reason=failure, permanent=True, failed_at=now
-                    ),
-                    source=SOURCE,
-                )
-        await self.spool.discard(row.id)
-        if failure is None:
-            self.on_job_queued()
-        log.info("upload_completed", video_id=row.id, failed=failure is not None)
+        await complete_upload(
+            row,
+            database=self.database,
+            store=self.store,
+            spool=self.spool,
+            settings=self.settings,
+            limits=self.limits,
+            on_job_queued=self.on_job_queued,
+        )
 
     async def terminate(self, *, principal: Principal, video_id: str) -> None:
         row = await self._owned(principal, video_id)

@@ -18,9 +18,9 @@ from typing import Any
 from cinemesh.contracts.media import Rendition, VideoTranscodedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.media.domain import BadMediaError, Limits, VideoStatus, check_probe
+from cinemesh.media.intake import SOURCE, source_key
 from cinemesh.media.jobs import queue
 from cinemesh.media.objects import download_prefix, fetch_object, files_under, upload_files, video_prefix
-from cinemesh.media.service import SOURCE, source_key
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import PUBLISHED_COMPLETE, PUBLISHED_FIRST_RUNG, VideoRow, VideoStore
 from cinemesh.media.transcode import pipeline

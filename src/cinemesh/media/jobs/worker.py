@@ -21,9 +21,9 @@ from pathlib import Path
 from cinemesh.contracts.media import JobProgressV1, VideoFailedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.media.domain import BadMediaError, VideoStatus
+from cinemesh.media.intake import SOURCE
 from cinemesh.media.jobs import queue
 from cinemesh.media.jobs.runner import LeaseLostError, TranscodeRunner
-from cinemesh.media.service import SOURCE
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import VideoStore
 from cinemesh.platform.db import Database
