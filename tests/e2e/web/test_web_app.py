@@ -7,6 +7,7 @@ requested from any origin but the platform's. Screenshots land in build/screensh
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
 import time
@@ -20,7 +21,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.browser import PHONE, RecordedPage
+from tests.fixtures.browser import PHONE, SCREENSHOTS, RecordedPage
+from tests.fixtures.media import _testsrc
 from tests.fixtures.platform import RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web")]
@@ -30,6 +32,7 @@ SUFFIX = uuid.uuid4().hex[:6]
 FAMILY_TITLE = f"Meadow Morning {SUFFIX}"
 ADULT_TITLE = f"Midnight Verdict {SUFFIX}"
 STATE: dict[str, Any] = {}
+SCREENSHOT_FACTS = SCREENSHOTS / "player-facts.json"
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -90,6 +93,17 @@ def sign_in(page: Page, email: str, password: str) -> None:
 
 
 # -- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clip_4x3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """6 s at 640x480: every rung of its ladder (240/360/480p) has exactly the same 4:3 shape.
+
+    (A 16:9 source gives 426x240 next to 640x360, which ffmpeg's DASH muxer refuses to put in one
+    adaptation set, so delivery's CENC packaging, and with it DASH ClearKey, fails for it.)"""
+    out = tmp_path_factory.mktemp("web-clips") / "family-4x3.mp4"
+    _testsrc(out, size="640x480", seconds=6)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +173,7 @@ def test_admin_uploads_with_progress_and_publishes(
     web_platform: RunningPlatform,
     browser_page: Callable[..., RecordedPage],
     screenshot: Callable[[Page, str], Path],
-    media_clip: Callable[[str], Path],
+    clip_4x3: Path,
     adult_title: Callable[[], str],
 ) -> None:
     recorded = browser_page()
@@ -185,7 +199,7 @@ def test_admin_uploads_with_progress_and_publishes(
     page.get_by_role("button", name="Save windows").click()
     expect(page.locator("#toast")).to_have_text("Availability saved")
 
-    page.set_input_files("#upload-file", str(media_clip("landscape.mp4")))
+    page.set_input_files("#upload-file", str(clip_4x3))
     page.get_by_role("button", name="Upload").click()
     expect(page.locator(".upload-percent")).to_have_text("100%", timeout=60_000)
     assert page.locator("progress.upload-progress").evaluate("p => p.value") == 100
@@ -238,6 +252,11 @@ def test_viewer_signs_up_searches_opens_and_plays(
     expect(page.locator("section[aria-labelledby=row-new] a.card").first).to_be_visible()
     expect(page.locator(f".card[data-title-id='{STATE['family_id']}']").first).to_be_visible()
     screenshot(page, "home-desktop")
+    # Keyboard: a row is one tab stop; arrow keys move between its cards.
+    cards = page.locator("section[aria-labelledby=row-new] a.card")
+    cards.first.focus()
+    page.keyboard.press("ArrowRight")
+    assert cards.nth(1).evaluate("card => card === document.activeElement")
     page.set_viewport_size(PHONE)
     screenshot(page, "home-phone")
     page.set_viewport_size({"width": 1366, "height": 800})
@@ -306,6 +325,21 @@ def test_viewer_signs_up_searches_opens_and_plays(
     expect(page.get_by_role("menuitemradio")).to_have_count(len(facts["heights"]) + 1)
     screenshot(page, "player")
     page.keyboard.press("Escape")
+    (SCREENSHOT_FACTS).write_text(json.dumps(facts, indent=2))
+    if page.evaluate("() => window.__cinemesh.session.thumbnails_vtt"):
+        # Trick-play: hovering the seek bar shows the sprite region of that moment.
+        expect(page.locator(".seek-preview[data-cues]")).to_have_count(1, timeout=10_000)
+        seek = page.locator("input.seek")
+        box = seek.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+        expect(page.locator(".seek-preview")).to_be_visible()
+        assert "url(" in page.locator(".seek-thumb").evaluate("el => el.style.backgroundImage")
+        screenshot(page, "player-trickplay")
+    # Keyboard: k pauses.
+    page.locator(".player").focus()
+    page.keyboard.press("k")
+    assert page.evaluate("() => document.querySelector('video').paused")
 
     # Leaving the player ends the playback session.
     with page.expect_response(

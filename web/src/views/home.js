@@ -11,7 +11,9 @@ export async function homeView() {
     genres().catch(() => []),
     myList({ fresh: true }).catch(() => []),
   ]);
-  const hero = latest.items[0] ? heroOf(latest.items[0]) : null;
+  // Browse items are summaries; the featured title shows its description from the detail.
+  const featured = latest.items[0] && (await getTitle(latest.items[0].id).catch(() => latest.items[0]));
+  const hero = featured ? heroOf(featured) : null;
   const saved = (
     await Promise.all(list.slice(0, 20).map((item) => getTitle(item.content_id).catch(() => null)))
   ).filter(Boolean);

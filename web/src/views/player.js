@@ -431,8 +431,9 @@ async function thumbnails(vttUrl, seek, preview, duration) {
   if (!vttUrl) return;
   let cues = [];
   try {
-    const text = await (await fetch(vttUrl)).text();
-    cues = parseVtt(text, vttUrl);
+    const absolute = new URL(vttUrl, location.href).href; // sprite paths are relative to the VTT
+    const text = await (await fetch(absolute)).text();
+    cues = parseVtt(text, absolute);
   } catch {
     return;
   }
