@@ -159,7 +159,10 @@ class DeliveryEvents:
         if event.complete and self.packager is not None and event.renditions:
             # DASH CENC from the full ladder; runs after this handler, from the stored objects.
             self.packager.schedule(
-                event.video_id, event.storage_prefix, [r.model_dump(mode="json") for r in event.renditions]
+                event.video_id,
+                event.storage_prefix,
+                event.hls_master_key,
+                [r.model_dump(mode="json") for r in event.renditions],
             )
         if previous is not None:
             self.invalidation.objects_replaced(event.video_id)  # same keys, new bytes

@@ -40,8 +40,10 @@ async def test_cenc_package_plays_only_with_the_clearkey_licence(
         assert dash["key_system"] == "org.w3.clearkey"
 
         mpd = ET.fromstring((await h.client.get(session["dash_url"])).text)  # noqa: S314 - our own MPD
-        adaptation = mpd.find("mpd:Period/mpd:AdaptationSet", NS)
-        assert adaptation is not None
+        adaptations = mpd.findall("mpd:Period/mpd:AdaptationSet", NS)
+        assert sorted(a.get("contentType", "") for a in adaptations) == ["audio", "video"]
+        assert all(a.find("mpd:ContentProtection", NS) is not None for a in adaptations)  # audio too
+        adaptation = next(a for a in adaptations if a.get("contentType") == "video")
         schemes = {cp.get("schemeIdUri"): cp for cp in adaptation.findall("mpd:ContentProtection", NS)}
         assert schemes["urn:mpeg:dash:mp4protection:2011"].get("value") == "cenc"
         assert "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e" in schemes
@@ -59,7 +61,7 @@ async def test_cenc_package_plays_only_with_the_clearkey_licence(
 
         top = max(representations, key=lambda r: int(r.get("height", "0")))
         base = top.findtext("mpd:BaseURL", namespaces=NS)
-        template = adaptation.find("mpd:Representation/mpd:SegmentTemplate", NS)
+        template = top.find("mpd:SegmentTemplate", NS)
         assert base is not None and template is not None
         rep_id = top.get("id", "")
         init = template.get("initialization", "").replace("$RepresentationID$", rep_id)

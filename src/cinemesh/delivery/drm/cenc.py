@@ -27,6 +27,8 @@ from cinemesh.platform.storage import ObjectStore
 CENC_STORE_PREFIX = "delivery/cenc/"
 log = get_logger("cinemesh.delivery.cenc")
 _TARGET_DURATION = re.compile(r"#EXT-X-TARGETDURATION:(\d+)")
+_MAP_URI = re.compile(r'#EXT-X-MAP:.*URI="([^"]+)"')
+_URI = re.compile(r'URI="([^"]+)"')
 
 
 def package_manifest_key(storage_prefix: str) -> str:
@@ -48,11 +50,15 @@ class CencPackager:
         self.ffmpeg = ffmpeg
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def schedule(self, video_id: str, storage_prefix: str, renditions: Sequence[dict[str, Any]]) -> None:
+    def schedule(
+        self, video_id: str, storage_prefix: str, master_key: str, renditions: Sequence[dict[str, Any]]
+    ) -> None:
         """Packages in the background (after the caller's transaction); one run per video at once."""
         if video_id in self._tasks:
             return
-        work: Coroutine[Any, Any, None] = self._package_logged(video_id, storage_prefix, list(renditions))
+        work: Coroutine[Any, Any, None] = self._package_logged(
+            video_id, storage_prefix, master_key, list(renditions)
+        )
         task = asyncio.get_running_loop().create_task(work)
         self._tasks[video_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(video_id, None))
@@ -67,39 +73,48 @@ class CencPackager:
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def _package_logged(
-        self, video_id: str, storage_prefix: str, renditions: list[dict[str, Any]]
+        self, video_id: str, storage_prefix: str, master_key: str, renditions: list[dict[str, Any]]
     ) -> None:
         try:
-            await self.package(video_id, storage_prefix, renditions)
+            await self.package(video_id, storage_prefix, master_key, renditions)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("cenc_packaging_failed", video_id=video_id)
 
-    async def package(self, video_id: str, storage_prefix: str, renditions: list[dict[str, Any]]) -> None:
-        ladder = sorted(renditions, key=lambda r: int(r["height"]))
+    async def package(
+        self, video_id: str, storage_prefix: str, master_key: str, renditions: list[dict[str, Any]]
+    ) -> None:
+        """Video renditions (one representation each, lowest first) plus the master playlist's
+        audio rendition if it has one, all encrypted with the title's key."""
+        playlists = [str(r["playlist_key"]) for r in sorted(renditions, key=lambda r: int(r["height"]))]
+        audio = audio_playlist(master_key, (await self.store.get_bytes(master_key)).decode())
         key = await self.keys.get(video_id)
         target = f"{CENC_STORE_PREFIX}{storage_prefix}dash/"
         with tempfile.TemporaryDirectory(prefix="cinemesh-cenc-") as temp:
-            work = Path(temp)
+            work, out = Path(temp), Path(temp) / "out"
             inputs: list[str] = []
             segment_seconds = 4
-            for index, rendition in enumerate(ladder):
+            for index, playlist_key in enumerate([*playlists, *([audio] if audio else [])]):
                 track = work / f"track{index}.mp4"
-                segment_seconds = await self._concatenate(rendition, track)
+                segment_seconds = max(1, await self._concatenate(playlist_key, track))
                 inputs += ["-i", str(track)]
-                (work / "out" / f"r{index}").mkdir(parents=True)
-            maps = [arg for index in range(len(ladder)) for arg in ("-map", f"{index}:v")]
+                (out / f"r{index}").mkdir(parents=True)
+            maps = [arg for index in range(len(playlists)) for arg in ("-map", f"{index}:v")]
+            adaptation_sets = "id=0,streams=v"
+            if audio:
+                maps += ["-map", f"{len(playlists)}:a"]
+                adaptation_sets += " id=1,streams=a"
             command = [
                 self.ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps, "-c", "copy",
                 "-f", "dash", "-seg_duration", str(segment_seconds),
                 "-use_template", "1", "-use_timeline", "0",
-                "-adaptation_sets", "id=0,streams=v",
+                "-adaptation_sets", adaptation_sets,
                 "-init_seg_name", "r$RepresentationID$/init.mp4",
                 "-media_seg_name", "r$RepresentationID$/seg-$Number%05d$.m4s",
                 "-format_options",
                 f"encryption_scheme=cenc-aes-ctr:encryption_key={key.key.hex()}:encryption_kid={key.kid.hex()}",
-                str(work / "out" / "manifest.mpd"),
+                str(out / "manifest.mpd"),
             ]  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
@@ -109,25 +124,33 @@ class CencPackager:
                 # stderr never holds the key: ffmpeg does not echo option values in errors.
                 raise RuntimeError(f"ffmpeg CENC packaging failed: {stderr.decode(errors='replace')[-500:]}")
             await self.store.delete_prefix(target)
-            out = work / "out"
             for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.mpd"):
                 await self.store.put_file(target + path.relative_to(out).as_posix(), path)
             await self.store.put_file(
                 target + "manifest.mpd", out / "manifest.mpd", content_type="application/dash+xml"
             )
-        log.info("cenc_packaged", video_id=video_id, renditions=len(ladder))
+        log.info("cenc_packaged", video_id=video_id, renditions=len(playlists), audio=audio is not None)
 
-    async def _concatenate(self, rendition: dict[str, Any], track: Path) -> int:
-        """Writes the rendition as one fragmented MP4 (its init segment, then its segments);
-        returns its segment duration, so the DASH segments keep the same boundaries."""
-        playlist_key = str(rendition["playlist_key"])
+    async def _concatenate(self, playlist_key: str, track: Path) -> int:
+        """Writes a CMAF track as one fragmented MP4 (its EXT-X-MAP init segment, then its
+        segments); returns its target duration, so DASH segments keep the same boundaries."""
         playlist = (await self.store.get_bytes(playlist_key)).decode()
         target = _TARGET_DURATION.search(playlist)
+        init = _MAP_URI.search(playlist)
+        keys = [resolve(playlist_key, init.group(1))] if init else []
         with track.open("wb") as out:
-            for key in [str(rendition["init_key"]), *segment_keys(playlist_key, playlist)]:
+            for key in [*keys, *segment_keys(playlist_key, playlist)]:
                 async for chunk in self.store.stream(key):
                     await asyncio.to_thread(out.write, chunk)
         return int(target.group(1)) if target else 4
+
+
+def audio_playlist(master_key: str, master: str) -> str | None:
+    """The object key of the master playlist's (first) audio rendition, if any."""
+    for line in master.splitlines():
+        if line.startswith("#EXT-X-MEDIA:") and "TYPE=AUDIO" in line and (uri := _URI.search(line)):
+            return resolve(master_key, uri.group(1))
+    return None
 
 
 def find_ffmpeg() -> str:

@@ -119,11 +119,14 @@ class DashProtection:
 
 
 def _representation_scope(mpd_key: str, adaptation: ET.Element, representation: ET.Element) -> str:
-    """The directory holding a representation's segments (its SegmentTemplate's init's dir)."""
+    """The directory holding a representation's segments (that of its init segment)."""
     template = representation.find(_q("SegmentTemplate"))
     if template is None:
         template = adaptation.find(_q("SegmentTemplate"))
     init = template.get("initialization") if template is not None else None
+    if init is None:  # SegmentList: the Initialization element names the file
+        initialization = representation.find(f"{_q('SegmentList')}/{_q('Initialization')}")
+        init = initialization.get("sourceURL") if initialization is not None else None
     if not init:
         return posixpath.dirname(mpd_key) + "/"
     init = init.replace("$RepresentationID$", representation.get("id", ""))
