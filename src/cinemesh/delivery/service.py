@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
 from cinemesh.contracts.publishing import record_event
@@ -189,7 +190,7 @@ class PlaybackService:
             if row.ended_at is None:
                 await self._end(session, row, reason="stopped", now=_now())
 
-    async def _end(self, session: Any, row: SessionRow, *, reason: str, now: dt.datetime) -> None:
+    async def _end(self, session: AsyncSession, row: SessionRow, *, reason: str, now: dt.datetime) -> None:
         row.ended_at = now
         row.end_reason = reason
         await record_event(
@@ -216,7 +217,7 @@ class PlaybackService:
                 await self._end(session, row, reason="heartbeat_timeout", now=now)
         return len(rows)
 
-    async def revoke_video(self, session: Any, video_id: str) -> int:
+    async def revoke_video(self, session: AsyncSession, video_id: str) -> int:
         """Ends the live sessions of a video that may no longer be shown (in the caller's tx)."""
         rows = await DeliveryStore(session).live_sessions_of_video(video_id)
         for row in rows:
