@@ -48,9 +48,17 @@ function profiles(me) {
           "li.list-item",
           { dataset: { profileId: profile.profile_id } },
           h("span", null, profile.name, profile.is_kids ? h("span.badge.kids", null, "Kids") : null, profile.is_main ? h("span.badge", null, "Main") : null),
-          h("span.muted", null, profile.max_maturity_rating ? `Up to ${profile.max_maturity_rating}` : "All ratings"),
+          h(
+            "span.muted",
+            null,
+            profile.max_maturity_rating
+              ? `Up to ${profile.max_maturity_rating}`
+              : profile.is_kids
+                ? "Up to PG and TV-PG"
+                : "All ratings",
+          ),
           profile.is_main
-            ? null
+            ? h("span")
             : h(
                 "button.link",
                 {

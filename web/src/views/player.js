@@ -283,6 +283,12 @@ function buildControls({ stage, video, player, item, heading, playback, contentI
   // Keyboard: space/k play-pause, ←/→ 5 s, j/l 10 s, ↑/↓ volume, m mute, f full screen.
   stage.tabIndex = -1;
   stage.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      for (const open of stage.querySelectorAll(".menu-list:not([hidden])")) {
+        open.hidden = true;
+        open.previousElementSibling?.setAttribute("aria-expanded", "false");
+      }
+    }
     if (event.target.closest("input[type=range], .menu-list, form")) return;
     const actions = {
       " ": toggle,
