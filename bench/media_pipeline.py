@@ -235,6 +235,9 @@ def timed(run: Callable[[], None]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--baselines-first", action="store_true", help="Run the baselines before the pipeline (drift check)."
+    )
     args = parser.parse_args()
     settings = MediaSettings(ladder_heights=HEIGHTS)
     ffmpeg = _ffmpeg(settings)
@@ -245,17 +248,29 @@ def main() -> None:
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory() as scratch:
             root = Path(scratch)
-            first, full, vmaf = asyncio.run(run_pipeline(settings, source, root / "pipeline"))
-            results["first"].append(first)
-            results["pipeline"].append(full)
-            results["vmaf"].append(vmaf)
-            single_out = root / "single"
-            for index in range(len(rungs) + 1):
-                (single_out / str(index)).mkdir(parents=True, exist_ok=True)
-            command = single_command(ffmpeg, source, rungs, settings.x264_preset, single_out)
-            results["single"].append(timed(lambda command=command: run_all([command])))
-            commands = separate_commands(ffmpeg, source, rungs, settings.x264_preset, root / "separate")
-            results["separate"].append(timed(lambda commands=commands: run_all(commands)))
+
+            def measure_pipeline(root: Path = root) -> None:
+                first, full, vmaf = asyncio.run(run_pipeline(settings, source, root / "pipeline"))
+                results["first"].append(first)
+                results["pipeline"].append(full)
+                results["vmaf"].append(vmaf)
+
+            def measure_baselines(root: Path = root) -> None:
+                single_out = root / "single"
+                for index in range(len(rungs) + 1):
+                    (single_out / str(index)).mkdir(parents=True, exist_ok=True)
+                command = single_command(ffmpeg, source, rungs, settings.x264_preset, single_out)
+                results["single"].append(timed(lambda command=command: run_all([command])))
+                commands = separate_commands(ffmpeg, source, rungs, settings.x264_preset, root / "separate")
+                results["separate"].append(timed(lambda commands=commands: run_all(commands)))
+
+            steps = (
+                [measure_baselines, measure_pipeline]
+                if args.baselines_first
+                else [measure_pipeline, measure_baselines]
+            )
+            for step in steps:
+                step()
         shutil.rmtree(root, ignore_errors=True)
     median = {name: statistics.median(values) for name, values in results.items()}
     rows = [
