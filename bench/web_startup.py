@@ -134,6 +134,7 @@ def _page_weight(browser: Any, base: str) -> dict[str, int]:
     page.reload(wait_until="networkidle")  # warm: hashed assets come from the browser cache
     warm: dict[str, int] = page.evaluate(WEIGHT_JS)
     cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     page.reload(wait_until="networkidle")  # cold: a first visit, nothing cached
     weight: dict[str, int] = page.evaluate(WEIGHT_JS)

@@ -399,3 +399,30 @@ def test_shell_is_no_cache_and_assets_are_immutable(web_platform: RunningPlatfor
     # Percent-encoded dot segments reach the app undecoded by the client; they must not escape.
     for sneaky in ("/assets/%2e%2e/app.py", "/assets/..%2f..%2fapp.py", "/assets/missing-ABC.js"):
         assert httpx.get(f"{web_platform.base_url}{sneaky}").status_code == 404, sneaky
+
+
+def test_closing_the_tab_ends_the_playback_session(
+    web_platform: RunningPlatform, browser_page: Callable[..., RecordedPage]
+) -> None:
+    """The basic plan allows one stream. While a tab plays, a second tab is refused; once the first
+    tab is closed (pagehide -> DELETE with keepalive) the second plays, without waiting for the
+    heartbeat timeout."""
+    assert "viewer" in STATE and "family_id" in STATE
+    recorded = browser_page()
+    first = recorded.page
+    sign_in(first, STATE["viewer"], PASSWORD)
+    first.locator(".profile-tile[data-kids=false]").first.click()
+    first.goto(f"/watch/{STATE['family_id']}")
+    first.wait_for_function("() => document.querySelector('video')?.currentTime > 1", timeout=60_000)
+
+    second = recorded.context.new_page()  # a new tab: its own sessionStorage, so sign in again
+    sign_in(second, STATE["viewer"], PASSWORD)
+    second.locator(".profile-tile[data-kids=false]").first.click()
+    second.goto(f"/watch/{STATE['family_id']}")
+    expect(second.locator(".player-panel[role=alert]")).to_contain_text("concurrent stream")
+
+    first.close(run_before_unload=True)
+    second.reload()
+    second.wait_for_function("() => document.querySelector('video')?.currentTime > 1", timeout=60_000)
+    assert second.locator(".player-panel[role=alert]").count() == 0
+    assert_same_origin(recorded, web_platform.base_url)
