@@ -150,7 +150,16 @@ def _startup(browser: Any, base: str, title_id: str) -> dict[str, float]:
     page.goto(f"{base}/title/{title_id}")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/playback")) as session:
         page.get_by_role("link", name="▶ Play").click()
-    page.wait_for_function("() => window.__cinemesh && window.__cinemesh.startupMs !== null", timeout=60_000)
+    try:
+        page.wait_for_function(
+            "() => window.__cinemesh && window.__cinemesh.startupMs !== null", timeout=60_000
+        )
+    except Exception as exc:
+        state = page.evaluate(
+            "() => ({errors: window.__cinemesh?.errors,"
+            " panel: document.querySelector('.player-panel')?.innerText})"
+        )
+        raise RuntimeError(f"no first frame: {state}") from exc
     startup = float(page.evaluate("() => window.__cinemesh.startupMs"))
     timing = session.value.request.timing
     page.get_by_role("link", name="Back to title").click()  # ends the session (basic plan: 1 stream)

@@ -1,7 +1,9 @@
 // Bundles src/ into ../src/cinemesh/web/static/dist: content-hashed assets (served immutable)
 // and index.html (served no-cache) that names them. `node build.mjs --watch` rebuilds on change.
 import * as esbuild from "esbuild";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -40,6 +42,24 @@ async function writeIndex(result) {
   const template = await readFile(path.join(here, "index.html"), "utf8");
   const html = template.replace("%APP_JS%", js).replace("%APP_CSS%", css);
   await writeFile(path.join(dist, "index.html"), html);
+  await precompress(path.join(dist, "assets"));
+}
+
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+
+/** .br and .gz next to every JS/CSS file: the server sends them as they are, no per-request work. */
+async function precompress(dir) {
+  const files = (await readdir(dir)).filter((name) => /\.(js|css)$/.test(name));
+  await Promise.all(
+    files.map(async (name) => {
+      const data = await readFile(path.join(dir, name));
+      const br = await brotli(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+      const gz = await gzip(data, { level: 9 });
+      await writeFile(path.join(dir, `${name}.br`), br);
+      await writeFile(path.join(dir, `${name}.gz`), gz);
+    }),
+  );
 }
 
 await rm(dist, { recursive: true, force: true });
@@ -50,8 +70,13 @@ if (watch) {
   console.log(`watching; writing ${dist}`);
 } else {
   const result = await esbuild.build(options);
-  const sizes = Object.entries(result.metafile.outputs)
-    .filter(([file]) => !file.endsWith(".map") && !file.endsWith(".txt"))
-    .map(([file, meta]) => `${path.basename(file)} ${(meta.bytes / 1024).toFixed(1)} KiB`);
+  const sizes = await Promise.all(
+    Object.entries(result.metafile.outputs)
+      .filter(([file]) => !file.endsWith(".map") && !file.endsWith(".txt"))
+      .map(async ([file, meta]) => {
+        const br = (await readFile(`${file}.br`)).length;
+        return `${path.basename(file)} ${(meta.bytes / 1024).toFixed(1)} KiB (brotli ${(br / 1024).toFixed(1)} KiB)`;
+      }),
+  );
   console.log(sizes.join("\n"));
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import subprocess
 from pathlib import Path
 
@@ -109,3 +110,18 @@ def test_a_demo_clip_is_a_real_640x360_h264_aac_file(tmp_path: Path) -> None:
         [clip_command(Clip("x"), out, 1)[0], "-hide_banner", "-i", str(out)], capture_output=True, text=True
     )
     assert "h264" in probe.stderr and "640x360" in probe.stderr and "aac" in probe.stderr
+
+
+async def test_precompressed_assets_are_sent_to_clients_that_take_them(dist: Path) -> None:
+    (dist / "assets" / "app-AB12.js.br").write_bytes(b"brotli bytes")
+    (dist / "assets" / "app-AB12.js.gz").write_bytes(gzip.compress(b"console.log('app')"))
+    async with client_for(dist) as client:
+        async with client.stream("GET", "/assets/app-AB12.js", headers={"Accept-Encoding": "gzip, br"}) as br:
+            raw = b"".join([chunk async for chunk in br.aiter_raw()])
+        gz = await client.get("/assets/app-AB12.js", headers={"Accept-Encoding": "gzip, br;q=0"})
+        plain = await client.get("/assets/app-AB12.js", headers={"Accept-Encoding": "identity"})
+    assert (br.headers["content-encoding"], raw) == ("br", b"brotli bytes")
+    assert gz.headers["content-encoding"] == "gzip" and gz.text == "console.log('app')"
+    assert "content-encoding" not in plain.headers and plain.text == "console.log('app')"
+    assert br.headers["vary"] == "Accept-Encoding"
+    assert br.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
