@@ -55,7 +55,9 @@ def viewer_token(client: httpx.Client) -> str:
     suffix = uuid.uuid4().hex[:8]
     account = {"email": f"demo-{suffix}@example.com", "username": f"demo_{suffix}", "password": "p" * 12}
     assert client.post("/api/v1/auth/register", json={**account, "country": "BR"}).status_code == 201
-    login = client.post("/api/v1/auth/login", json={"email": account["email"], "password": account["password"]})
+    login = client.post(
+        "/api/v1/auth/login", json={"email": account["email"], "password": account["password"]}
+    )
     return str(login.json()["access_token"])
 
 
