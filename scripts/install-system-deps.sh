@@ -1,10 +1,12 @@
 #!/bin/sh
-# System packages the delivery tests and benchmark need: the nginx CDN edge (njs for HMAC-SHA256
-# token validation, cache-purge for the purge endpoint) and wrk (bounded load generator).
-# Idempotent: installs only what is missing, quietly; meant to run as root (CI, containers).
+# Debian packages the tests and benchmarks need, installed only when missing (idempotent, quiet;
+# runs as root, as on CI and in containers):
+#   nginx + njs + cache-purge  the CDN edge in front of the delivery origin (HMAC tokens in njs)
+#   wrk                        a bounded loopback load generator for the benchmarks
+#   chromium                   the browser the Playwright tests drive (it cannot download its own)
 set -eu
 
-PACKAGES="nginx libnginx-mod-http-js libnginx-mod-http-cache-purge wrk"
+PACKAGES="nginx libnginx-mod-http-js libnginx-mod-http-cache-purge wrk chromium"
 
 missing=""
 for package in $PACKAGES; do

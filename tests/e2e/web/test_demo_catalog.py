@@ -23,7 +23,7 @@ from tests.fixtures._net import free_port
 from tests.fixtures.browser import DESKTOP, ensure_web_built
 from tests.fixtures.platform import ADMIN_EMAIL, ADMIN_PASSWORD, RunningPlatform, _await_ready, _start
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web-demo")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("web-demo")]
 
 CINEMESH = str(Path(sys.executable).with_name("cinemesh"))
 DEMO_TITLES = 5  # four films and one series (src/cinemesh/web/demo.py)

@@ -25,7 +25,7 @@ from tests.fixtures.browser import PHONE, SCREENSHOTS, RecordedPage
 from tests.fixtures.media import _testsrc
 from tests.fixtures.platform import RunningPlatform
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("web")]
 
 PASSWORD = "correct horse battery staple"
 SUFFIX = uuid.uuid4().hex[:6]
