@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import httpx
+from tests.fixtures._net import free_port
 
 from bench._report import write_section
-from tests.fixtures._net import free_port
 
 RUNS = 3
 CINEMESH = str(Path(sys.executable).with_name("cinemesh"))
@@ -85,7 +85,16 @@ def main() -> None:
         (app_dir / "baseline_app.py").write_text(BASELINE_APP)
         for run in range(RUNS):
             port = free_port()
-            granian = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--port", str(port)]
+            granian = [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "asgi",
+                "--factory",
+                "--port",
+                str(port),
+            ]
             baseline_env = {**env_base, "PYTHONPATH": str(app_dir)}
             results["baseline"].append(_time_to_ready([*granian, "baseline_app:create"], baseline_env, port))
             data_dir = Path(scratch) / f"data-{run}"
@@ -112,7 +121,9 @@ def main() -> None:
     ]
     for kind, label in (("cold", "`cinemesh up`, empty data dir"), ("warm", "`cinemesh up`, existing data")):
         seconds, mib = median(kind, 0), median(kind, 1) / 1024
-        rows.append(f"| {label} | {seconds:.2f} s | {seconds / base_s:.2f}x | {mib:.0f} MiB | {mib / base_mib:.2f}x |")
+        rows.append(
+            f"| {label} | {seconds:.2f} s | {seconds / base_s:.2f}x | {mib:.0f} MiB | {mib / base_mib:.2f}x |"
+        )
     table = "\n".join(rows)
     print(table)
     write_section(

@@ -151,6 +151,7 @@ def register_service_commands() -> None:
 
     app.add_typer(catalog_app, name="catalog")
     from cinemesh.media.cli import app as media_app
+
     app.registered_commands.extend(media_app.registered_commands)
 
 

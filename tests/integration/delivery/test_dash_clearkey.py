@@ -10,8 +10,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
+from cinemesh.delivery.drm.cenc import display_aspect_ratio
 from cinemesh.delivery.drm.clearkey import b64url_decode
-from tests.fixtures.cmaf import CmafVideo
+from tests.fixtures.cmaf import CmafVideo, generate
 from tests.integration.delivery.harness import running_delivery
 
 pytestmark = pytest.mark.timeout(120)
@@ -79,3 +80,28 @@ async def test_cenc_package_plays_only_with_the_clearkey_licence(
         # The 1080p representation exists in the package but the session's tokens do not open it.
         above = (base + init).replace(f"/r{rep_id}/", "/r2/")
         assert (await h.client.get(above)).status_code == 403
+
+
+async def test_rungs_rounded_to_even_sizes_still_package_for_clearkey(tmp_path: Path) -> None:
+    """A 16:9 ladder's 426x240 rung is not exactly 16:9; the DASH muxer used to refuse the set."""
+    ladder = ((240, 426, 300_000), (360, 640, 500_000), (720, 1280, 700_000))
+    video = generate(tmp_path / "video", rungs=ladder)
+    async with running_delivery(tmp_path / "delivery", video) as h:
+        await h.publish_title()
+        await h.app.state.cenc_packager.wait_idle()
+        viewer = await h.viewer(tier="basic")
+        session = (await h.start(viewer)).json()
+        assert session["drm"]["dash"]["key_system"] == "org.w3.clearkey"
+        mpd = ET.fromstring((await h.client.get(session["dash_url"])).text)  # noqa: S314 - our own MPD
+        video_set = next(
+            a for a in mpd.findall("mpd:Period/mpd:AdaptationSet", NS) if a.get("contentType") == "video"
+        )
+        assert video_set.get("par") == "16:9"
+        heights = sorted(int(r.get("height", "0")) for r in video_set.findall("mpd:Representation", NS))
+        assert heights == [240, 360, 720]
+
+
+def test_display_aspect_ratio_is_the_top_rungs_in_lowest_terms() -> None:
+    rungs = [{"width": 426, "height": 240}, {"width": 1920, "height": 1080}, {"width": 640, "height": 360}]
+    assert display_aspect_ratio(rungs) == "16:9"
+    assert display_aspect_ratio([{"width": 1080, "height": 1920}]) == "9:16"

@@ -12,6 +12,7 @@ package is complete. The key is the title's content key (the one HLS AES-128 use
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import tempfile
 from collections.abc import Coroutine, Sequence
@@ -101,6 +102,11 @@ class CencPackager:
                 inputs += ["-i", str(track)]
                 (out / f"r{index}").mkdir(parents=True)
             maps = [arg for index in range(len(playlists)) for arg in ("-map", f"{index}:v")]
+            # Rungs rounded to even sizes (426x240 beside 640x360) differ in aspect ratio by a hair,
+            # and the DASH muxer refuses an adaptation set whose aspect ratios conflict: every
+            # representation is declared at the top rung's display aspect ratio instead.
+            aspect = display_aspect_ratio(renditions)
+            maps += [arg for index in range(len(playlists)) for arg in (f"-aspect:v:{index}", aspect)]
             adaptation_sets = "id=0,streams=v"
             if audio:
                 maps += ["-map", f"{len(playlists)}:a"]
@@ -143,6 +149,14 @@ class CencPackager:
                 async for chunk in self.store.stream(key):
                     await asyncio.to_thread(out.write, chunk)
         return int(target.group(1)) if target else 4
+
+
+def display_aspect_ratio(renditions: Sequence[dict[str, Any]]) -> str:
+    """The top rung's width:height in lowest terms, e.g. "16:9" for 1920x1080."""
+    top = max(renditions, key=lambda rendition: int(rendition["height"]))
+    width, height = int(top["width"]), int(top["height"])
+    divisor = math.gcd(width, height)
+    return f"{width // divisor}:{height // divisor}"
 
 
 def audio_playlist(master_key: str, master: str) -> str | None:
