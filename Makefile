@@ -6,7 +6,9 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
 
-export CINEMESH_HOST CINEMESH_PORT CINEMESH_DATA_DIR CINEMESH_ADMIN_EMAIL CINEMESH_ADMIN_PASSWORD CINEMESH_DEV_MODE
+# CINEMESH_* settings (CINEMESH_HOST, CINEMESH_PORT, CINEMESH_DATA_DIR, CINEMESH_ADMIN_EMAIL, ...)
+# reach `cinemesh up` as they are: from the environment, or from the command line
+# (`make up CINEMESH_PORT=9000`), both of which make exports to recipes.
 
 .PHONY: install up test lint typecheck contracts bench lock clean web system-deps
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from cinemesh.platform.settings import settings_config
 
 
 class CatalogSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CINEMESH_CATALOG_", env_file=".env", extra="ignore")
+    model_config = settings_config("CINEMESH_CATALOG_")
 
     # The CDN/edge proves itself with this shared secret in `X-Edge-Secret`; only then is its
     # `X-Viewer-Country` believed. Unset: the header is never trusted by secret.

@@ -13,13 +13,13 @@ import base64
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from cinemesh.platform.settings import InsecureSettingsError, Settings
+from cinemesh.platform.settings import InsecureSettingsError, Settings, settings_config
 
 
 class DeliverySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CINEMESH_DELIVERY_", env_file=".env", extra="ignore")
+    model_config = settings_config("CINEMESH_DELIVERY_")
 
     signing_secret: SecretStr | None = Field(
         None, description="HMAC key of media URLs, shared with the edge; default derived from the secret key."

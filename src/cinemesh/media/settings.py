@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from cinemesh.platform.settings import settings_config
 
 GIB = 1024**3
 
@@ -18,7 +20,7 @@ def bundled_ffmpeg() -> str:
 
 
 class MediaSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CINEMESH_MEDIA_", env_file=".env", extra="ignore")
+    model_config = settings_config("CINEMESH_MEDIA_")
 
     ffmpeg_path: str | None = Field(None, description="ffmpeg binary; default: the one in imageio-ffmpeg.")
     workers: int = Field(1, ge=0, le=16, description="Transcoding workers this process runs; 0 = API only.")

@@ -16,12 +16,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "cinemesh-dev-secret-do-not-use-in-production"  # noqa: S105 - refused outside dev mode
 
 
+def settings_config(env_prefix: str) -> SettingsConfigDict:
+    """How every settings class (the platform's and each service's) reads its environment.
+
+    An empty variable (`CINEMESH_PORT=`) counts as unset rather than as an invalid value."""
+    return SettingsConfigDict(env_prefix=env_prefix, env_file=".env", extra="ignore", env_ignore_empty=True)
+
+
 class InsecureSettingsError(ValueError):
     """A development default was left in place outside dev mode."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CINEMESH_", env_file=".env", extra="ignore")
+    model_config = settings_config("CINEMESH_")
 
     dev_mode: bool = Field(True, description="Development mode: allows built-in secrets, logs mail links.")
     host: str = "127.0.0.1"

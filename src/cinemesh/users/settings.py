@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from cinemesh.platform.settings import settings_config
 
 
 class OidcProviderSettings(BaseModel):
@@ -18,7 +20,7 @@ class OidcProviderSettings(BaseModel):
 
 
 class UsersSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CINEMESH_USERS_", env_file=".env", extra="ignore")
+    model_config = settings_config("CINEMESH_USERS_")
 
     # argon2id cost: OWASP's baseline (19 MiB, t=2), the cheapest setting it recommends at this
     # memory, and the one nearest 50 ms per hash on the reference machine (bench/login.py).

@@ -7,13 +7,13 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cinemesh.platform.settings import settings_config
+
 DEFAULT_DIST = Path(__file__).parent / "static" / "dist"
 
 
 class WebSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="CINEMESH_WEB_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = settings_config("CINEMESH_WEB_") | SettingsConfigDict(populate_by_name=True)
 
     dist_dir: Path = Field(DEFAULT_DIST, description="The built front end (`make web`).")
     demo: bool = Field(

@@ -47,3 +47,11 @@ def test_secret_box_round_trip_and_refusals() -> None:
     tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
     with pytest.raises(DecryptionError):
         box.decrypt(tampered)
+
+
+def test_empty_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `make` exports an unset variable as empty; that must not break every settings object.
+    monkeypatch.setenv("CINEMESH_PORT", "")
+    monkeypatch.setenv("CINEMESH_DEV_MODE", "")
+    settings = Settings()
+    assert settings.port == 8000 and settings.dev_mode
