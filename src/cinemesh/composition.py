@@ -66,7 +66,7 @@ def build_platform(
     """Gateway + every service in this process, on one shared event bus."""
     bus = build_event_bus(settings)
     service_apps = build_service_apps(settings, bus=bus)
-    gateway = gateway_bootstrap.build_app(settings, service_apps=service_apps, fallback=fallback)
+    gateway = gateway_bootstrap.build_app(settings, service_apps=service_apps, fallback=fallback, bus=bus)
     gateway_lifespan = gateway.router.lifespan_context
 
     @asynccontextmanager

@@ -78,3 +78,17 @@ class DeviceChangedV1(EventContract):
     change: str  # registered, updated, removed
     device_type: str
     changed_at: dt.datetime
+
+
+class SessionsEndedV1(EventContract):
+    """Every session the account had is over (password change or reset, suspension): access
+    tokens with a session generation below `session_generation` must be refused everywhere."""
+
+    event_type = "users.sessions.ended.v1"
+    topic = USERS_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    session_generation: int
+    reason: str  # password_changed, password_reset, suspended
+    ended_at: dt.datetime

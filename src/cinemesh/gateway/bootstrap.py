@@ -17,7 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
 from cinemesh.gateway.openapi import DocumentSource, collect, merge_documents
 from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.revocations import RevocationFeed, SessionRevocations
 from cinemesh.gateway.upstreams import HttpUpstream, InProcessUpstream
+from cinemesh.platform.events.bus import EventBus
+from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.problems import Problem, problem_response
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
@@ -61,6 +64,7 @@ def build_app(
     service_apps: Mapping[str, FastAPI] | None = None,
     routes: Sequence[Route] = DEFAULT_ROUTES,
     fallback: ASGIApp | None = None,
+    bus: EventBus | None = None,
 ) -> FastAPI:
     """With `service_apps` the services run in this process and the gateway runs their
     lifespans; without, each upstream is a URL from `settings.upstreams`."""
@@ -82,6 +86,11 @@ def build_app(
                 raise ValueError(f"no URL for upstream {name!r}: set it in CINEMESH_UPSTREAMS")
             upstreams[name] = _guard(settings, name, HttpUpstream(name, url, http_client))
         jwks_fetcher = http_jwks_fetcher(settings)
+    # Ended sessions are learnt from the users service's events: on the platform's shared bus
+    # in-process, on a bus of its own when the gateway runs alone.
+    revocations = SessionRevocations(remember_seconds=settings.access_token_ttl_seconds + 60)
+    own_bus = bus is None
+    feed = RevocationFeed(bus or build_event_bus(settings), revocations)
     # In-process, routes to services that are not running (a partial build) answer 404.
     served = RouteTable(route for route in table.routes if route.upstream in upstreams)
 
@@ -92,6 +101,10 @@ def build_app(
                 await stack.enter_async_context(app.router.lifespan_context(app))
             if http_client is not None:
                 stack.push_async_callback(http_client.aclose)
+            if own_bus:
+                await stack.enter_async_context(feed.bus)
+            await feed.start()
+            stack.push_async_callback(feed.stop)
             yield
 
     gateway = create_service_app(
@@ -107,6 +120,7 @@ def build_app(
         verifier=TokenVerifier(JwksKeySource(jwks_fetcher)),
         first_byte_timeout=settings.upstream_timeout_seconds,
         fallback=fallback or _no_route,
+        revocations=revocations,
     )
     gateway.router.routes.append(Mount("", app=proxy))
     gateway.state.proxy = proxy

@@ -16,6 +16,7 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.gateway.domain import RouteTable
+from cinemesh.gateway.revocations import SessionRevocations
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import UPSTREAM_FAILURES
@@ -47,6 +48,7 @@ class GatewayProxy:
         verifier: TokenVerifier,
         first_byte_timeout: float,
         fallback: ASGIApp,
+        revocations: SessionRevocations | None = None,
     ) -> None:
         missing = routes.upstream_names - set(upstreams)
         if missing:
@@ -56,6 +58,7 @@ class GatewayProxy:
         self.verifier = verifier
         self.first_byte_timeout = first_byte_timeout
         self.fallback = fallback
+        self.revocations = revocations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,6 +84,13 @@ class GatewayProxy:
             principal = await authenticate(
                 self.verifier, authorization.decode("latin-1") if authorization else None
             )
+            if principal is not None and self.revocations is not None and self.revocations.refuses(principal):
+                raise Problem(
+                    401,
+                    "This session has ended (signed out everywhere, or the account is gone); sign in again.",
+                    code="session-ended",
+                    headers={"WWW-Authenticate": 'Bearer realm="cinemesh", error="invalid_token"'},
+                )
             caller = principal.user_id if principal else (scope.get("client") or ("anonymous",))[0]
             upstream_name = route.upstream_for(caller)
             forwarded = dict(scope)

@@ -45,6 +45,9 @@ class Principal:
     # The account's country when the token was issued (ISO 3166-1 alpha-2): regional
     # availability is decided without a call to the users service.
     country: str | None = None
+    # The account's session generation at issue ("sgen"): ending an account's sessions raises it,
+    # so tokens issued before can be refused while they are still unexpired.
+    session_generation: int | None = None
 
     def has_any_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -173,6 +176,7 @@ class TokenVerifier:
             token_id=str(claims["jti"]),
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
             country=claims["country"] if isinstance(claims.get("country"), str) else None,
+            session_generation=claims["sgen"] if type(claims.get("sgen")) is int else None,
         )
 
     async def verified_claims(self, token: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from cinemesh.users.limits import ACCOUNT_GONE
 from cinemesh.users.profile_events import SOURCE
 from cinemesh.users.profiles_service import load_controls
 from cinemesh.users.service import now
+from cinemesh.users.sessions import end_sessions
 from cinemesh.users.store import UserStore, utc
 
 
@@ -127,7 +128,6 @@ class AccountService:
             if user is None:
                 raise Problem(404, "No such account.", code="account-not-found")
             if user.status != status.value and status is AccountStatus.SUSPENDED:
-                user.session_generation += 1
-                await store.revoke_all_refresh_tokens(user_id, now=current)
+                await end_sessions(session, user, reason="suspended", current=current)
             user.status = status.value
         return await self.document(user_id=user_id)

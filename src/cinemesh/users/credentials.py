@@ -16,6 +16,7 @@ from cinemesh.users.limits import ACCOUNT_GONE
 from cinemesh.users.mailer import Mail, MailDeliveryError, Mailer
 from cinemesh.users.passwords import PasswordHashing
 from cinemesh.users.service import TokenPair, UsersService, hash_secret, now
+from cinemesh.users.sessions import end_sessions
 from cinemesh.users.store import MailTokenRow, UserRow, UserStore, utc
 
 log = get_logger("cinemesh.users.credentials")
@@ -97,7 +98,7 @@ class CredentialsService:
             # Whoever could read the mailbox proved it is theirs: a reset also verifies the email.
             user.email_verified, user.email_verified_at = True, user.email_verified_at or current
             user.failed_logins, user.locked_until = 0, None
-            await store.revoke_all_refresh_tokens(user.id, now=current)
+            await end_sessions(session, user, reason="password_reset", current=current)
 
     async def change_password(self, *, user_id: str, current_password: str, new_password: str) -> TokenPair:
         """Logs out every other session (all refresh tokens, every older access token)."""
@@ -117,14 +118,13 @@ class CredentialsService:
             if fresh is None:
                 raise ACCOUNT_GONE
             self._set_password(fresh, password_hash, current)
-            await store.revoke_all_refresh_tokens(user_id, now=current)
+            await end_sessions(session, fresh, reason="password_changed", current=current)
             return self.users.issue_pair(session=session, user=fresh, family_id=new_id_str())
 
     @staticmethod
     def _set_password(user: UserRow, password_hash: str, current: dt.datetime) -> None:
         user.password_hash = password_hash
         user.last_password_change_at = current
-        user.session_generation += 1
 
     async def _mail_link(self, user: UserRow, purpose: str, *, page: str, subject: str, text: str) -> None:
         """Stores a new single-use token for `purpose` and mails its link to the account's address."""

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from cinemesh.contracts.schemas import user_profile_schema
+from tests.fixtures._net import wait_until
 from tests.fixtures.platform import RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("platform")]
@@ -75,9 +76,31 @@ def test_deletion_ends_every_token_and_is_announced(client: httpx.Client, platfo
         assert response.status_code == 401, response.text
         assert response.headers["content-type"] == "application/problem+json"
 
+    # Every other service is shielded too: the gateway learns of the deletion from the event and
+    # refuses the still-unexpired token on routes it would otherwise pass (browsing is public).
+    assert wait_until(lambda: client.get("/api/v1/titles", headers=auth).status_code == 401, timeout=30)
+    refused = client.get("/api/v1/titles", headers=auth).json()
+    assert refused["type"].endswith("/session-ended")
+
     tail = platform.cli("events", "tail", "users.user", "--from-beginning", timeout=60)
     assert tail.returncode == 0, tail.stderr + tail.stdout
     mine = [line for line in tail.stdout.splitlines() if f"subject={user_id}" in line]
     assert any("users.user.registered.v1" in line for line in mine), tail.stdout[-2000:]
     assert any("users.profile.changed.v1" in line for line in mine)
     assert any("users.user.deleted.v1" in line for line in mine)
+
+
+def test_a_password_change_ends_older_tokens_everywhere(client: httpx.Client) -> None:
+    _, old_auth = _account(client)
+    changed = client.post(
+        "/api/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": PASSWORD + "-new"},
+        headers=old_auth,
+    )
+    assert changed.status_code == 200, changed.text
+    new_auth = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    assert client.get("/api/v1/me", headers=old_auth).status_code == 401  # the users service, at once
+    # ... and, once the gateway has heard of it, on every other service's routes.
+    assert wait_until(lambda: client.get("/api/v1/titles", headers=old_auth).status_code == 401, timeout=30)
+    assert client.get("/api/v1/titles", headers=new_auth).status_code == 200
+    assert client.get("/api/v1/me", headers=new_auth).status_code == 200
