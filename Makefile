@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	@# Byte-compile once: with PYTHONDONTWRITEBYTECODE set (as on CI), every process would
 	@# otherwise recompile FastAPI and SQLAlchemy from source at each start (~3 s each).
-	$(PY) -m compileall -q -j0 $(VENV)/lib >/dev/null 2>&1 || true
+	$(PY) -m compileall -q -j0 $(VENV)/lib src >/dev/null 2>&1 || true
 	touch $@
 
 install: $(VENV)/.installed

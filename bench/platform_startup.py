@@ -105,6 +105,7 @@ def main() -> None:
                     "CINEMESH_PORT": str(port),
                     "CINEMESH_DATA_DIR": str(data_dir),
                     "CINEMESH_LOG_LEVEL": "WARNING",
+                    "CINEMESH_DEMO": "false",  # the demo seeder transcodes in the background
                     "CINEMESH_ADMIN_EMAIL": "admin@example.com",
                     "CINEMESH_ADMIN_PASSWORD": "bench-admin-password",
                 }
