@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.catalog_browse --backend sqlite|postgresql [--titles 100000]
 
 For each database: 100k generated `catalog.title.updated.v1` snapshots go onto an embedded event
-log; the real read-model consumer (inbox claim + projection, one transaction per event) rebuilds
+log; the real read-model consumer (inbox claim + projection, one transaction per fetched batch) rebuilds
 the read model from offset 0 - the replay rebuild time. Then browse pages are timed through the
 service's query (region + window + rating filters, 24 per page): keyset cursors against the
 baseline measured in the same run, OFFSET pagination at the same deep pages.
