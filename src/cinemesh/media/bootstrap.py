@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from cinemesh.media.api import routers
 from cinemesh.media.jobs.worker import JobWorker
+from cinemesh.media.live import LiveSettings, LiveVideos
 from cinemesh.media.service import MediaService
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.tus.api import PREFIX as UPLOADS_PREFIX
@@ -28,6 +29,7 @@ def build_app(
     bus: EventBus | None = None,
     jwks_fetcher: JwksFetcher | None = None,
     media_settings: MediaSettings | None = None,
+    live_settings: LiveSettings | None = None,
 ) -> FastAPI:
     media_settings = media_settings or MediaSettings()
     database = Database.for_service(settings, NAME)
@@ -40,6 +42,9 @@ def build_app(
         for index in range(media_settings.workers)
     ]
 
+    # The runtime's bus (shared in-process, or the service's own), looked up once it exists.
+    live = LiveVideos(database=database, bus=lambda: runtime.bus, settings=live_settings)
+
     async def start() -> None:
         await store.ensure_ready()
         work_root.mkdir(parents=True, exist_ok=True)
@@ -47,11 +52,13 @@ def build_app(
             await worker.start()
 
     async def stop() -> None:
+        # First: open progress streams end now, so a server waiting for them can finish.
+        await live.close()
         for worker in workers:
             await worker.stop()
         await store.close()
 
-    app, _ = build_service(
+    app, runtime = build_service(
         settings=settings,
         name=NAME,
         migrations=Path(__file__).parent / "migrations",
@@ -73,4 +80,5 @@ def build_app(
         database=database, store=store, spool=spool, settings=media_settings, on_job_queued=wake_workers
     )
     app.state.media_workers = workers
+    app.state.media_live = live
     return app
