@@ -12,7 +12,9 @@ from cinemesh.catalog.deps import Context
 from cinemesh.catalog.domain import ContentType
 from cinemesh.catalog.read_model import Audience, BrowseFilters
 from cinemesh.catalog.schemas import Genre, Language
+from cinemesh.catalog.search import MAX_QUERY_CHARS, InvalidQueryError, SearchQuery
 from cinemesh.catalog.viewer import resolve_audience
+from cinemesh.platform.problems import Problem
 from cinemesh.platform.security import OptionalPrincipal
 from cinemesh.platform.tokens import Principal
 
@@ -49,13 +51,32 @@ async def browse_titles(
     type: ContentType | None = None,
     language: Language | None = None,
     year: Annotated[int | None, Query(ge=1878, le=2100)] = None,
-    sort: Literal["newest", "title"] = "newest",
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description="Full-text search: title, people, genres, description, episodes; "
+            "every word matches as a prefix.",
+        ),
+    ] = None,
+    sort: Annotated[
+        Literal["newest", "title", "relevance"] | None,
+        Query(description="Default: relevance with q, else newest."),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Page:
-    """Published titles open in the viewer's region now, allowed for the active profile."""
+    """Published titles open in the viewer's region now, allowed for the active profile;
+    with `q`, only those matching it, most relevant first."""
+    text = _search_query(q)
+    sort = sort or ("relevance" if text else "newest")
+    if sort == "relevance" and text is None:
+        raise Problem(422, "sort=relevance needs q.", code="validation-error", field="sort")
     audience = await _audience(request, context, principal, profile_id)
-    after = context.cursors.decode(cursor, sort=sort) if cursor else None
+    # A relevance cursor is bound to its query: its score means nothing to another one.
+    cursor_sort = f"relevance:{text.fingerprint}" if sort == "relevance" and text else sort
+    after = context.cursors.decode(cursor, sort=cursor_sort) if cursor else None
     items, next_position = await context.service.browse(
         audience=audience,
         filters=BrowseFilters(
@@ -64,9 +85,19 @@ async def browse_titles(
         sort=sort,
         after=after,
         limit=limit or context.settings.page_size_default,
+        text=text,
     )
-    next_cursor = context.cursors.encode(sort, next_position) if next_position else None
+    next_cursor = context.cursors.encode(cursor_sort, next_position) if next_position else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+def _search_query(q: str | None) -> SearchQuery | None:
+    if q is None:
+        return None
+    try:
+        return SearchQuery.parse(q)
+    except InvalidQueryError as exc:
+        raise Problem(422, f"Invalid q: {exc}.", code="validation-error", field="q") from exc
 
 
 @browse.get("/api/v1/titles/{title_id}")

@@ -105,6 +105,23 @@ def card_of(document: dict[str, Any]) -> dict[str, Any]:
     return {key: document.get(key) for key in keys}
 
 
+def editor_card(row: TitleRow) -> dict[str, Any]:
+    """A row of the editor listing: what a table of titles in any status needs."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "type": row.content_type,
+        "status": row.status,
+        "maturity_rating": row.maturity_rating,
+        "release_year": row.release_year,
+        "genres": [g.genre for g in row.genres],
+        "external_id": row.external_id,
+        "created_by": row.created_by,
+        "updated_at": _iso(row.updated_at),
+        "version": row.version,
+    }
+
+
 def viewer_view(document: dict[str, Any], *, country: str | None, at: dt.datetime) -> dict[str, Any]:
     """The document as a viewer sees it: no editor fields, only the episodes open in their region."""
     visible = {key: value for key, value in document.items() if key not in EDITOR_ONLY}

@@ -3,7 +3,8 @@
 Built only from catalog events (`catalog.read-model` consumes `catalog.title`), emptied by
 `reset` and rebuilt by `cinemesh events replay catalog.read-model --from 0`. Filters that are
 lists in the document (windows, genres, languages) get a row each so they are plain indexed
-lookups on SQLite and PostgreSQL alike, instead of JSON scans.
+lookups on SQLite and PostgreSQL alike, instead of JSON scans. The full-text search rows
+(`search.py`) are one more such table, so a replay rebuilds the search index too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cinemesh.catalog.documents import card_of, windows_of
+from cinemesh.catalog.search import COLUMNS, DocumentSearchRow, SearchQuery, join_search, match, search_row_of
 from cinemesh.catalog.store import JSON_DOCUMENT, Base, utc
 from cinemesh.contracts.ratings import MaturityRating, ratings_allowed_under
 
@@ -71,7 +73,7 @@ class DocumentLanguageRow(Base):
     language: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
 
 
-_SIDE_TABLES = (DocumentWindowRow, DocumentGenreRow, DocumentLanguageRow)
+_SIDE_TABLES = (DocumentWindowRow, DocumentGenreRow, DocumentLanguageRow, DocumentSearchRow)
 
 
 def _sort_newest(document: dict[str, Any]) -> dt.datetime:
@@ -82,12 +84,14 @@ def _sort_newest(document: dict[str, Any]) -> dt.datetime:
 
 @dataclass(frozen=True)
 class DocumentRows:
-    """The rows one document becomes: its own and those of the three browse index tables."""
+    """The rows one document becomes: its own, those of the three browse index tables and its
+    searchable text."""
 
     document: dict[str, Any]
     windows: list[dict[str, Any]]
     genres: list[dict[str, Any]]
     languages: list[dict[str, Any]]
+    search: list[dict[str, Any]]
 
 
 def rows_of(document: dict[str, Any]) -> DocumentRows:
@@ -112,6 +116,7 @@ def rows_of(document: dict[str, Any]) -> DocumentRows:
         ],
         genres=[{"title_id": title_id, "genre": genre} for genre in document["genres"]],
         languages=[{"title_id": title_id, "language": language} for language in languages],
+        search=[search_row_of(document)],
     )
 
 
@@ -122,6 +127,7 @@ async def insert_rows(session: AsyncSession, rows: list[DocumentRows]) -> None:
         (DocumentWindowRow, "windows"),
         (DocumentGenreRow, "genres"),
         (DocumentLanguageRow, "languages"),
+        (DocumentSearchRow, "search"),
     ):
         values = [value for row in rows for value in getattr(row, attribute)]
         if values:
@@ -216,14 +222,20 @@ SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
 }
 
 
-def sort_key_of(row: DocumentRow, sort: str) -> str:
-    if sort == "title":
-        return row.sort_title
-    return utc(row.sort_newest).isoformat()
-
-
 def parse_sort_key(sort: str, key: str) -> Any:
-    return key if sort == "title" else dt.datetime.fromisoformat(key)
+    if sort == "title":
+        return key
+    if sort == "relevance":
+        return float(key)
+    return dt.datetime.fromisoformat(key)
+
+
+def _sort_key(sort: str, value: Any) -> str:
+    if sort == "title":
+        return str(value)
+    if sort == "relevance":
+        return repr(float(value))  # repr round-trips a float exactly, so the keyset bound holds
+    return utc(value).isoformat()
 
 
 async def browse(
@@ -234,10 +246,23 @@ async def browse(
     sort: str,
     after: tuple[str, str] | None,
     limit: int,
+    text: SearchQuery | None = None,
 ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
-    """One page of cards in `sort` order after the keyset position `after` = (sort key, id)."""
-    column, descending = SORT_COLUMNS[sort]
+    """One page of cards in `sort` order after the keyset position `after` = (sort key, id).
+
+    With `text`, only the titles matching it, and `sort="relevance"` orders by the engine's score
+    (highest first, ties by id): the same audience conditions apply, a search shows nothing
+    browse would not."""
+    found = match(session.get_bind().dialect.name, text) if text is not None else None
+    if sort == "relevance":
+        if found is None:
+            raise ValueError("relevance needs a text to be relevant to")
+        column, descending = found.score, True
+    else:
+        column, descending = SORT_COLUMNS[sort]
     query = sa.select(DocumentRow.card, column, DocumentRow.id).where(*_conditions(audience, filters))
+    if found is not None:
+        query = join_search(query, DocumentRow.id, found).where(found.condition)
     if after is not None:
         position = sa.tuple_(column, DocumentRow.id)
         bound = sa.tuple_(sa.literal(parse_sort_key(sort, after[0]), column.type), sa.literal(after[1]))
@@ -248,8 +273,7 @@ async def browse(
     next_after = None
     if len(rows) > limit:
         last = page[-1]
-        key = last[1] if sort == "title" else utc(last[1]).isoformat()
-        next_after = (key, last[2])
+        next_after = (_sort_key(sort, last[1]), last[2])
     return [row[0] for row in page], next_after
 
 
@@ -291,3 +315,10 @@ async def genres(session: AsyncSession, *, audience: Audience) -> list[dict[str,
 async def snapshot(session: AsyncSession) -> list[dict[str, Any]]:
     """Every document in id order: what a rebuild must reproduce."""
     return list((await session.scalars(sa.select(DocumentRow.document).order_by(DocumentRow.id))).all())
+
+
+async def search_snapshot(session: AsyncSession) -> list[tuple[str, ...]]:
+    """Every title's searchable text in id order: a rebuild must reproduce the search index too."""
+    columns = [getattr(DocumentSearchRow, name) for name in ("title_id", *COLUMNS)]
+    rows = await session.execute(sa.select(*columns).order_by(DocumentSearchRow.title_id))
+    return [tuple(row) for row in rows.all()]

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from cinemesh.catalog import changes, read_model
 from cinemesh.catalog.aggregate import apply_metadata, episode_ids, has_playable_video, new_title, set_windows
-from cinemesh.catalog.documents import build_document, viewer_view, windows_of
+from cinemesh.catalog.documents import build_document, editor_card, viewer_view, windows_of
 from cinemesh.catalog.domain import (
     Action,
     IllegalTransitionError,
@@ -24,6 +24,7 @@ from cinemesh.catalog.domain import (
 )
 from cinemesh.catalog.read_model import Audience, BrowseFilters
 from cinemesh.catalog.schemas import TitleInput, WindowInput
+from cinemesh.catalog.search import SearchQuery
 from cinemesh.catalog.store import TitleRow, TitleStore
 from cinemesh.contracts.events import EventContract
 from cinemesh.contracts.ratings import allowed
@@ -192,6 +193,30 @@ class CatalogService:
             return None
         return build_document(row)
 
+    async def editor_titles(
+        self,
+        *,
+        principal: Principal,
+        status: TitleStatus | None,
+        text: str | None,
+        sort: str,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+        """Titles in any status from the write model: an admin's are all, a provider's its own
+        (the same rule as `may_edit`, so the listing never shows a title its editor cannot open)."""
+        owner = None if "admin" in principal.roles else principal.user_id
+        async with self.database.session() as session:
+            rows, next_after = await TitleStore(session).editor_page(
+                owner=owner,
+                status=status.value if status else None,
+                text=text,
+                sort=sort,
+                after=after,
+                limit=limit,
+            )
+        return [editor_card(row) for row in rows], next_after
+
     async def viewer_document(self, *, audience: Audience, title_id: str) -> dict[str, Any]:
         async with self.database.session() as session:
             document = await read_model.document(session, title_id)
@@ -207,10 +232,11 @@ class CatalogService:
         sort: str,
         after: tuple[str, str] | None,
         limit: int,
+        text: SearchQuery | None = None,
     ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
         async with self.database.session() as session:
             return await read_model.browse(
-                session, audience=audience, filters=filters, sort=sort, after=after, limit=limit
+                session, audience=audience, filters=filters, sort=sort, after=after, limit=limit, text=text
             )
 
     async def genres(self, *, audience: Audience) -> list[dict[str, Any]]:

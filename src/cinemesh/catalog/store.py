@@ -200,6 +200,52 @@ class TitleStore:
         episode = next((e for s in title.seasons for e in s.episodes if e.id == content_id), None)
         return title, episode
 
+    async def editor_page(
+        self,
+        *,
+        owner: str | None,
+        status: str | None,
+        text: str | None,
+        sort: str,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> tuple[list[TitleRow], tuple[str, str] | None]:
+        """Titles in any status for the editor listing, keyset-paginated: newest first (ids are
+        UUIDv7, so id order is creation order) or by title. `owner` limits it to one creator."""
+        # The sort key comes back from the database, so the next bound is what SQL compared.
+        key: sa.ColumnElement[str] = (
+            sa.func.lower(TitleRow.title) if sort == "title" else TitleRow.id.expression
+        )
+        query = sa.select(TitleRow, key).options(selectinload(TitleRow.genres))
+        if owner is not None:
+            query = query.where(TitleRow.created_by == owner)
+        if status is not None:
+            query = query.where(TitleRow.status == status)
+        if text:
+            # A substring of the title or external id: editors look for what they typed in,
+            # and the write model (read-your-writes) has no search index. lower() folds ASCII
+            # only on SQLite, so "é" finds "é" but not "É" there.
+            needle = text.lower()
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(TitleRow.title).contains(needle, autoescape=True),
+                    sa.func.lower(TitleRow.external_id).contains(needle, autoescape=True),
+                )
+            )
+        if sort == "title":
+            if after is not None:
+                query = query.where(sa.tuple_(key, TitleRow.id) > sa.tuple_(sa.literal(after[0]), after[1]))
+            query = query.order_by(key, TitleRow.id)
+        else:
+            if after is not None:
+                query = query.where(TitleRow.id < after[1])
+            query = query.order_by(TitleRow.id.desc())
+        rows = (await self.session.execute(query.limit(limit + 1))).all()
+        page = [row[0] for row in rows[:limit]]
+        if len(rows) <= limit:
+            return page, None
+        return page, (rows[limit - 1][1], page[-1].id)
+
     async def expiry_candidates(self, now: dt.datetime, *, limit: int = 500) -> list[str]:
         """Published titles with windows, none of them open now or later: the last one has closed."""
         has_window = sa.exists().where(WindowRow.title_id == TitleRow.id, WindowRow.content_id == TitleRow.id)

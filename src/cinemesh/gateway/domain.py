@@ -61,6 +61,7 @@ DEFAULT_ROUTES: tuple[Route, ...] = (
     Route("/api/v1/auth", "users"),
     Route("/api/v1/me", "users"),
     Route("/api/v1/admin/users", "users"),
+    Route("/api/v1/admin/titles", "catalog"),
     Route("/api/v1/titles", "catalog"),
     Route("/api/v1/genres", "catalog"),
     Route("/api/v1/uploads", "media"),

@@ -105,6 +105,24 @@ class Catalog:
 
         await eventually(caught_up, what="the read model to catch up")
 
+    async def every_page(
+        self, url: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Follows `next_cursor` to the end; every page holds at most `params["limit"]` items."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            response = await self.client.get(
+                url, params={**params, **({"cursor": cursor} if cursor else {})}, headers=headers
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert len(page["items"]) <= params["limit"]
+            items.extend(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
     async def create(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         response = await self.client.post("/api/v1/titles", json=body, headers=headers or self.admin())
         assert response.status_code == 201, response.text
@@ -123,9 +141,12 @@ class Catalog:
             f"/api/v1/titles/{title_id}/availability", json=windows, headers=headers
         )
         assert response.status_code == 200, response.text
-        if body.get("type") != "tv_series":
+        # A series plays its episodes: the first one gets the video.
+        episodes = [e["id"] for s in title["seasons"] for e in s["episodes"]]
+        video_url = f"/api/v1/titles/{title_id}" + (f"/episodes/{episodes[0]}" if episodes else "")
+        if body.get("type") != "tv_series" or episodes:
             response = await self.client.put(
-                f"/api/v1/titles/{title_id}/video", json={"video_id": new_id_str()}, headers=headers
+                f"{video_url}/video", json={"video_id": new_id_str()}, headers=headers
             )
             assert response.status_code == 200, response.text
         response = await self.client.post(f"/api/v1/titles/{title_id}/publish", headers=headers)

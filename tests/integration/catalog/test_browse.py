@@ -158,19 +158,8 @@ async def test_filters_sorts_and_cursor_pages(catalog: Catalog) -> None:
     assert await listing(genre="drama", type="movie", language="de") == [made[3]]
 
     for sort in ("newest", "title"):
-        pages: list[str] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": 2, "sort": sort}
-            if cursor:
-                params["cursor"] = cursor
-            page = (await catalog.client.get("/api/v1/titles", params=params, headers=headers)).json()
-            assert len(page["items"]) <= 2
-            pages.extend(item["id"] for item in page["items"])
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
-        assert pages == await listing(sort=sort)
+        pages = await catalog.every_page("/api/v1/titles", {"limit": 2, "sort": sort}, headers)
+        assert [item["id"] for item in pages] == await listing(sort=sort)
 
     first = (await catalog.client.get("/api/v1/titles", params={"limit": 2}, headers=headers)).json()
     cursor = first["next_cursor"]
@@ -194,7 +183,7 @@ async def test_filters_sorts_and_cursor_pages(catalog: Catalog) -> None:
 
 async def test_series_detail_shows_only_episodes_open_in_the_region(catalog: Catalog) -> None:
     headers = catalog.admin()
-    body = {
+    body: dict[str, Any] = {
         "title": "The Series",
         "type": "tv_series",
         "maturity_rating": "TV-14",

@@ -17,12 +17,25 @@ async def documents(catalog: Catalog) -> list[dict[str, Any]]:
         return await read_model.snapshot(session)
 
 
+async def search_rows(catalog: Catalog) -> list[tuple[str, ...]]:
+    async with catalog.database.session() as session:
+        return await read_model.search_snapshot(session)
+
+
+async def found(catalog: Catalog, q: str) -> list[str]:
+    response = await catalog.client.get("/api/v1/titles", params={"q": q}, headers=catalog.auth())
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
 async def test_replay_from_zero_rebuilds_the_same_documents(
     catalog_settings: Settings, issuer: TokenIssuer
 ) -> None:
     async with running_catalog(catalog_settings, issuer) as catalog:
         headers = catalog.admin()
-        published = await catalog.publish_title({"title": "Kept", "type": "movie", "maturity_rating": "G"})
+        published = await catalog.publish_title(
+            {"title": "Kept", "type": "movie", "maturity_rating": "G", "description": "A kestrel."}
+        )
         renamed = await catalog.create(
             {"title": "Before", "type": "documentary", "genres": ["nature"]}, headers
         )
@@ -35,6 +48,9 @@ async def test_replay_from_zero_rebuilds_the_same_documents(
         before = await documents(catalog)
         assert [d["title"] for d in sorted(before, key=lambda d: d["title"])] == ["After", "Gone", "Kept"]
         assert {d["id"]: d["status"] for d in before}[published["id"]] == "published"
+        index_before = await search_rows(catalog)
+        assert [row[0] for row in index_before] == [d["id"] for d in before]
+        assert await found(catalog, "kestr") == [published["id"]]
 
     # What `cinemesh events replay catalog.read-model --from 0` does, on the stopped service.
     async with running_catalog(catalog_settings, issuer) as stopped_then_restarted:
@@ -45,6 +61,8 @@ async def test_replay_from_zero_rebuilds_the_same_documents(
                 await consumer.stop()
         await runtime.prepare_replay(spec)
         assert await documents(stopped_then_restarted) == []
+        assert await search_rows(stopped_then_restarted) == []
+        assert await found(stopped_then_restarted, "kestr") == []
         async with build_event_bus(catalog_settings) as bus:
             await bus.reset_group(READ_MODEL_GROUP, list(spec.topics), to_offset=0)
         for consumer in runtime.consumers:
@@ -57,6 +75,9 @@ async def test_replay_from_zero_rebuilds_the_same_documents(
         await eventually(rebuilt, what="the replay to rebuild every document")
         await stopped_then_restarted.settled()
         assert await documents(stopped_then_restarted) == before
+        # The search index is part of the projection: the replay rebuilt it too.
+        assert await search_rows(stopped_then_restarted) == index_before
+        assert await found(stopped_then_restarted, "kestr") == [published["id"]]
 
 
 async def test_a_redelivered_or_older_snapshot_never_overwrites_a_newer_one(catalog: Catalog) -> None:

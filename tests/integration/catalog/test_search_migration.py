@@ -1,0 +1,78 @@
+"""Revision 0003 indexes the documents a catalog projected before search existed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from cinemesh.catalog import read_model
+from cinemesh.catalog.search import SearchQuery
+from cinemesh.platform.db import Database
+from cinemesh.platform.migrations import upgrade_to_head
+from cinemesh.platform.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "src" / "cinemesh" / "catalog" / "migrations"
+
+
+async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) -> None:
+    database = Database.for_service(catalog_settings, "catalog")
+    try:
+        # What `upgrade_to_head` does, stopping at 0002.
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["version_table"] = "alembic_version_catalog"
+
+        def to_0002(connection: sa.Connection) -> None:
+            if database.schema:
+                connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"'))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002")
+
+        async with database.engine.begin() as connection:
+            await connection.run_sync(to_0002)
+        document = {
+            "id": "01900000-0000-7000-8000-000000000001",
+            "title": "Backfilled Heron",
+            "type": "movie",
+            "status": "published",
+            "description": "Waits at the water's edge.",
+            "maturity_rating": "G",
+            "release_year": 2020,
+            "release_date": None,
+            "genres": ["nature"],
+            "audio_languages": [],
+            "subtitle_languages": [],
+            "cast": [],
+            "crew": [],
+            "seasons": [],
+            "images": {},
+            "availability": [{"country": "US", "starts_at": "2020-01-01T00:00:00+00:00", "ends_at": None}],
+            "created_at": "2020-01-01T00:00:00+00:00",
+            "version": 3,
+        }
+        rows = read_model.rows_of(document)
+        async with database.transaction() as session:
+            await session.execute(sa.insert(read_model.DocumentRow), [rows.document])
+            await session.execute(sa.insert(read_model.DocumentWindowRow), rows.windows)
+
+        await upgrade_to_head(database, service="catalog", script_location=MIGRATIONS)
+
+        audience = read_model.Audience(country="US", at=dt.datetime.now(dt.UTC))
+        async with database.session() as session:
+            for q in ("heron", "backf", "water edge", "nature"):
+                found, _ = await read_model.browse(
+                    session,
+                    audience=audience,
+                    filters=read_model.BrowseFilters(),
+                    sort="relevance",
+                    after=None,
+                    limit=10,
+                    text=SearchQuery.parse(q),
+                )
+                assert [card["id"] for card in found] == [document["id"]], q
+    finally:
+        await database.dispose()
