@@ -3,14 +3,21 @@
 Pure ASGI, so a streamed upstream response (a video segment) is relayed chunk by chunk. Each
 upstream has its own circuit breaker and bulkhead: a failing or slow service is cut off quickly
 and cannot take the capacity the other services need.
+
+An event stream (`text/event-stream`, a video's live progress) stays open for minutes, mostly
+idle: holding a bulkhead slot for all that time would let a dozen admin tabs starve the
+service's API. Once such a response has started, it leaves the bulkhead and the breaker (its
+upstream has answered: that is the breaker's success) and holds a slot of the upstream's
+separate, larger stream limit instead. When that limit is full the stream simply keeps its
+bulkhead slot, as any response does, so nothing is refused mid-response.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,11 +39,36 @@ class UpstreamServerError(Exception):
     """The upstream answered 5xx: counted as a failure by its breaker, relayed to the client."""
 
 
+# Open event streams per upstream, beside its bulkhead. An idle stream costs a socket and a few
+# KiB, not a worker: the bound is against descriptor exhaustion, not CPU.
+MAX_EVENT_STREAMS = 1024
+EVENT_STREAM = b"text/event-stream"
+
+
+class StreamLimit:
+    """Open event streams of one upstream: a slot is taken at once or not at all, since a
+    response that has started cannot wait in a queue."""
+
+    def __init__(self, limit: int = MAX_EVENT_STREAMS) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def try_take(self) -> bool:
+        if self.open >= self.limit:
+            return False
+        self.open += 1
+        return True
+
+    def release(self) -> None:
+        self.open -= 1
+
+
 @dataclass
 class GuardedUpstream:
     app: ASGIApp
     breaker: CircuitBreaker
     bulkhead: Bulkhead
+    streams: StreamLimit = field(default_factory=StreamLimit)
 
 
 class GatewayProxy:
@@ -115,27 +147,25 @@ class GatewayProxy:
         guarded = self.upstreams[name]
         response_started = asyncio.Event()
         status = 0
+        event_stream = False
 
         async def tracking_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, event_stream
             if message["type"] == "http.response.start":
                 status = message["status"]
+                event_stream = _is_event_stream(message.get("headers", []))
                 response_started.set()
             await send(message)
 
+        call: asyncio.Future[None] | None = None
+        detached = False
         try:
             async with guarded.bulkhead, guarded.breaker:
                 call = asyncio.ensure_future(guarded.app(scope, receive, tracking_send))
                 await self._await_first_byte(call, response_started, name)
-                try:
-                    await call
-                except Exception as exc:
-                    if not status:
-                        raise
-                    # Starlette re-raises after it has sent its 500: the client has its answer.
-                    raise UpstreamServerError(f"{name} failed after answering {status}") from exc
-                if status >= 500:
-                    raise UpstreamServerError(f"{name} answered {status}")
+                detached = event_stream and status < 500 and not call.done() and guarded.streams.try_take()
+                if not detached:
+                    await self._finish(name, call, lambda: status)
         except UpstreamServerError:
             UPSTREAM_FAILURES.labels(name, "server_error").inc()
         except CircuitOpenError as exc:
@@ -162,6 +192,30 @@ class GatewayProxy:
         except (OSError, httpx.TransportError) as exc:
             UPSTREAM_FAILURES.labels(name, "unreachable").inc()
             raise Problem(502, f"The {name} service cannot be reached.", code="upstream-unreachable") from exc
+        if detached and call is not None:
+            # Outside the bulkhead and the breaker: only the stream limit is held from here on.
+            try:
+                await self._finish(name, call, lambda: status)
+            except UpstreamServerError:
+                UPSTREAM_FAILURES.labels(name, "stream_broken").inc()
+            except (OSError, httpx.TransportError):
+                # The client has its 200 and the events so far; an SSE client reconnects.
+                UPSTREAM_FAILURES.labels(name, "stream_broken").inc()
+            finally:
+                guarded.streams.release()
+
+    @staticmethod
+    async def _finish(name: str, call: asyncio.Future[None], status: Callable[[], int]) -> None:
+        """Waits for a started call to end; an error after its answer began is the upstream's."""
+        try:
+            await call
+        except Exception as exc:
+            if not status():
+                raise
+            # Starlette re-raises after it has sent its 500: the client has its answer.
+            raise UpstreamServerError(f"{name} failed after answering {status()}") from exc
+        if status() >= 500:
+            raise UpstreamServerError(f"{name} answered {status()}")
 
     async def _await_first_byte(self, call: asyncio.Future[None], started: asyncio.Event, name: str) -> None:
         """Times out an upstream that has not begun to answer; a started stream may run long."""
@@ -189,3 +243,11 @@ def _with_request_id(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, by
 
 async def _wait_for(event: asyncio.Event) -> None:
     await event.wait()
+
+
+def _is_event_stream(headers: list[tuple[bytes, bytes]]) -> bool:
+    # Names as relayed: lower case from ASGI apps, as received from an HTTP upstream.
+    return any(
+        key.lower() == b"content-type" and value.split(b";")[0].strip().lower() == EVENT_STREAM
+        for key, value in headers
+    )
