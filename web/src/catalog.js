@@ -17,23 +17,48 @@ export async function genres() {
   return api("/genres", { query: { profile_id: session.profileId } });
 }
 
-/** Pages through the browse listing (the catalog has no text search yet) and matches locally. */
-export async function search(text, { maxPages = 10 } = {}) {
-  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-  const found = [];
-  let cursor = null;
-  for (let page = 0; page < maxPages; page++) {
-    const answer = await browse({ sort: "title", limit: 100, cursor });
-    for (const item of answer.items) {
-      const haystack = [item.title, item.description, ...(item.genres ?? []), ...(item.cast ?? []).map((c) => c.name)]
-        .join(" ")
-        .toLowerCase();
-      if (words.every((word) => haystack.includes(word))) found.push(item);
-    }
-    cursor = answer.next_cursor;
-    if (!cursor) break;
-  }
-  return found;
+/**
+ * Full-text search on the server (`GET /titles?q=`): title, people, genres, description and
+ * episode names, every word a prefix, most relevant first, with the same region, window and
+ * profile rules as browse. Returns one page ({items, next_cursor}); `signal` lets a newer
+ * keystroke abandon this request.
+ */
+export function search(text, { cursor = null, limit = 48, signal } = {}) {
+  return api("/titles", { query: { profile_id: session.profileId, q: text, limit, cursor }, signal });
+}
+
+/** The editors' listing (`GET /admin/titles`): any status, from the write model; providers get their own. */
+export function editorTitles({ status = "", q = "", sort = "newest", cursor = null, limit = 50, signal } = {}) {
+  return api("/admin/titles", { query: { status: status || null, q: q || null, sort, cursor, limit }, signal });
+}
+
+/**
+ * For a box that searches as you type: `start(value)` runs `run(value, signal)` `wait` ms after
+ * the last keystroke, and every call aborts the request before it, so only the latest answer is
+ * ever shown. `start(value, {now: true})` runs at once (a first load, a "Show more").
+ */
+export function latestOnly(run, wait = 250) {
+  let timer = 0;
+  let controller = null;
+  const start = (value, { now = false } = {}) => {
+    clearTimeout(timer);
+    controller?.abort();
+    controller = new AbortController();
+    const { signal } = controller;
+    if (now) return run(value, signal);
+    timer = setTimeout(() => run(value, signal), wait);
+    return undefined;
+  };
+  start.cancel = () => {
+    clearTimeout(timer);
+    controller?.abort();
+  };
+  return start;
+}
+
+/** True when an error only means a newer request took over (not worth showing). */
+export function isAbort(error, signal) {
+  return error?.name === "AbortError" || Boolean(signal?.aborted);
 }
 
 export function imageOf(item) {

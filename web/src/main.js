@@ -15,6 +15,7 @@ const playerView = lazy(() => import("./views/player.js"), "playerView");
 const accountView = lazy(() => import("./views/account.js"), "accountView");
 const adminView = lazy(() => import("./views/admin.js"), "adminView");
 const adminTitleView = lazy(() => import("./views/admin.js"), "adminTitleView");
+const adminTitlesView = lazy(() => import("./views/admin_titles.js"), "adminTitlesView");
 
 route("/signin", signInView);
 route("/signup", signUpView);
@@ -28,6 +29,7 @@ route("/account", accountView, { auth: true });
 route("/account/:section", accountView, { auth: true });
 route("/admin", adminView, { auth: true, editor: true });
 route("/admin/title/:id", adminTitleView, { auth: true, editor: true });
+route("/admin/titles", adminTitlesView, { auth: true, editor: true });
 
 setGuard(async (options, pathname) => {
   if (options.auth && !session.me) {

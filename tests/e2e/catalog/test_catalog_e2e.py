@@ -67,6 +67,10 @@ def test_a_published_title_is_browsable_only_in_its_region(
     )
     assert created.status_code == 201, created.text
     title_id = created.json()["id"]
+    # The editor listing (routed to the catalog by the gateway) shows the draft at once.
+    drafts = client.get("/api/v1/admin/titles", params={"status": "draft", "q": name}, headers=admin)
+    assert drafts.status_code == 200 and [t["id"] for t in drafts.json()["items"]] == [title_id]
+    assert client.get("/api/v1/admin/titles").status_code == 401
     windows = [{"country": "DE", "starts_at": "2020-01-01T00:00:00Z", "ends_at": None}]
     assert (
         client.put(f"/api/v1/titles/{title_id}/availability", json=windows, headers=admin).status_code == 200
@@ -88,6 +92,13 @@ def test_a_published_title_is_browsable_only_in_its_region(
     assert client.get(f"/api/v1/titles/{title_id}", headers=brazilian).status_code == 404
     spoofed = client.get(f"/api/v1/titles/{title_id}", headers={**brazilian, "X-Viewer-Country": "DE"})
     assert spoofed.status_code == 404
+    # Full-text search, by a prefix of the name, under the same region rule as browse.
+    prefix = name.lower()[: len("Region te")]
+    searched = client.get("/api/v1/titles", params={"q": f"{prefix} {name[-6:]}"}, headers=german)
+    assert [item["id"] for item in searched.json()["items"]] == [title_id]
+    abroad = client.get("/api/v1/titles", params={"q": name}, headers=brazilian)
+    assert abroad.status_code == 200 and abroad.json()["items"] == []
+    assert client.get("/api/v1/admin/titles", headers=german).status_code == 403
     genres = client.get("/api/v1/genres", headers=german).json()
     assert any(genre["genre"] == "drama" and genre["titles"] >= 1 for genre in genres)
 

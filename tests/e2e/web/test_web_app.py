@@ -289,11 +289,21 @@ def test_viewer_signs_up_searches_opens_and_plays(
     screenshot(page, "home-phone")
     page.set_viewport_size({"width": 1366, "height": 800})
 
-    page.get_by_role("searchbox", name="Search titles").fill(f"meadow {SUFFIX}")
+    # Server-side search: Enter opens the results; on the results page the box searches as you
+    # type, and words are prefixes. A title hit outranks a description hit: the admin test's
+    # title carries the same suffix and "meadow ... morning" in its description.
+    search_box = page.get_by_role("searchbox", name="Search titles")
+    search_box.fill(f"meadow {SUFFIX}")
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=*")
     results = page.get_by_role("list", name="Search results").locator("a.card")
-    expect(results).to_have_count(1)
+    expect(results.first).to_have_attribute("data-title-id", family_id)
+    search_box.fill(f"nothing matches {SUFFIX}")  # the box of the results page, live
+    expect(page.locator("#main [role=status]")).to_have_text("0 titles")
+    expect(results).to_have_count(0)
+    search_box.fill(f"mead morn {SUFFIX}")
+    expect(results.first).to_have_attribute("data-title-id", family_id)
+    assert "q=mead+morn" in page.url or "q=mead%20morn" in page.url
     screenshot(page, "search")
     results.first.click()
     page.wait_for_url(f"**/title/{family_id}")
@@ -407,6 +417,41 @@ def test_kids_profile_never_sees_the_r_rated_title(
     page.goto(f"/title/{adult_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     screenshot(page, "kids-direct-link")
+    assert_same_origin(recorded, web_platform.base_url)
+
+
+def test_admin_titles_lists_drafts_by_status_and_search(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+    admin_api: httpx.Client,
+) -> None:
+    created = admin_api.post("/api/v1/titles", json={"title": f"Draft Heron {SUFFIX}", "type": "movie"})
+    assert created.status_code == 201, created.text
+    draft_id = created.json()["id"]
+    recorded = browser_page()
+    page = recorded.page
+    sign_in(page, web_platform.admin_email, web_platform.admin_password)
+    page.locator(".profile-tile").first.click()
+    page.get_by_role("link", name="Admin", exact=True).click()
+    page.get_by_role("link", name="All titles, drafts included").click()
+    page.wait_for_url("**/admin/titles")
+
+    rows = page.locator("table.admin-titles tbody tr")
+    draft_row = page.locator(f"tr[data-title-id='{draft_id}']")
+    # The write model lists it at once, whatever the read model knows.
+    expect(draft_row).to_be_visible()
+    page.get_by_label("Status", exact=True).select_option("published")
+    expect(draft_row).to_have_count(0)
+    page.get_by_label("Status", exact=True).select_option("draft")
+    page.get_by_label("Title or external id", exact=True).fill(f"heron {SUFFIX}")
+    expect(rows).to_have_count(1)
+    expect(draft_row.locator(".status")).to_have_text("draft")
+    assert "status=draft" in page.url
+    screenshot(page, "admin-titles")
+    draft_row.get_by_role("link").click()
+    page.wait_for_url(f"**/admin/title/{draft_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Draft Heron {SUFFIX}")
     assert_same_origin(recorded, web_platform.base_url)
 
 

@@ -48,6 +48,7 @@ export async function adminView() {
       "section.admin",
       null,
       h("h1", null, "Catalog"),
+      h("p", null, h("a", { href: "/admin/titles" }, "All titles, drafts included")),
       h(
         "details.panel",
         { open: rows.length === 0 },

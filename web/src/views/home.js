@@ -1,5 +1,6 @@
 import { h, render } from "../dom.js";
-import { browse, card, genres, row, search, title as getTitle } from "../catalog.js";
+import { browse, card, genres, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
+import { onLeave } from "../router.js";
 import { deviceId, myList, session } from "../session.js";
 
 export async function homeView() {
@@ -80,15 +81,60 @@ function titleCase(text) {
   return text.replace(/(^|[\s-])\w/g, (c) => c.toUpperCase());
 }
 
+/**
+ * Search results from the catalog's full-text search. On this page the top bar's search box
+ * searches as you type (debounced; a newer keystroke abandons the older request); Enter still
+ * submits the form as everywhere else. The URL follows the text, so reload and Back work.
+ */
 export async function searchView(_, query) {
-  const text = (query.get("q") ?? "").trim();
-  const main = render(h("h1", null, text ? `Results for “${text}”` : "Search"), h("p.muted", { role: "status" }, "Searching…"));
-  if (!text) {
-    main.querySelector("p").textContent = "Type in the search box above.";
-    return;
-  }
-  const found = await search(text);
-  main.querySelector("p").textContent = `${found.length} title${found.length === 1 ? "" : "s"}`;
-  main.append(h("ul.grid", { role: "list", "aria-label": "Search results" }, found.map((item) => h("li", null, card(item)))));
-}
+  const heading = h("h1");
+  const status = h("p.muted", { role: "status" });
+  const results = h("ul.grid", { role: "list", "aria-label": "Search results" });
+  const more = h("button.secondary.load-more", { type: "button", hidden: true }, "Show more");
+  render(heading, status, results, h("p", null, more));
+  let text = "";
+  let shown = 0;
+  let cursor = null;
 
+  const show = latestOnly(async ({ value, append = false }, signal) => {
+    if (!append) {
+      text = value;
+      heading.textContent = text ? `Results for “${text}”` : "Search";
+      results.replaceChildren();
+      shown = 0;
+      cursor = null;
+      more.hidden = true;
+    }
+    if (!text) {
+      status.textContent = "Type in the search box above.";
+      return;
+    }
+    status.textContent = "Searching…";
+    let page;
+    try {
+      page = await search(text, { cursor, signal });
+    } catch (error) {
+      if (isAbort(error, signal)) return;
+      status.textContent = error.status === 422 ? "Type a word to search: letters or digits." : error.message;
+      return;
+    }
+    if (signal.aborted) return; // a newer search owns the page now
+    results.append(...page.items.map((item) => h("li", null, card(item))));
+    shown += page.items.length;
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+    const count = `${shown} title${shown === 1 ? "" : "s"}`;
+    status.textContent = cursor ? `${count} so far` : count;
+  });
+  onLeave(() => show.cancel());
+
+  const box = document.querySelector("#topbar input[type=search]");
+  box?.addEventListener("input", () => {
+    const value = box.value.trim();
+    // The address follows the text, so reload and Back show the same results.
+    history.replaceState(null, "", `/search?q=${encodeURIComponent(value)}`);
+    show({ value });
+  });
+  more.addEventListener("click", () => show({ append: true }, { now: true }));
+  await show({ value: (query.get("q") ?? "").trim() }, { now: true });
+}
