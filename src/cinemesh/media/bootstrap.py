@@ -6,21 +6,27 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from cinemesh.contracts.catalog import CATALOG_TOPIC
 from cinemesh.media.api import routers
+from cinemesh.media.events import CATALOG_GROUP, on_catalog_event, reset_titles
 from cinemesh.media.jobs.worker import JobWorker
 from cinemesh.media.live import LiveSettings, LiveVideos
 from cinemesh.media.service import MediaService
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.tus.api import PREFIX as UPLOADS_PREFIX
+from cinemesh.media.tus.expiry import UploadSweeper
 from cinemesh.media.tus.spool import Spool
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
+from cinemesh.platform.runtime import ConsumerSpec
 from cinemesh.platform.service_app import build_service
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.storage import build_object_store
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "media"
+
+SUBSCRIPTIONS = (ConsumerSpec(CATALOG_GROUP, [CATALOG_TOPIC], on_catalog_event, reset=reset_titles),)
 
 
 def build_app(
@@ -41,6 +47,7 @@ def build_app(
         JobWorker(database=database, store=store, settings=media_settings, work_root=work_root, index=index)
         for index in range(media_settings.workers)
     ]
+    sweeper = UploadSweeper(database=database, spool=spool, settings=media_settings)
 
     # The runtime's bus (shared in-process, or the service's own), looked up once it exists.
     live = LiveVideos(database=database, bus=lambda: runtime.bus, settings=live_settings)
@@ -66,8 +73,9 @@ def build_app(
         bus=bus,
         jwks_fetcher=jwks_fetcher,
         database=database,
-        on_start=[start],
-        on_stop=[stop],
+        subscriptions=SUBSCRIPTIONS,
+        on_start=[start, sweeper.start],
+        on_stop=[stop, sweeper.stop],
         body_limit_exempt_prefixes=(UPLOADS_PREFIX,),
         description="Resumable uploads, probing, the ABR ladder, CMAF packaging, thumbnails.",
     )

@@ -50,7 +50,23 @@ class MediaSettings(BaseSettings):
     probe_timeout_seconds: float = Field(20.0, gt=0)
     job_timeout_seconds: float = Field(6 * 3600, gt=0, description="A job still running after this fails.")
 
-    spool_dir: Path | None = Field(None, description="Where tus chunks land; default DATA_DIR/media/uploads.")
+    title_wait_seconds: float = Field(
+        3.0,
+        ge=0,
+        le=30,
+        description="How long creating an upload waits for a title the catalog's events did not bring yet.",
+    )
+    upload_expiry_seconds: float = Field(
+        24 * 3600, gt=0, description="An unfinished upload idle for this long expires (tus Upload-Expires)."
+    )
+    upload_sweep_seconds: float = Field(
+        300.0, gt=0, description="How often expired uploads are failed and their spool files deleted."
+    )
+
+    spool_dir: Path | None = Field(
+        None,
+        description="Where tus chunks land; default DATA_DIR/media/uploads. Share it between API replicas.",
+    )
     work_dir: Path | None = Field(None, description="Scratch space of jobs; default DATA_DIR/media/work.")
 
     def ffmpeg(self) -> str:

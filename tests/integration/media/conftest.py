@@ -1,9 +1,16 @@
-"""The media service alone, in-process, with a worker, on a temporary data dir."""
+"""The media service alone, in-process, with a worker, on a temporary data dir.
+
+Uploads must name a title media has heard of from the catalog's events; with no catalog running,
+the harness publishes the catalog's snapshot event (`catalog.title.updated.v1`) on the service's
+own bus, which the service's real consumer applies.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -16,12 +23,25 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cinemesh.contracts.catalog import TitleUpdatedV1
+from cinemesh.contracts.publishing import to_envelope
 from cinemesh.media.bootstrap import build_app
 from cinemesh.media.settings import MediaSettings
 from cinemesh.platform.settings import Settings
 from tests.fixtures.media import MediaTokens
 
 TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def subject(headers: dict[str, str]) -> str:
+    """The user id in a bearer token (test tokens only; nothing is verified here)."""
+    payload = headers["Authorization"].removeprefix("Bearer ").split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["sub"])
+
+
+def time_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def metadata(**pairs: str) -> str:
@@ -38,8 +58,33 @@ class MediaHarness:
     def auth(self, user_id: str = "provider-1", *roles: str) -> dict[str, str]:
         return self.tokens.headers(user_id, *(roles or ("content_provider",)))
 
-    async def create(self, size: int, headers: dict[str, str], **meta: str) -> httpx.Response:
+    async def catalog_title(
+        self,
+        title_id: str,
+        owner: str,
+        *,
+        status: str = "draft",
+        version: int = 1,
+        episode_ids: tuple[str, ...] = (),
+    ) -> None:
+        """What the catalog publishes when `owner` creates (or changes) a title."""
+        document = {
+            "id": title_id,
+            "type": "tv_series" if episode_ids else "movie",
+            "status": status,
+            "seasons": [{"id": str(uuid.uuid4()), "episodes": [{"id": e} for e in episode_ids]}],
+            "created_by": owner,
+            "version": version,
+        }
+        event = TitleUpdatedV1(title_id=title_id, document=document, updated_at=time_now())
+        await self.app.state.runtime.bus.publish(event.topic, to_envelope(event, source="cinemesh/catalog"))
+
+    async def create(
+        self, size: int, headers: dict[str, str], *, register_title: bool = True, **meta: str
+    ) -> httpx.Response:
         meta.setdefault("title_id", str(uuid.uuid4()))
+        if register_title and "Authorization" in headers:  # without a token the call is a 401 anyway
+            await self.catalog_title(meta["title_id"], owner=subject(headers))
         return await self.client.post(
             "/api/v1/uploads",
             headers={**headers, "Upload-Length": str(size), "Upload-Metadata": metadata(**meta)},

@@ -32,7 +32,8 @@ async def test_options_advertises_version_extensions_and_limits(media_api_only: 
     response = await media_api_only.client.options("/api/v1/uploads")
     assert response.status_code == 204
     assert response.headers["tus-version"] == "1.0.0"
-    assert set(response.headers["tus-extension"].split(",")) == {"creation", "termination", "checksum"}
+    extensions = set(response.headers["tus-extension"].split(","))
+    assert extensions == {"creation", "expiration", "termination", "checksum"}
     assert int(response.headers["tus-max-size"]) > 0
     assert "sha1" in response.headers["tus-checksum-algorithm"]
 

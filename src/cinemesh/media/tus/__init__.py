@@ -1,1 +1,1 @@
-"""The tus 1.0 resumable upload protocol (core, creation, termination, checksum)."""
+"""The tus 1.0 resumable upload protocol (core, creation, expiration, termination, checksum)."""

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
-from cinemesh.media.service import MediaService
+from cinemesh.media.service import MediaService, UploadState
+from cinemesh.media.tus.expiry import http_date
 from cinemesh.media.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     OFFSET_CONTENT_TYPE,
@@ -38,6 +39,11 @@ Uploader = Annotated[Principal, Depends(require_roles("admin", "content_provider
 TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
 
 uploads = APIRouter(prefix=PREFIX, tags=["uploads"])
+
+
+def expiry_headers(state: UploadState) -> dict[str, str]:
+    """tus expiration: when an unfinished upload will expire (absent once it is complete)."""
+    return {"Upload-Expires": http_date(state.expires_at)} if state.expires_at is not None else {}
 
 
 @uploads.options("")
@@ -74,10 +80,13 @@ async def create(
             headers=tus_headers(),
         )
     length = parse_non_negative(upload_length, header="Upload-Length")
-    video_id = await service.create_upload(
+    created = await service.create_upload(
         principal=principal, length=length, metadata=parse_metadata(upload_metadata)
     )
-    return Response(status_code=201, headers={**tus_headers(), "Location": f"{PREFIX}/{video_id}"})
+    return Response(
+        status_code=201,
+        headers={**tus_headers(), "Location": f"{PREFIX}/{created.video_id}", **expiry_headers(created)},
+    )
 
 
 @uploads.head("/{upload_id}")
@@ -93,6 +102,7 @@ async def head(
             "Upload-Offset": str(state.offset),
             "Upload-Length": str(state.length),
             "Cache-Control": "no-store",
+            **expiry_headers(state),
         },
     )
 
@@ -118,7 +128,7 @@ async def patch(
             headers=tus_headers(),
         )
     offset = parse_non_negative(upload_offset, header="Upload-Offset")
-    new_offset = await service.append(
+    state = await service.append(
         principal=principal,
         video_id=str(upload_id),
         offset=offset,
@@ -127,7 +137,10 @@ async def patch(
         disconnected=ClientDisconnect,
         content_length=int(content_length) if content_length and content_length.isdigit() else None,
     )
-    return Response(status_code=204, headers={**tus_headers(), "Upload-Offset": str(new_offset)})
+    return Response(
+        status_code=204,
+        headers={**tus_headers(), "Upload-Offset": str(state.offset), **expiry_headers(state)},
+    )
 
 
 @uploads.delete("/{upload_id}", status_code=204)

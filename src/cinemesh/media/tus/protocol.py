@@ -1,6 +1,6 @@
 """tus 1.0 header rules: versions, metadata, checksums. No I/O.
 
-https://tus.io/protocols/resumable-upload (core, creation, termination, checksum).
+https://tus.io/protocols/resumable-upload (core, creation, expiration, termination, checksum).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cinemesh.platform.problems import Problem
 
 TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,termination,checksum"
+TUS_EXTENSIONS = "creation,expiration,termination,checksum"
 CHECKSUM_ALGORITHMS = ("sha1", "md5", "sha256")
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 # Not in RFC 9110: the status the tus checksum extension defines for a failed checksum.
