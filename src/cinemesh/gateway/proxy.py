@@ -15,6 +15,7 @@ bulkhead slot, as any response does, so nothing is refused mid-response.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -157,11 +158,12 @@ class GatewayProxy:
                 response_started.set()
             await send(message)
 
+        client = _ClientReceive(receive)
         call: asyncio.Future[None] | None = None
         detached = False
         try:
             async with guarded.bulkhead, guarded.breaker:
-                call = asyncio.ensure_future(guarded.app(scope, receive, tracking_send))
+                call = asyncio.ensure_future(guarded.app(scope, client, tracking_send))
                 await self._await_first_byte(call, response_started, name)
                 detached = event_stream and status < 500 and not call.done() and guarded.streams.try_take()
                 if not detached:
@@ -195,7 +197,8 @@ class GatewayProxy:
         if detached and call is not None:
             # Outside the bulkhead and the breaker: only the stream limit is held from here on.
             try:
-                await self._finish(name, call, lambda: status)
+                if not await _client_left(call, client):
+                    await self._finish(name, call, lambda: status)
             except UpstreamServerError:
                 UPSTREAM_FAILURES.labels(name, "stream_broken").inc()
             except (OSError, httpx.TransportError):
@@ -243,6 +246,52 @@ def _with_request_id(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, by
 
 async def _wait_for(event: asyncio.Event) -> None:
     await event.wait()
+
+
+class _ClientReceive:
+    """The client's receive channel, observed: a relayed event stream must end when its client
+    goes, and over HTTP nobody else would notice (the server drops what is sent to a closed
+    connection without an error, and the upstream call read the request body long ago)."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.waiting = 0  # calls in progress: an in-process upstream listens for the disconnect itself
+        self.disconnected = asyncio.Event()
+
+    async def __call__(self) -> Message:
+        self.waiting += 1
+        try:
+            message = await self._receive()
+        finally:
+            self.waiting -= 1
+        if message["type"] == "http.disconnect":
+            self.disconnected.set()
+        return message
+
+    async def until_disconnected(self) -> None:
+        while not self.disconnected.is_set():
+            if self.waiting:  # someone else is listening; look again now and then in case they stop
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(1.0):
+                        await self.disconnected.wait()
+            else:
+                await self()
+
+
+async def _client_left(call: asyncio.Future[None], client: _ClientReceive) -> bool:
+    """Waits for the upstream to end the stream; True if the client went first (the upstream
+    call is cancelled then: an HTTP upstream closes its connection, so the service sees it)."""
+    watcher = asyncio.ensure_future(client.until_disconnected())
+    try:
+        await asyncio.wait({call, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if call.done():
+        return False
+    call.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await call
+    return True
 
 
 def _is_event_stream(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -187,6 +187,7 @@ class VideoEventFollower:
 
     async def _follow(self) -> None:
         bus = self._bus()
+        started = time.monotonic()
         while True:
             try:
                 # Only what happens from now on: a stream reads the current state itself.
@@ -197,7 +198,6 @@ class VideoEventFollower:
                 await asyncio.sleep(self.retry_seconds)
         subscription = bus.subscribe(self.group, [MEDIA_TOPIC])
         try:
-            self.hub.live = True
             while True:
                 try:
                     records = await subscription.fetch(max_records=500, timeout=1.0)
@@ -206,7 +206,14 @@ class VideoEventFollower:
                     log.warning("live_follower_error", error=repr(exc))
                     await asyncio.sleep(self.retry_seconds)
                     continue
-                self.hub.live = True
+                if not self.hub.live:
+                    # Live only once a fetch has come back: the reset fixed the position, but a
+                    # Kafka member is only fed once it has joined (seconds). Until then streams
+                    # poll, or a change would wait for their next keep-alive to be seen.
+                    self.hub.live = True
+                    log.info(
+                        "live_follower_ready", group=self.group, seconds=round(time.monotonic() - started, 3)
+                    )
                 for record in records:
                     if record.envelope.type in _RELEVANT and record.envelope.subject:
                         self.hub.publish(record.envelope.subject)

@@ -38,6 +38,25 @@ def event_source(events: list[asyncio.Event], started: asyncio.Event) -> ASGIApp
     return app
 
 
+def bare_proxy(app: ASGIApp, *, first_byte_timeout: float) -> tuple[GatewayProxy, dict[str, GuardedUpstream]]:
+    """The proxy alone, to be driven with ASGI messages (no client library in between)."""
+    guarded = {
+        "media": GuardedUpstream(
+            app=app,
+            breaker=CircuitBreaker("media", failure_threshold=3, reset_timeout=30.0),
+            bulkhead=Bulkhead("media", max_concurrent=1),
+        )
+    }
+    proxy = GatewayProxy(
+        routes=RouteTable([Route("/api/v1/videos", "media")]),
+        upstreams=guarded,
+        verifier=TokenVerifier(JwksKeySource(_jwks)),
+        first_byte_timeout=first_byte_timeout,
+        fallback=echo_upstream("fallback"),
+    )
+    return proxy, guarded
+
+
 async def test_a_started_event_stream_leaves_the_bulkhead() -> None:
     release, started = asyncio.Event(), asyncio.Event()
     client, guarded = gateway(
@@ -82,20 +101,7 @@ async def test_each_event_reaches_the_client_before_the_next_is_made_and_no_time
     timeout."""
     allowed = [asyncio.Event() for _ in range(4)]
     started = asyncio.Event()
-    guarded = {
-        "media": GuardedUpstream(
-            app=event_source(allowed, started),
-            breaker=CircuitBreaker("media", failure_threshold=3, reset_timeout=30.0),
-            bulkhead=Bulkhead("media", max_concurrent=1),
-        )
-    }
-    proxy = GatewayProxy(
-        routes=RouteTable([Route("/api/v1/videos", "media")]),
-        upstreams=guarded,
-        verifier=TokenVerifier(JwksKeySource(_jwks)),
-        first_byte_timeout=0.2,
-        fallback=echo_upstream("fallback"),
-    )
+    proxy, guarded = bare_proxy(event_source(allowed, started), first_byte_timeout=0.2)
     received: asyncio.Queue[Message] = asyncio.Queue()
     disconnected = asyncio.Event()
 
@@ -129,3 +135,41 @@ async def test_each_event_reaches_the_client_before_the_next_is_made_and_no_time
     await asyncio.wait_for(call, 5)
     assert max(delays) < 0.05, delays
     assert guarded["media"].streams.open == 0 and guarded["media"].bulkhead.active == 0
+
+
+async def test_a_stream_whose_client_left_is_cancelled_even_if_the_upstream_never_listens() -> None:
+    """Like an HTTP upstream: it never reads `receive` once the request is sent, and the server
+    silently drops what is sent to a closed connection; only the gateway can see the client go."""
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def deaf_stream(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        started.set()
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
+                await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    proxy, guarded = bare_proxy(deaf_stream, first_byte_timeout=1.0)
+    gone = asyncio.Event()
+    received = 0
+
+    async def receive() -> Message:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal received
+        received += 1
+
+    scope: Scope = {"type": "http", "method": "GET", "path": "/api/v1/videos/v/events", "headers": []}
+    call = asyncio.create_task(proxy(scope, receive, send))
+    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.sleep(0.2)
+    assert guarded["media"].streams.open == 1 and received > 1
+    gone.set()
+    await asyncio.wait_for(call, 5)
+    assert cancelled.is_set() and guarded["media"].streams.open == 0
