@@ -232,7 +232,14 @@ def test_admin_uploads_with_progress_and_publishes(
     expect(page.locator(".upload-percent")).to_have_text("100%", timeout=60_000)
     assert page.locator("progress.upload-progress").evaluate("p => p.value") == 100
     expect(page.locator(".job-status")).to_contain_text("ready", timeout=240_000)
+    assert page.locator("progress.job-progress").evaluate("p => p.value") == 100
     screenshot(page, "admin-upload-ready")
+    # The transcode was followed over the event stream (fetch + ReadableStream), not by polling.
+    paths = [urlsplit(request.url).path for request in recorded.requests]
+    streams = [path for path in paths if re.fullmatch(r"/api/v1/videos/[0-9a-f-]{36}/events", path)]
+    polls = [path for path in paths if re.fullmatch(r"/api/v1/videos/[0-9a-f-]{36}", path)]
+    assert len(streams) == 1, streams
+    assert polls == [], polls
     publish = page.get_by_role("button", name="Publish")
     expect(publish).to_be_visible(timeout=60_000)
     publish.click()

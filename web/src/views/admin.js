@@ -2,6 +2,7 @@
 // bar), follow the transcode, edit metadata and availability windows, publish.
 import * as tus from "tus-js-client";
 import { api, bearer } from "../api.js";
+import { followEvents } from "../sse.js";
 import { field, form, h, render, toast } from "../dom.js";
 import { browse } from "../catalog.js";
 import { navigate, onLeave } from "../router.js";
@@ -151,8 +152,10 @@ function uploadPanel(doc, status, lifecycle) {
   const start = h("button.primary", { type: "button" }, "Upload");
   let upload = null;
   let polling = 0;
+  let live = null;
   onLeave(() => {
     clearInterval(polling);
+    live?.close();
     upload?.abort();
   });
 
@@ -189,22 +192,49 @@ function uploadPanel(doc, status, lifecycle) {
     });
   });
 
-  // Live job progress: the media service's video document, polled once a second.
+  // The video as this page knows it: the media service's document, kept current by its event
+  // stream (GET /videos/{id}/events: `state`, then `progress`, `status`, `renditions`).
+  let video = null;
+  let settled = false;
+  const show = () => {
+    const percent = video.status === "ready" ? 100 : Math.round(video.progress ?? 0); // 0-100
+    job.value = percent;
+    job.dataset.status = video.status;
+    const stage = video.stage && !["queued", "done", video.status].includes(video.stage) ? ` (${video.stage})` : "";
+    jobText.textContent = `${video.status}${stage} ${percent}%`;
+    if (settled || !["ready", "failed"].includes(video.status)) return;
+    settled = true;
+    if (video.status === "failed") {
+      jobText.textContent = `failed: ${video.error ?? "unknown"}`;
+      return toast(`Transcode failed: ${video.error ?? "unknown"}`, "error");
+    }
+    const renditions = (video.renditions ?? []).map((r) => `${r.height}p`).join(", ");
+    jobText.textContent = `ready: ${renditions}`;
+    waitForReady(doc, status, lifecycle);
+  };
+
   const followJob = (videoId) => {
-    jobText.textContent = "Queued";
+    video = { status: "queued", progress: 0 };
+    show();
+    live = followEvents(`/videos/${videoId}/events`, {
+      onEvent: (event, data) => {
+        if (event === "state") video = data;
+        else if (["progress", "status", "renditions"].includes(event)) video = { ...video, ...data };
+        else return;
+        show();
+      },
+      isDone: (_, data) => ["ready", "failed"].includes(data?.status),
+      // Streaming does not work here (a proxy that refuses it, an old server): poll instead.
+      onFallback: () => pollJob(videoId),
+    });
+  };
+
+  const pollJob = (videoId) => {
     polling = setInterval(async () => {
       try {
-        const video = await api(`/videos/${videoId}`);
-        const percent = Math.round(video.progress ?? 0); // 0-100
-        job.value = video.status === "ready" ? 100 : percent;
-        jobText.textContent = `${video.status}${video.status === "ready" ? "" : ` ${job.value}%`}`;
-        if (video.status === "ready" || video.status === "failed") {
-          clearInterval(polling);
-          if (video.status === "failed") return toast(`Transcode failed: ${video.error ?? "unknown"}`, "error");
-          const renditions = (video.renditions ?? []).map((r) => `${r.height}p`).join(", ");
-          jobText.textContent = `ready: ${renditions}`;
-          waitForReady(doc, status, lifecycle);
-        }
+        video = await api(`/videos/${videoId}`);
+        show();
+        if (settled) clearInterval(polling);
       } catch (error) {
         jobText.textContent = error.message;
       }
