@@ -51,6 +51,23 @@ class Rendition(BaseModel):
     init_key: str  # its CMAF init segment
 
 
+class AudioTrack(BaseModel):
+    """One audio language of the video (AAC-LC stereo); every rendition can play with any."""
+
+    language: str  # BCP 47, "und" when the source did not say
+    name: str
+    playlist_key: str
+
+
+class SubtitleTrack(BaseModel):
+    """One text subtitle track, as one WebVTT file (and an HLS playlist naming it)."""
+
+    language: str  # BCP 47
+    name: str
+    vtt_key: str
+    playlist_key: str
+
+
 class VideoTranscodedV1(EventContract):
     """A video is playable. Published first with the lowest rung (`complete` false), then again
     with the full ladder (`complete` true); consumers keep the latest per video."""
@@ -71,6 +88,8 @@ class VideoTranscodedV1(EventContract):
     poster_key: str | None = None
     preview_key: str | None = None
     audio_codecs: str | None = None
+    audio_tracks: list[AudioTrack] = []
+    subtitle_tracks: list[SubtitleTrack] = []
     transcoded_at: dt.datetime
 
 

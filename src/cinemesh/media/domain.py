@@ -20,6 +20,69 @@ class BadMediaError(Exception):
     """The file itself is unusable (not a video, corrupt, out of limits): retrying cannot help."""
 
 
+# Tracks beyond these are ignored: a file with 200 audio streams must not make 200 renditions.
+MAX_AUDIO_TRACKS = 8
+MAX_SUBTITLE_TRACKS = 16
+# Text subtitle codecs ffmpeg can turn into WebVTT; bitmap ones (PGS, DVD, DVB) would need OCR.
+TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "mov_text", "ass", "ssa", "webvtt", "text"})
+
+# ISO 639-2 (what containers tag) to the two-letter BCP 47 subtag HLS and DASH manifests want,
+# and an English name for menus, for the languages common in catalogues; other codes pass
+# through unchanged (a three-letter code is a valid BCP 47 language subtag).
+_LANGUAGES = {
+    "ara": ("ar", "Arabic"), "chi": ("zh", "Chinese"), "zho": ("zh", "Chinese"),
+    "cze": ("cs", "Czech"), "ces": ("cs", "Czech"), "dan": ("da", "Danish"),
+    "dut": ("nl", "Dutch"), "nld": ("nl", "Dutch"), "eng": ("en", "English"),
+    "fin": ("fi", "Finnish"), "fra": ("fr", "French"), "fre": ("fr", "French"),
+    "ger": ("de", "German"), "deu": ("de", "German"), "gre": ("el", "Greek"), "ell": ("el", "Greek"),
+    "heb": ("he", "Hebrew"), "hin": ("hi", "Hindi"), "hun": ("hu", "Hungarian"),
+    "ind": ("id", "Indonesian"), "ita": ("it", "Italian"), "jpn": ("ja", "Japanese"),
+    "kor": ("ko", "Korean"), "nor": ("no", "Norwegian"), "pol": ("pl", "Polish"),
+    "por": ("pt", "Portuguese"), "rum": ("ro", "Romanian"), "ron": ("ro", "Romanian"),
+    "rus": ("ru", "Russian"), "spa": ("es", "Spanish"), "swe": ("sv", "Swedish"),
+    "tha": ("th", "Thai"), "tur": ("tr", "Turkish"), "ukr": ("uk", "Ukrainian"),
+    "vie": ("vi", "Vietnamese"),
+}  # fmt: skip
+_NAMES = {code: name for code, name in _LANGUAGES.values()}
+
+
+def manifest_language(tag: str | None) -> str:
+    """The BCP 47 language of a stream's `language` tag; "und" when untagged or malformed."""
+    code = (tag or "").strip().lower()
+    if not code.isascii() or not code.isalpha() or not 2 <= len(code) <= 3:
+        return "und"
+    return _LANGUAGES[code][0] if code in _LANGUAGES else code
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """An audio stream of the source that becomes one AAC rendition (`key` is its directory)."""
+
+    key: str
+    language: str  # BCP 47
+    name: str
+    stream: int  # position among the source's audio streams (ffmpeg's `0:a:N`)
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    """A text subtitle stream of the source that becomes one WebVTT file."""
+
+    key: str
+    language: str  # BCP 47
+    name: str
+    stream: int  # position among the source's subtitle streams (ffmpeg's `0:s:N`)
+
+
+def audio_key(position: int) -> str:
+    # The first keeps the name it always had, so ladders made before multi-audio still resolve.
+    return "audio" if position == 0 else f"audio_{position}"
+
+
+def subtitle_key(position: int) -> str:
+    return f"subs_{position}"
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """What a probe learned about a source file; dimensions are as displayed (after rotation)."""
@@ -33,6 +96,24 @@ class ProbeResult:
     rotation: int
     has_audio: bool
     audio_codec: str | None = None
+    # (language tag, title) of each audio stream and of each text subtitle stream, in order.
+    audio_streams: tuple[tuple[str | None, str | None], ...] = ()
+    subtitle_streams: tuple[tuple[str | None, str | None, int], ...] = ()
+
+    @property
+    def audio_tracks(self) -> list[AudioTrack]:
+        streams = (self.audio_streams or ((None, None),)) if self.has_audio else ()
+        return [
+            AudioTrack(audio_key(i), manifest_language(tag), title or _language_name(tag, i), i)
+            for i, (tag, title) in enumerate(streams[:MAX_AUDIO_TRACKS])
+        ]
+
+    @property
+    def subtitle_tracks(self) -> list[SubtitleTrack]:
+        return [
+            SubtitleTrack(subtitle_key(i), manifest_language(tag), title or _language_name(tag, i), stream)
+            for i, (tag, title, stream) in enumerate(self.subtitle_streams[:MAX_SUBTITLE_TRACKS])
+        ]
 
     @property
     def portrait(self) -> bool:
@@ -41,6 +122,13 @@ class ProbeResult:
     @property
     def short_side(self) -> int:
         return min(self.width, self.height)
+
+
+def _language_name(tag: str | None, position: int) -> str:
+    language = manifest_language(tag)
+    if language == "und":
+        return "Main" if position == 0 else f"Track {position + 1}"
+    return _NAMES.get(language, language)
 
 
 @dataclass(frozen=True)

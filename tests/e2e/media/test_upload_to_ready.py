@@ -6,10 +6,7 @@ title becomes ready; ffmpeg plays the master playlist over HTTP; other users see
 
 from __future__ import annotations
 
-import functools
-import http.server
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +17,7 @@ import httpx
 import pytest
 from tusclient import client as tus
 
-from tests.fixtures.media import ffmpeg_exe
+from tests.fixtures.media import ffmpeg_exe, served_directory
 from tests.fixtures.platform import RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("platform")]
@@ -53,14 +50,6 @@ def wait_for_video(client: httpx.Client, video_id: str, timeout: float = 150) ->
         if video["status"] in ("ready", "failed") or time.monotonic() > deadline:
             return video
         time.sleep(0.5)
-
-
-def serve_directory(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def test_tuspy_upload_interrupted_and_resumed_becomes_a_playable_ladder(
@@ -104,8 +93,7 @@ def test_tuspy_upload_interrupted_and_resumed_becomes_a_playable_ladder(
 
     # Any HLS client can play what was packaged: ffmpeg reads the master over HTTP.
     objects = Path(platform.env["CINEMESH_DATA_DIR"]) / "objects" / "data"
-    server, base = serve_directory(objects)
-    try:
+    with served_directory(objects) as base:
         result = subprocess.run(
             [
                 ffmpeg_exe(),
@@ -124,9 +112,6 @@ def test_tuspy_upload_interrupted_and_resumed_becomes_a_playable_ladder(
             timeout=120,
             check=False,
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
 
 

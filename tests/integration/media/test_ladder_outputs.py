@@ -7,11 +7,8 @@ One pipeline run per kind of source (module scope), shared by every assertion ab
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
 import itertools
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,7 +23,7 @@ from cinemesh.media.domain import Rung
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import pipeline
 from cinemesh.media.transcode.probe import probe_file
-from tests.fixtures.media import ffmpeg_exe
+from tests.fixtures.media import ffmpeg_exe, served_directory
 
 pytestmark = [pytest.mark.xdist_group("media-transcode")]
 
@@ -40,15 +37,32 @@ class Packaged:
     vmaf: dict[str, float]
 
 
-async def _package(source: Path, out: Path) -> Packaged:
-    settings = MediaSettings(vmaf_subsample=10)
+async def _package(source: Path, out: Path, *, early_first_rung: bool) -> Packaged:
+    settings = MediaSettings(vmaf_subsample=10, early_first_rung=early_first_rung)
     probe = await probe_file(source, timeout_seconds=20)
     ladder = pipeline.plan(probe, settings)
     ffmpeg = settings.ffmpeg()
-    await pipeline.encode_first_rung(
-        ladder, ffmpeg=ffmpeg, source=source, out=out, on_progress=lambda _: None
+    progress: list[float] = []
+    first_rung_seen: list[bool] = []
+
+    async def first_rung_done() -> None:
+        # The first rung is complete when this runs, whatever the second pass is doing.
+        first_rung_seen.append((out / ladder.first.key / "index.m3u8").is_file())
+
+    await pipeline.encode_ladder(
+        ladder,
+        ffmpeg=ffmpeg,
+        source=source,
+        out=out,
+        first_rung_needed=True,
+        early_first_rung=early_first_rung,
+        on_first_rung=first_rung_done,
+        on_progress=progress.append,
+        rest_niceness=settings.rest_pass_niceness,
     )
-    await pipeline.encode_rest(ladder, ffmpeg=ffmpeg, source=source, out=out, on_progress=lambda _: None)
+    # Two passes announce the first rung once, complete; one pass has nothing to announce early.
+    assert first_rung_seen == ([True] if early_first_rung else [])
+    assert progress and 0.9 <= max(progress) <= 1.0
     pipeline.write_thumbnails(ladder, out)
     pipeline.write_manifests(ladder, out, ladder.rungs)
     vmaf = await pipeline.measure_quality(
@@ -57,14 +71,24 @@ async def _package(source: Path, out: Path) -> Packaged:
     return Packaged(source.name, out, ladder.rungs, probe.has_audio, vmaf)
 
 
-@pytest.fixture(scope="module", params=["landscape.mp4", "portrait_rotated.mp4", "odd_vfr_noaudio.mp4"])
+@pytest.fixture(
+    scope="module",
+    params=[
+        ("landscape.mp4", True),
+        ("portrait_rotated.mp4", True),
+        ("odd_vfr_noaudio.mp4", True),
+        ("landscape.mp4", False),  # one pass, one decode
+    ],
+    ids=["landscape", "portrait-rotated", "odd-vfr-noaudio", "landscape-one-pass"],
+)
 def packaged(
     request: pytest.FixtureRequest,
     media_clip: Callable[[str], Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Packaged:
-    name: str = request.param
-    return asyncio.run(_package(media_clip(name), tmp_path_factory.mktemp(name.replace(".", "-"))))
+    name, early_first_rung = request.param
+    out = tmp_path_factory.mktemp(name.replace(".", "-"))
+    return asyncio.run(_package(media_clip(name), out, early_first_rung=early_first_rung))
 
 
 def keyframe_times(path: Path) -> list[float]:
@@ -162,18 +186,8 @@ def test_thumbnails_poster_and_preview(packaged: Packaged) -> None:
 @pytest.fixture(scope="module")
 def http_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("http-root")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        return
+    with served_directory(root) as base:
+        yield base, root
 
 
 def test_ffmpeg_plays_the_master_playlist_over_http(packaged: Packaged, http_root: tuple[str, Path]) -> None:

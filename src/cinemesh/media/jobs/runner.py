@@ -1,7 +1,8 @@
 """One attempt at one transcoding job: from the stored source to a published ladder.
 
-Stages: probe -> first rung (+ audio) -> publish playable -> the other rungs, sprites, poster
-candidates, preview -> VMAF -> publish the full ladder. Each publication is recorded in the same
+Stages: probe -> two encoding passes side by side: the first rung (+ audio), published as soon as
+it is done, and (at a lower CPU priority) the other rungs, sprites, poster candidates, preview ->
+VMAF -> publish the full ladder. Each publication is recorded in the same
 transaction as its outbox event and guarded by `videos.published`, and every key is
 deterministic; so after a crash the next attempt skips what was already announced (the first
 rung is fetched back from the store for the final manifests) and nothing is announced twice.
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cinemesh.contracts.media import Rendition, VideoTranscodedV1
+from cinemesh.contracts.media import AudioTrack, Rendition, SubtitleTrack, VideoTranscodedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.media.domain import BadMediaError, Limits, VideoStatus, check_probe
 from cinemesh.media.intake import SOURCE, source_key
@@ -75,31 +76,30 @@ class TranscodeRunner:
         out = work / "out"
         prefix = video_prefix(video.id)
 
-        if video.published < PUBLISHED_FIRST_RUNG:
-            await pipeline.encode_first_rung(
-                ladder,
-                ffmpeg=ffmpeg,
-                source=source,
-                out=out,
-                on_progress=lambda done: report("transcoding", 2 + 18 * done),
-            )
-            report("packaging", 20.0)
-            videos, audio = pipeline.write_manifests(ladder, out, [ladder.first])
-            uploads = files_under(out, ladder.first.key) + (files_under(out, "audio") if audio else [])
+        async def publish_first_rung() -> None:
+            videos, audios = pipeline.write_manifests(ladder, out, [ladder.first])
+            uploads = [
+                name for key in [ladder.first.key, *ladder.track_keys] for name in files_under(out, key)
+            ]
             await upload_files(self.store, out, uploads, prefix=prefix)
             await upload_files(self.store, out, ["manifest.mpd", "master.m3u8"], prefix=prefix)
-            await self._publish(job, video, ladder, videos, audio, complete=False, vmaf={})
-        else:
-            # A previous attempt published the first rung: take it back instead of re-encoding.
-            for directory in (ladder.first.key, "audio"):
-                await download_prefix(self.store, f"{prefix}/{directory}", out / directory)
+            await self._publish(job, video, ladder, videos, audios, complete=False, vmaf={})
 
-        await pipeline.encode_rest(
+        first_rung_needed = video.published < PUBLISHED_FIRST_RUNG
+        if not first_rung_needed:
+            # A previous attempt published the first rung: take it back instead of re-encoding.
+            for directory in (ladder.first.key, *ladder.track_keys):
+                await download_prefix(self.store, f"{prefix}/{directory}", out / directory)
+        await pipeline.encode_ladder(
             ladder,
             ffmpeg=ffmpeg,
             source=source,
             out=out,
-            on_progress=lambda done: report("transcoding", 22 + 58 * done),
+            first_rung_needed=first_rung_needed,
+            early_first_rung=self.settings.early_first_rung,
+            on_first_rung=publish_first_rung,
+            on_progress=lambda done: report("transcoding", 2 + 78 * done),
+            rest_niceness=self.settings.rest_pass_niceness,
         )
         report("thumbnails", 80.0)
         pipeline.write_thumbnails(ladder, out)
@@ -114,12 +114,12 @@ class TranscodeRunner:
                 on_progress=lambda done: report("quality", 82 + 15 * done),
             )
         report("packaging", 97.0)
-        videos, audio = pipeline.write_manifests(ladder, out, ladder.rungs)
+        videos, audios = pipeline.write_manifests(ladder, out, ladder.rungs)
         uploads = [name for rung in ladder.rest for name in files_under(out, rung.key)]
         uploads += [*files_under(out, "thumbs"), "poster.jpg", "preview.mp4"]
         await upload_files(self.store, out, uploads, prefix=prefix)
         await upload_files(self.store, out, ["manifest.mpd", "master.m3u8"], prefix=prefix)
-        await self._publish(job, video, ladder, videos, audio, complete=True, vmaf=vmaf)
+        await self._publish(job, video, ladder, videos, audios, complete=True, vmaf=vmaf)
         if not self.settings.keep_originals:
             await self.store.delete(source_key(video.id))
 
@@ -135,12 +135,14 @@ class TranscodeRunner:
         video: VideoRow,
         ladder: pipeline.LadderPlan,
         videos: list[PackagedTrack],
-        audio: PackagedTrack | None,
+        audios: list[PackagedTrack],
         *,
         complete: bool,
         vmaf: dict[str, float],
     ) -> None:
         prefix = video_prefix(video.id)
+        # A variant plays with one audio track at a time: its bitrate allows for the costliest.
+        audio = max(audios, key=lambda track: track.peak_bitrate, default=None)
         event = VideoTranscodedV1(
             video_id=video.id,
             title_id=video.title_id,
@@ -154,6 +156,21 @@ class TranscodeRunner:
             poster_key=f"{prefix}/poster.jpg" if complete else None,
             preview_key=f"{prefix}/preview.mp4" if complete else None,
             audio_codecs=audio.codecs if audio else None,
+            audio_tracks=[
+                AudioTrack(
+                    language=a.language, name=a.name, playlist_key=f"{prefix}/{a.directory}/index.m3u8"
+                )
+                for a in audios
+            ],
+            subtitle_tracks=[
+                SubtitleTrack(
+                    language=t.language,
+                    name=t.name,
+                    vtt_key=f"{prefix}/{t.key}/subtitles.vtt",
+                    playlist_key=f"{prefix}/{t.key}/index.m3u8",
+                )
+                for t in ladder.tracks.subtitles
+            ],
             transcoded_at=dt.datetime.now(dt.UTC),
         )
         stage = PUBLISHED_COMPLETE if complete else PUBLISHED_FIRST_RUNG

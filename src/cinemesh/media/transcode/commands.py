@@ -1,10 +1,13 @@
 """The ffmpeg command lines of the ladder. Pure functions: argv in, nothing run.
 
-Two passes, both decoding the source once and splitting the picture to every output:
+Each pass decodes the source once and splits the picture to every output. By default there
+are two, run side by side:
 
 * the first pass encodes the lowest rung and the audio, so a title is playable early;
 * the second encodes every other rung, the trick-play sprites, the poster candidates and the
   preview clip.
+
+With `early_first_rung` off, one pass makes all of it (one decode instead of two).
 
 Every rung sees the same `fps` filter before its scaler and the same forced keyframe times
 (every `gop_seconds` of output time), so keyframes, and hence segment boundaries, fall at
@@ -16,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cinemesh.media.domain import AUDIO_KBPS, Rung
+from cinemesh.media.domain import AUDIO_KBPS, AudioTrack, Rung, SubtitleTrack
 
 SPRITE_INTERVAL_SECONDS = 10
 SPRITE_COLUMNS = SPRITE_ROWS = 10
@@ -88,10 +91,10 @@ def _video_rung(label: str, rung: Rung, directory: Path, options: EncodeOptions)
     ]
 
 
-def _audio(directory: Path, segment_seconds: int) -> list[str]:
+def _audio(track: AudioTrack, directory: Path, segment_seconds: int) -> list[str]:
     return [
         "-map",
-        "0:a:0",
+        f"0:a:{track.stream}",
         "-c:a",
         "aac",
         "-profile:a",
@@ -129,15 +132,34 @@ def _split_graph(branches: list[str], frame_rate: float) -> str:
     return ";".join(parts)
 
 
+def _subtitles(track: SubtitleTrack, directory: Path) -> list[str]:
+    return ["-map", f"0:s:{track.stream}", "-c:s", "webvtt", "-f", "webvtt", str(directory / "subtitles.vtt")]
+
+
+@dataclass(frozen=True)
+class Tracks:
+    """The source's audio and text subtitle tracks a pass carries over."""
+
+    audio: list[AudioTrack]
+    subtitles: list[SubtitleTrack]
+
+
+NO_TRACKS = Tracks(audio=[], subtitles=[])
+
+
 def first_pass(
-    *, ffmpeg_argv: list[str], source: Path, rung: Rung, has_audio: bool, out: Path, options: EncodeOptions
+    *, ffmpeg_argv: list[str], source: Path, rung: Rung, tracks: Tracks, out: Path, options: EncodeOptions
 ) -> list[str]:
-    graph = _split_graph([f"{_scale(rung)}[r0]"], options.frame_rate)
-    argv = [*ffmpeg_argv, "-i", str(source), "-filter_complex", graph]
-    argv += _video_rung("r0", rung, out / rung.key, options)
-    if has_audio:
-        argv += _audio(out / "audio", options.segment_seconds)
-    return argv
+    """The lowest rung, the audio and the subtitles: what makes a title playable, fast."""
+    return ladder_pass(
+        ffmpeg_argv=ffmpeg_argv,
+        source=source,
+        rungs=[rung],
+        tracks=tracks,
+        extras=None,
+        out=out,
+        options=options,
+    )
 
 
 def second_pass(
@@ -150,21 +172,67 @@ def second_pass(
     out: Path,
     options: EncodeOptions,
 ) -> list[str]:
-    poster_every = max(1.0, duration_seconds / POSTER_CANDIDATES)
-    preview_start = 0.0 if duration_seconds <= PREVIEW_SECONDS * 2 else duration_seconds * 0.2
+    """The rungs above the first, the sprites, the poster candidates and the preview clip."""
+    return ladder_pass(
+        ffmpeg_argv=ffmpeg_argv,
+        source=source,
+        rungs=rungs,
+        tracks=NO_TRACKS,
+        extras=Extras(preview_rung=preview_rung, duration_seconds=duration_seconds),
+        out=out,
+        options=options,
+    )
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a pass makes besides rungs: trick-play sprites, poster candidates, preview clip."""
+
+    preview_rung: Rung
+    duration_seconds: float
+
+
+def ladder_pass(
+    *,
+    ffmpeg_argv: list[str],
+    source: Path,
+    rungs: list[Rung],
+    tracks: Tracks,
+    extras: Extras | None,
+    out: Path,
+    options: EncodeOptions,
+) -> list[str]:
+    """One ffmpeg run: the source decoded once, its picture split to every rung (and extras)."""
     branches = [f"{_scale(rung)}[r{index}]" for index, rung in enumerate(rungs)]
-    branches.append(
-        f"{_every(SPRITE_INTERVAL_SECONDS)},scale={SPRITE_TILE_WIDTH}:-2,"
-        f"tile={SPRITE_COLUMNS}x{SPRITE_ROWS}[sprites]"
-    )
-    branches.append(f"{_every(poster_every)},scale='min(1280,iw)':-2[posters]")
-    branches.append(
-        f"trim=start={preview_start:.3f}:duration={PREVIEW_SECONDS},setpts=PTS-STARTPTS,{_scale(preview_rung)}[preview]"
-    )
+    if extras is not None:
+        branches += _extra_branches(extras)
     argv = [*ffmpeg_argv, "-i", str(source), "-filter_complex", _split_graph(branches, options.frame_rate)]
     for index, rung in enumerate(rungs):
         argv += _video_rung(f"r{index}", rung, out / rung.key, options)
-    argv += ["-map", "[sprites]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2"]
+    for audio in tracks.audio:
+        argv += _audio(audio, out / audio.key, options.segment_seconds)
+    for subtitles in tracks.subtitles:
+        argv += _subtitles(subtitles, out / subtitles.key)
+    if extras is not None:
+        argv += _extra_outputs(out, options)
+    return argv
+
+
+def _extra_branches(extras: Extras) -> list[str]:
+    duration = extras.duration_seconds
+    poster_every = max(1.0, duration / POSTER_CANDIDATES)
+    preview_start = 0.0 if duration <= PREVIEW_SECONDS * 2 else duration * 0.2
+    return [
+        f"{_every(SPRITE_INTERVAL_SECONDS)},scale={SPRITE_TILE_WIDTH}:-2,"
+        f"tile={SPRITE_COLUMNS}x{SPRITE_ROWS}[sprites]",
+        f"{_every(poster_every)},scale='min(1280,iw)':-2[posters]",
+        f"trim=start={preview_start:.3f}:duration={PREVIEW_SECONDS},setpts=PTS-STARTPTS,"
+        f"{_scale(extras.preview_rung)}[preview]",
+    ]
+
+
+def _extra_outputs(out: Path, options: EncodeOptions) -> list[str]:
+    argv = ["-map", "[sprites]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2"]
     argv += ["-start_number", "0", str(out / "thumbs" / "sprite_%03d.jpg")]
     argv += ["-map", "[posters]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "2", "-f", "image2"]
     argv += ["-start_number", "0", str(out / "candidates" / "poster_%03d.jpg")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -25,14 +27,16 @@ class FfmpegError(Exception):
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _prepare_child(niceness: int) -> None:
     """In the child before exec: SIGKILL ffmpeg if the worker dies, even by `kill -9`.
 
     Without this an orphaned ffmpeg would keep burning CPU and writing files while another
-    worker redoes the job.
+    worker redoes the job. `niceness` lowers the child's CPU priority (see `run_ffmpeg`).
     """
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if niceness:
+        os.nice(niceness)
 
 
 def base_argv(ffmpeg: str) -> list[str]:
@@ -40,15 +44,23 @@ def base_argv(ffmpeg: str) -> list[str]:
 
 
 async def run_ffmpeg(
-    argv: Sequence[str], *, duration_seconds: float, on_progress: ProgressCallback | None = None
+    argv: Sequence[str],
+    *,
+    duration_seconds: float,
+    on_progress: ProgressCallback | None = None,
+    niceness: int = 0,
 ) -> None:
-    """Runs ffmpeg to completion. Cancelling the awaiting task kills the process (no orphan)."""
+    """Runs ffmpeg to completion. Cancelling the awaiting task kills the process (no orphan).
+
+    `niceness` > 0 runs it at a lower CPU priority than its siblings: a background pass then
+    only takes the CPU time a foreground pass leaves idle.
+    """
     process = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=functools.partial(_prepare_child, niceness) if sys.platform == "linux" else None,
     )
     assert process.stdout is not None and process.stderr is not None
     stderr_task = asyncio.ensure_future(process.stderr.read())

@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
-from cinemesh.media.domain import h264_codec_string
+from cinemesh.media.domain import AudioTrack, SubtitleTrack, h264_codec_string
 
 AAC_LC = "mp4a.40.2"
 
@@ -38,6 +38,8 @@ class PackagedTrack:
     width: int = 0
     height: int = 0
     frame_rate: float = 0.0
+    language: str = "und"  # audio: BCP 47
+    name: str = ""  # audio: what a player's menu shows
 
     @property
     def duration(self) -> float:
@@ -88,17 +90,53 @@ def video_track(root: Path, directory: str, *, width: int, height: int, frame_ra
     )
 
 
-def audio_track(root: Path) -> PackagedTrack:
-    return PackagedTrack(directory="audio", segments=read_media_playlist(root / "audio"), codecs=AAC_LC)
+def audio_track(root: Path, track: AudioTrack) -> PackagedTrack:
+    return PackagedTrack(
+        directory=track.key,
+        segments=read_media_playlist(root / track.key),
+        codecs=AAC_LC,
+        language=track.language,
+        name=track.name,
+    )
 
 
-def hls_master(videos: list[PackagedTrack], audio: PackagedTrack | None) -> str:
+def subtitle_playlist(root: Path, track: SubtitleTrack, *, duration_seconds: float) -> None:
+    """`{key}/index.m3u8`: the whole WebVTT file as the one segment of an HLS subtitle playlist."""
+    target = max(1, math.ceil(duration_seconds))
+    (root / track.key / "index.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:7\n"
+        f"#EXT-X-TARGETDURATION:{target}\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n"
+        f"#EXTINF:{duration_seconds:.3f},\nsubtitles.vtt\n#EXT-X-ENDLIST\n"
+    )
+
+
+def _quoted(value: str) -> str:
+    # HLS quoted strings cannot hold '"' or line breaks.
+    return '"' + "".join(c for c in value if c not in '"\r\n') + '"'
+
+
+def _peak_audio(audios: list[PackagedTrack]) -> PackagedTrack | None:
+    """The audio rendition that costs the most: what a variant's BANDWIDTH must allow for."""
+    return max(audios, key=lambda track: track.peak_bitrate, default=None)
+
+
+def hls_master(
+    videos: list[PackagedTrack], audios: list[PackagedTrack], subtitles: list[SubtitleTrack] | None = None
+) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    if audio is not None:
+    for position, track in enumerate(audios):
+        default = "YES" if position == 0 else "NO"
         lines.append(
-            '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Main",LANGUAGE="und",DEFAULT=YES,'
-            f'AUTOSELECT=YES,CHANNELS="2",URI="{audio.directory}/index.m3u8"'
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME={_quoted(track.name or track.language)},'
+            f'LANGUAGE="{track.language}",DEFAULT={default},AUTOSELECT=YES,CHANNELS="2",'
+            f'URI="{track.directory}/index.m3u8"'
         )
+    for text in subtitles or []:
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME={_quoted(text.name)},'
+            f'LANGUAGE="{text.language}",DEFAULT=NO,AUTOSELECT=YES,URI="{text.key}/index.m3u8"'
+        )
+    audio = _peak_audio(audios)
     for video in sorted(videos, key=lambda track: track.height * track.width):
         peak, average, codecs = video.peak_bitrate, video.average_bitrate, video.codecs
         if audio is not None:
@@ -116,6 +154,8 @@ def hls_master(videos: list[PackagedTrack], audio: PackagedTrack | None) -> str:
         ]
         if audio is not None:
             attributes.append('AUDIO="audio"')
+        if subtitles:
+            attributes.append('SUBTITLES="subs"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), f"{video.directory}/index.m3u8"]
     return "\n".join(lines) + "\n"
 
@@ -140,9 +180,12 @@ def _segment_list(track: PackagedTrack, timescale: int = 1000) -> list[str]:
     return lines
 
 
-def dash_mpd(videos: list[PackagedTrack], audio: PackagedTrack | None) -> str:
-    """A static (VOD) MPD, ISO BMFF live profile, one video and one audio adaptation set."""
-    duration = max(track.duration for track in [*videos, *([audio] if audio else [])])
+def dash_mpd(
+    videos: list[PackagedTrack], audios: list[PackagedTrack], subtitles: list[SubtitleTrack] | None = None
+) -> str:
+    """A static (VOD) MPD, ISO BMFF live profile: one video adaptation set, one per audio
+    language, one per subtitle track (the whole WebVTT file as its one segment)."""
+    duration = max(track.duration for track in [*videos, *audios])
     max_segment = max(s.duration for track in videos for s in track.segments)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -162,15 +205,32 @@ def dash_mpd(videos: list[PackagedTrack], audio: PackagedTrack | None) -> str:
         lines += _segment_list(video)
         lines.append("      </Representation>")
     lines.append("    </AdaptationSet>")
-    if audio is not None:
+    for position, audio in enumerate(audios, start=1):
+        role = "main" if position == 1 else "alternate"
         lines += [
-            '    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" '
-            'segmentAlignment="true" startWithSAP="1">',
-            f'      <Representation id="audio" codecs="{audio.codecs}" bandwidth="{audio.peak_bitrate}" '
-            'audioSamplingRate="48000">',
+            f'    <AdaptationSet id="{position}" contentType="audio" mimeType="audio/mp4" '
+            f'lang="{audio.language}" segmentAlignment="true" startWithSAP="1">',
+            f'      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="{role}"/>',
+            f"      <Label>{escape(audio.name or audio.language)}</Label>",
+            f'      <Representation id="{audio.directory}" codecs="{audio.codecs}" '
+            f'bandwidth="{audio.peak_bitrate}" audioSamplingRate="48000">',
             "        <AudioChannelConfiguration "
             'schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2"/>',
             *_segment_list(audio),
+            "      </Representation>",
+            "    </AdaptationSet>",
+        ]
+    for position, text in enumerate(subtitles or [], start=len(audios) + 1):
+        milliseconds = round(duration * 1000)
+        lines += [
+            f'    <AdaptationSet id="{position}" contentType="text" mimeType="text/vtt" '
+            f'lang="{text.language}">',
+            '      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"/>',
+            f"      <Label>{escape(text.name)}</Label>",
+            f'      <Representation id="{text.key}" bandwidth="256">',
+            f'        <SegmentList timescale="1000" duration="{milliseconds}">',
+            f"          <SegmentURL media={quoteattr(text.key + '/subtitles.vtt')}/>",
+            "        </SegmentList>",
             "      </Representation>",
             "    </AdaptationSet>",
         ]

@@ -13,7 +13,10 @@ functions only run ffmpeg and read what it wrote. Layout under `out` (and, the s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +42,16 @@ class LadderPlan:
     def rest(self) -> list[Rung]:
         return self.rungs[1:]
 
+    @property
+    def tracks(self) -> commands.Tracks:
+        return commands.Tracks(audio=self.probe.audio_tracks, subtitles=self.probe.subtitle_tracks)
+
+    @property
+    def track_keys(self) -> list[str]:
+        """The directories of the audio and subtitle tracks (made with the first rung)."""
+        tracks = self.tracks
+        return [audio.key for audio in tracks.audio] + [text.key for text in tracks.subtitles]
+
 
 def plan(probe: ProbeResult, settings: MediaSettings) -> LadderPlan:
     options = commands.EncodeOptions(
@@ -56,15 +69,96 @@ def _fresh(*directories: Path) -> None:
         directory.mkdir(parents=True)
 
 
+async def encode_ladder(
+    ladder: LadderPlan,
+    *,
+    ffmpeg: str,
+    source: Path,
+    out: Path,
+    first_rung_needed: bool,
+    early_first_rung: bool,
+    on_first_rung: Callable[[], Awaitable[None]],
+    on_progress: ProgressCallback,
+    rest_niceness: int,
+) -> None:
+    """The whole ladder, the audio and the extras (sprites, poster candidates, preview).
+
+    With `early_first_rung` off: one pass, one decode, nothing published before the end
+    (`on_first_rung` is not called). Otherwise both passes at once: the first rung (+ audio) in
+    front, the rest of the ladder behind it.
+
+    The second pass runs at a lower CPU priority (`rest_niceness`), so the first pass finishes
+    about as fast as it would alone, and the second soaks up the CPU time the first leaves idle
+    (a lone low rung keeps x264's threads short of work) instead of waiting for it to end.
+    `on_first_rung` (publish the playable rung) is awaited while the second pass runs on.
+    With `first_rung_needed` false (a retry after the first rung was published) only the second
+    pass runs.
+    """
+    if first_rung_needed and not early_first_rung:
+        _fresh(
+            *(out / rung.key for rung in ladder.rungs),
+            *(out / key for key in ladder.track_keys),
+            out / "thumbs",
+            out / "candidates",
+        )
+        argv = commands.ladder_pass(
+            ffmpeg_argv=base_argv(ffmpeg),
+            source=source,
+            rungs=ladder.rungs,
+            tracks=ladder.tracks,
+            extras=commands.Extras(preview_rung=ladder.first, duration_seconds=ladder.probe.duration_seconds),
+            out=out,
+            options=ladder.options,
+        )
+        await run_ffmpeg(argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress)
+        return
+    weights = {"first": _pixels([ladder.first]) if first_rung_needed else 0, "rest": _pixels(ladder.rest)}
+    done = {"first": 0.0, "rest": 0.0}
+
+    def progress(part: str) -> ProgressCallback:
+        def report(fraction: float) -> None:
+            done[part] = fraction
+            on_progress(sum(weights[p] * done[p] for p in done) / sum(weights.values()))
+
+        return report
+
+    rest = asyncio.create_task(
+        encode_rest(
+            ladder,
+            ffmpeg=ffmpeg,
+            source=source,
+            out=out,
+            on_progress=progress("rest"),
+            niceness=rest_niceness,
+        )
+    )
+    try:
+        if first_rung_needed:
+            await encode_first_rung(
+                ladder, ffmpeg=ffmpeg, source=source, out=out, on_progress=progress("first")
+            )
+            await on_first_rung()
+        await rest
+    finally:
+        if not rest.done():
+            rest.cancel()  # kills its ffmpeg
+            with contextlib.suppress(asyncio.CancelledError):
+                await rest
+
+
+def _pixels(rungs: list[Rung]) -> int:
+    return sum(rung.width * rung.height for rung in rungs) or 1
+
+
 async def encode_first_rung(
     ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, on_progress: ProgressCallback
 ) -> None:
-    _fresh(out / ladder.first.key, *([out / "audio"] if ladder.probe.has_audio else []))
+    _fresh(out / ladder.first.key, *(out / key for key in ladder.track_keys))
     argv = commands.first_pass(
         ffmpeg_argv=base_argv(ffmpeg),
         source=source,
         rung=ladder.first,
-        has_audio=ladder.probe.has_audio,
+        tracks=ladder.tracks,
         out=out,
         options=ladder.options,
     )
@@ -72,7 +166,13 @@ async def encode_first_rung(
 
 
 async def encode_rest(
-    ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, on_progress: ProgressCallback
+    ladder: LadderPlan,
+    *,
+    ffmpeg: str,
+    source: Path,
+    out: Path,
+    on_progress: ProgressCallback,
+    niceness: int = 0,
 ) -> None:
     _fresh(*(out / rung.key for rung in ladder.rest), out / "thumbs", out / "candidates")
     argv = commands.second_pass(
@@ -84,7 +184,9 @@ async def encode_rest(
         out=out,
         options=ladder.options,
     )
-    await run_ffmpeg(argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress)
+    await run_ffmpeg(
+        argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress, niceness=niceness
+    )
 
 
 def write_thumbnails(ladder: LadderPlan, out: Path) -> None:
@@ -107,12 +209,16 @@ def video_tracks(ladder: LadderPlan, out: Path, rungs: list[Rung]) -> list[manif
 
 def write_manifests(
     ladder: LadderPlan, out: Path, rungs: list[Rung]
-) -> tuple[list[manifests.PackagedTrack], manifests.PackagedTrack | None]:
+) -> tuple[list[manifests.PackagedTrack], list[manifests.PackagedTrack]]:
+    """The HLS master and the DASH MPD over `rungs`, every audio track and every subtitle track."""
     videos = video_tracks(ladder, out, rungs)
-    audio = manifests.audio_track(out) if ladder.probe.has_audio else None
-    (out / "master.m3u8").write_text(manifests.hls_master(videos, audio))
-    (out / "manifest.mpd").write_text(manifests.dash_mpd(videos, audio))
-    return videos, audio
+    audios = [manifests.audio_track(out, track) for track in ladder.tracks.audio]
+    subtitles = ladder.tracks.subtitles
+    for text in subtitles:
+        manifests.subtitle_playlist(out, text, duration_seconds=ladder.probe.duration_seconds)
+    (out / "master.m3u8").write_text(manifests.hls_master(videos, audios, subtitles))
+    (out / "manifest.mpd").write_text(manifests.dash_mpd(videos, audios, subtitles))
+    return videos, audios
 
 
 async def measure_quality(

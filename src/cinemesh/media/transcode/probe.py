@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cinemesh.media.domain import BadMediaError, ProbeResult
+from cinemesh.media.domain import TEXT_SUBTITLE_CODECS, BadMediaError, ProbeResult
 
 _MAX_PACKETS_TO_FIRST_FRAME = 500
 
@@ -66,7 +66,19 @@ def probe_in_process(path: Path) -> dict[str, Any]:
             "rotation": rotation % 360,
             "has_audio": audio is not None,
             "audio_codec": audio.codec_context.name if audio is not None else None,
+            "audio_streams": [_tags(s) for s in container.streams.audio],
+            # With the position among all subtitle streams: ffmpeg's `0:s:N` counts bitmap ones too.
+            "subtitle_streams": [
+                (*_tags(s), position)
+                for position, s in enumerate(container.streams.subtitles)
+                if s.codec_context.name in TEXT_SUBTITLE_CODECS
+            ],
         }
+
+
+def _tags(stream: Any) -> tuple[str | None, str | None]:
+    metadata = stream.metadata or {}
+    return metadata.get("language"), metadata.get("title") or None
 
 
 def _duration(container: Any, stream: Any) -> float:
@@ -105,7 +117,10 @@ async def probe_file(path: Path, *, timeout_seconds: float) -> ProbeResult:
         raise BadMediaError(str(answer["error"]))
     if "probe" not in answer:
         raise BadMediaError(f"the probe crashed on this file (exit status {process.returncode})")
-    return ProbeResult(**answer["probe"])
+    probe = answer["probe"]
+    for field in ("audio_streams", "subtitle_streams"):
+        probe[field] = tuple(tuple(pair) for pair in probe.get(field, ()))
+    return ProbeResult(**probe)
 
 
 def main(argv: list[str]) -> int:
