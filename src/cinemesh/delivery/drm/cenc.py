@@ -15,6 +15,7 @@ import asyncio
 import math
 import re
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ log = get_logger("cinemesh.delivery.cenc")
 _TARGET_DURATION = re.compile(r"#EXT-X-TARGETDURATION:(\d+)")
 _MAP_URI = re.compile(r'#EXT-X-MAP:.*URI="([^"]+)"')
 _URI = re.compile(r'URI="([^"]+)"')
+_LANGUAGE = re.compile(r'LANGUAGE="([A-Za-z0-9-]{1,35})"')
+_MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
+ET.register_namespace("", _MPD_NS)
 
 
 def package_manifest_key(storage_prefix: str) -> str:
@@ -86,17 +90,18 @@ class CencPackager:
     async def package(
         self, video_id: str, storage_prefix: str, master_key: str, renditions: list[dict[str, Any]]
     ) -> None:
-        """Video renditions (one representation each, lowest first) plus the master playlist's
-        audio rendition if it has one, all encrypted with the title's key."""
+        """Video renditions (one representation each, lowest first) and every audio language of
+        the master playlist (an adaptation set each), all encrypted with the title's key; the
+        media service's WebVTT subtitle tracks are copied beside them in the clear."""
         playlists = [str(r["playlist_key"]) for r in sorted(renditions, key=lambda r: int(r["height"]))]
-        audio = audio_playlist(master_key, (await self.store.get_bytes(master_key)).decode())
+        audios = audio_playlists(master_key, (await self.store.get_bytes(master_key)).decode())
         key = await self.keys.get(video_id)
         target = f"{CENC_STORE_PREFIX}{storage_prefix}dash/"
         with tempfile.TemporaryDirectory(prefix="cinemesh-cenc-") as temp:
             work, out = Path(temp), Path(temp) / "out"
             inputs: list[str] = []
             segment_seconds = 4
-            for index, playlist_key in enumerate([*playlists, *([audio] if audio else [])]):
+            for index, playlist_key in enumerate([*playlists, *(key for key, _ in audios)]):
                 track = work / f"track{index}.mp4"
                 segment_seconds = max(1, await self._concatenate(playlist_key, track))
                 inputs += ["-i", str(track)]
@@ -108,9 +113,14 @@ class CencPackager:
             aspect = display_aspect_ratio(renditions)
             maps += [arg for index in range(len(playlists)) for arg in (f"-aspect:v:{index}", aspect)]
             adaptation_sets = "id=0,streams=v"
-            if audio:
-                maps += ["-map", f"{len(playlists)}:a"]
-                adaptation_sets += " id=1,streams=a"
+            for position, (_, language) in enumerate(audios):
+                maps += [
+                    "-map",
+                    f"{len(playlists) + position}:a",
+                    f"-metadata:s:a:{position}",
+                    f"language={language}",
+                ]
+                adaptation_sets += f" id={position + 1},streams={len(playlists) + position}"
             command = [
                 self.ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps, "-c", "copy",
                 "-f", "dash", "-seg_duration", str(segment_seconds),
@@ -129,13 +139,34 @@ class CencPackager:
             if process.returncode != 0:
                 # stderr never holds the key: ffmpeg does not echo option values in errors.
                 raise RuntimeError(f"ffmpeg CENC packaging failed: {stderr.decode(errors='replace')[-500:]}")
+            mpd = (out / "manifest.mpd").read_text()
+            clear_mpd_key = f"{storage_prefix}manifest.mpd"
+            if await self.store.exists(clear_mpd_key):
+                clear_mpd = (await self.store.get_bytes(clear_mpd_key)).decode()
+                mpd = await self._add_text_tracks(mpd, clear_mpd, clear_mpd_key, out)
+                (out / "manifest.mpd").write_text(mpd)
             await self.store.delete_prefix(target)
             for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != "manifest.mpd"):
                 await self.store.put_file(target + path.relative_to(out).as_posix(), path)
             await self.store.put_file(
                 target + "manifest.mpd", out / "manifest.mpd", content_type="application/dash+xml"
             )
-        log.info("cenc_packaged", video_id=video_id, renditions=len(playlists), audio=audio is not None)
+        log.info("cenc_packaged", video_id=video_id, renditions=len(playlists), audio_tracks=len(audios))
+
+    async def _add_text_tracks(self, mpd: str, clear_mpd: str, clear_mpd_key: str, out: Path) -> str:
+        """The clear MPD's subtitle adaptation sets, appended to the package with their WebVTT
+        files copied in (the package stays self-contained under one prefix)."""
+        texts = text_adaptation_sets(clear_mpd)
+        if not texts:
+            return mpd
+        for adaptation in texts:
+            for url in adaptation.iter(_mpd("SegmentURL")):
+                relative = url.get("media", "")
+                source = resolve(clear_mpd_key, relative)
+                copy = out / relative
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_bytes(await self.store.get_bytes(source))
+        return append_adaptation_sets(mpd, texts)
 
     async def _concatenate(self, playlist_key: str, track: Path) -> int:
         """Writes a CMAF track as one fragmented MP4 (its EXT-X-MAP init segment, then its
@@ -159,12 +190,41 @@ def display_aspect_ratio(renditions: Sequence[dict[str, Any]]) -> str:
     return f"{width // divisor}:{height // divisor}"
 
 
-def audio_playlist(master_key: str, master: str) -> str | None:
-    """The object key of the master playlist's (first) audio rendition, if any."""
+def audio_playlists(master_key: str, master: str) -> list[tuple[str, str]]:
+    """(object key, BCP 47 language) of each audio rendition of the master playlist, in order."""
+    found = []
     for line in master.splitlines():
         if line.startswith("#EXT-X-MEDIA:") and "TYPE=AUDIO" in line and (uri := _URI.search(line)):
-            return resolve(master_key, uri.group(1))
-    return None
+            language = _LANGUAGE.search(line)
+            found.append((resolve(master_key, uri.group(1)), language.group(1) if language else "und"))
+    return found
+
+
+def _mpd(tag: str) -> str:
+    return f"{{{_MPD_NS}}}{tag}"
+
+
+def text_adaptation_sets(mpd: str) -> list[ET.Element]:
+    root = ET.fromstring(mpd)  # noqa: S314 - the media service's own MPD
+    return [
+        adaptation
+        for period in root.findall(_mpd("Period"))
+        for adaptation in period.findall(_mpd("AdaptationSet"))
+        if adaptation.get("contentType") == "text"
+    ]
+
+
+def append_adaptation_sets(mpd: str, adaptations: list[ET.Element]) -> str:
+    """`mpd` with `adaptations` added to its (first) period, renumbered after its own sets."""
+    root = ET.fromstring(mpd)  # noqa: S314 - written by our ffmpeg run
+    period = root.find(_mpd("Period"))
+    if period is None:
+        raise ValueError("the packaged MPD has no Period")
+    ids = [int(a.get("id", "0")) for a in period.findall(_mpd("AdaptationSet")) if a.get("id", "").isdigit()]
+    for offset, adaptation in enumerate(adaptations, start=max(ids, default=-1) + 1):
+        adaptation.set("id", str(offset))
+        period.append(adaptation)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
 def find_ffmpeg() -> str:

@@ -87,7 +87,8 @@ def rewrite_hls_media(
             line = _URI_ATTR.sub(lambda m: f'URI="{segment_url(resolve(playlist_key, m.group(1)))}"', line)
         elif not line.startswith("#"):
             key = resolve(playlist_key, line)
-            if encryption is None:
+            # Subtitles stay clear: players fetch WebVTT as text, and captions are not the asset.
+            if encryption is None or key.endswith(".vtt"):
                 line = segment_url(key)
             else:
                 iv = encryption.iv_for(key).hex()
@@ -164,8 +165,8 @@ def rewrite_dash(
                 adaptation.set("maxHeight", str(max(heights)))
                 widths = [int(r.get("width", "0")) for r in adaptation.findall(_q("Representation"))]
                 adaptation.set("maxWidth", str(max(widths)))
-            if protection is not None:
-                _protect(adaptation, protection)
+            if protection is not None and adaptation.get("contentType") != "text":
+                _protect(adaptation, protection)  # subtitles are not encrypted
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
