@@ -19,6 +19,7 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,6 +32,7 @@ from cinemesh.platform.metrics import UPSTREAM_FAILURES
 from cinemesh.platform.problems import Problem, problem_response
 from cinemesh.platform.resilience import Bulkhead, BulkheadFullError, CircuitBreaker, CircuitOpenError
 from cinemesh.platform.security import PRINCIPAL_SCOPE_KEY, authenticate
+from cinemesh.platform.termination import on_termination
 from cinemesh.platform.tokens import TokenVerifier
 
 access_log = get_logger("cinemesh.gateway.access")
@@ -92,6 +94,16 @@ class GatewayProxy:
         self.first_byte_timeout = first_byte_timeout
         self.fallback = fallback
         self.revocations = revocations
+        self._stopping: asyncio.Event | None = None
+
+    def _closing(self) -> asyncio.Event:
+        """Set when the process is asked to stop: granian drains open connections before the
+        lifespan ends, so relayed event streams must end at the signal or shutdown would wait
+        for them (over HTTP the upstream service may not be stopping at all)."""
+        if self._stopping is None:
+            self._stopping = asyncio.Event()
+            on_termination(self._stopping.set, asyncio.get_running_loop())
+        return self._stopping
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -197,8 +209,11 @@ class GatewayProxy:
         if detached and call is not None:
             # Outside the bulkhead and the breaker: only the stream limit is held from here on.
             try:
-                if not await _client_left(call, client):
+                ended = await _relay_until_over(call, client, self._closing())
+                if ended == "upstream":
                     await self._finish(name, call, lambda: status)
+                elif ended == "shutdown":  # the client gets a clean end, and reconnects elsewhere
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
             except UpstreamServerError:
                 UPSTREAM_FAILURES.labels(name, "stream_broken").inc()
             except (OSError, httpx.TransportError):
@@ -278,20 +293,25 @@ class _ClientReceive:
                 await self()
 
 
-async def _client_left(call: asyncio.Future[None], client: _ClientReceive) -> bool:
-    """Waits for the upstream to end the stream; True if the client went first (the upstream
-    call is cancelled then: an HTTP upstream closes its connection, so the service sees it)."""
-    watcher = asyncio.ensure_future(client.until_disconnected())
+async def _relay_until_over(
+    call: asyncio.Future[None], client: _ClientReceive, closing: asyncio.Event
+) -> Literal["upstream", "client", "shutdown"]:
+    """Relays a detached stream until the upstream ends it, the client goes, or the process is
+    stopping; in the last two cases the upstream call is cancelled (an HTTP upstream closes its
+    connection, so the service sees its client go)."""
+    watcher: asyncio.Future[None] = asyncio.ensure_future(client.until_disconnected())
+    stopping: asyncio.Future[None] = asyncio.ensure_future(_wait_for(closing))
     try:
-        await asyncio.wait({call, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({call, watcher, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         watcher.cancel()
+        stopping.cancel()
     if call.done():
-        return False
+        return "upstream"
     call.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await call
-    return True
+    return "client" if client.disconnected.is_set() else "shutdown"
 
 
 def _is_event_stream(headers: list[tuple[bytes, bytes]]) -> bool:

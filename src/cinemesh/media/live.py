@@ -25,11 +25,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import signal
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextvars import Context
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -46,6 +44,7 @@ from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.settings import settings_config
+from cinemesh.platform.termination import on_termination
 
 log = get_logger("cinemesh.media.live")
 
@@ -176,7 +175,8 @@ class VideoEventFollower:
             loop = asyncio.get_running_loop()
             # A context of its own: the first stream's request id must not label its logs.
             self._task = loop.create_task(self._follow(), name="media-live-follower", context=Context())
-            end_streams_on_termination(self.hub, loop)
+            # granian drains open connections before the lifespan stops: end streams at the signal.
+            on_termination(self.hub.close, loop)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -222,32 +222,6 @@ class VideoEventFollower:
             # Shielded: a cancelled stop must still leave the group (embedded: its lease).
             with contextlib.suppress(Exception):
                 await asyncio.shield(subscription.close())
-
-
-def end_streams_on_termination(hub: VideoHub, loop: asyncio.AbstractEventLoop) -> None:
-    """Ends the open streams as soon as the process is asked to stop.
-
-    granian drains open connections before it runs the lifespan shutdown, so closing the hub
-    in `on_stop` alone would never happen while a stream is open: SIGTERM would hang until the
-    last video finished. The handler the server installed keeps running after ours (asyncio
-    dispatches through its wakeup fd whatever Python-level handler is set). Only when someone
-    handles the signal: with the default action the process just dies, and nothing hangs.
-    """
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous = signal.getsignal(signum)
-        if not callable(previous):
-            continue
-
-        def handler(
-            number: int, frame: FrameType | None, previous: Callable[[int, FrameType | None], Any] = previous
-        ) -> None:
-            loop.call_soon_threadsafe(hub.close)
-            previous(number, frame)
-
-        try:
-            signal.signal(signum, handler)
-        except ValueError:  # not the main thread (an embedding server): the lifespan still closes it
-            return
 
 
 def state_id(document: dict[str, Any]) -> str:

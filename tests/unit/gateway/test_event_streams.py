@@ -173,3 +173,36 @@ async def test_a_stream_whose_client_left_is_cancelled_even_if_the_upstream_neve
     gone.set()
     await asyncio.wait_for(call, 5)
     assert cancelled.is_set() and guarded["media"].streams.open == 0
+
+
+async def test_stopping_the_gateway_ends_relayed_streams_cleanly() -> None:
+    """At SIGTERM granian waits for open responses before the lifespan ends; a relayed stream
+    whose upstream is not stopping would hold the gateway up, so it ends at the signal."""
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def endless(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            cancelled.set()
+
+    proxy, guarded = bare_proxy(endless, first_byte_timeout=1.0)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "method": "GET", "path": "/api/v1/videos/v/events", "headers": []}
+    call = asyncio.create_task(proxy(scope, receive, send))
+    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.sleep(0.05)
+    proxy._closing().set()  # what the SIGTERM hook does (tests/unit/platform/test_termination.py)
+    await asyncio.wait_for(call, 5)
+    assert cancelled.is_set() and guarded["media"].streams.open == 0
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
