@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,6 @@ from tests.fixtures.media import ffmpeg_exe, served_directory
 from tests.fixtures.platform import RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("platform")]
-
-
-@pytest.fixture
-def admin(platform: RunningPlatform) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=platform.base_url, timeout=30) as client:
-        login = client.post(
-            "/api/v1/auth/login", json={"email": platform.admin_email, "password": platform.admin_password}
-        )
-        assert login.status_code == 200, login.text
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        yield client
 
 
 def new_title(client: httpx.Client) -> str:
