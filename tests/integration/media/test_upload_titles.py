@@ -120,3 +120,46 @@ async def test_an_archived_title_takes_no_upload_and_older_snapshots_do_not_revi
     assert body["field"] == "title_id"
     # The version-3 snapshot had no episodes: the late version-2 one did not bring one back.
     assert_problem(await media.create(10, media.auth(), register_title=False, title_id=episode), 404)
+
+
+async def projection(media: MediaHarness) -> list[tuple[str, str, str | None, str, int]]:
+    async with media.app.state.runtime.database.session() as session:
+        found = await session.execute(
+            sa.select(
+                KnownContentRow.content_id,
+                KnownContentRow.title_id,
+                KnownContentRow.owner_id,
+                KnownContentRow.status,
+                KnownContentRow.version,
+            ).order_by(KnownContentRow.content_id)
+        )
+        return [tuple(row) for row in found]
+
+
+async def settled(
+    media: MediaHarness, check: Callable[[list[tuple[str, str, str | None, str, int]]], bool]
+) -> None:
+    deadline = time.monotonic() + 10
+    while not check(await projection(media)):
+        assert time.monotonic() < deadline, await projection(media)
+        await asyncio.sleep(0.05)
+
+
+async def test_replaying_the_catalog_group_rebuilds_the_same_projection(media: MediaHarness) -> None:
+    series, episode, movie = (str(uuid.uuid4()) for _ in range(3))
+    await media.catalog_title(series, owner="alice", episode_ids=(episode,))
+    await media.catalog_title(movie, owner="bob")
+    await media.catalog_title(movie, owner="bob", status="archived", version=2)
+    await settled(media, lambda rows: len(rows) == 3 and ("archived" in {row[3] for row in rows}))
+    before = await projection(media)
+
+    # What `cinemesh events replay media.catalog-titles --from 0` does, with the consumer stopped.
+    runtime = media.app.state.runtime
+    spec = next(s for s in runtime.subscriptions if s.group == "media.catalog-titles")
+    consumer = next(c for c in runtime.consumers if c.group == spec.group)
+    await consumer.stop()
+    await runtime.prepare_replay(spec)
+    assert await projection(media) == []
+    await runtime.bus.reset_group(spec.group, list(spec.topics), to_offset=0)
+    await consumer.start()
+    await settled(media, lambda rows: rows == before)
