@@ -14,7 +14,8 @@ export class ApiError extends Error {
     super(problem?.detail || problem?.title || `Request failed (${status})`);
     this.status = status;
     this.problem = problem ?? {};
-    this.code = this.problem.code;
+    // The problem's `type` ends in its code: https://cinemesh.dev/problems/<code>.
+    this.code = this.problem.code ?? (this.problem.type?.startsWith("http") ? this.problem.type.split("/").pop() : undefined);
   }
 }
 

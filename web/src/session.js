@@ -49,12 +49,15 @@ export async function signOut() {
 export async function loadMe() {
   session.me = await api("/me");
   const saved = sessionStorage.getItem(PROFILE_KEY);
-  session.profile = session.me.profiles?.find((p) => p.profile_id === saved) ?? null;
+  const profile = session.me.profiles?.find((p) => p.profile_id === saved) ?? null;
+  // A PIN-locked profile stays chosen only while this page holds its unlock (kept in memory only):
+  // after a reload, or once the profile was locked meanwhile, the picker asks for the PIN again.
+  session.profile = profile && isPinLocked(profile) && !session.unlockToken ? null : profile;
   return session.me;
 }
 
 export function isPinLocked(profile) {
-  const controls = session.me?.parental_controls;
+  const controls = session.me?.preferences?.parental_controls;
   return Boolean(controls?.enabled && controls.restricted_profiles?.includes(profile.profile_id));
 }
 
@@ -110,4 +113,38 @@ export async function toggleMyList(title) {
   }
   await myList({ fresh: true });
   return !saved;
+}
+
+// -- where each profile stopped watching (until the history service has an API: this browser) ------
+
+const positionKey = (contentId) => `cinemesh.position.${session.profileId}.${contentId}`;
+const lastEpisodeKey = (titleId) => `cinemesh.last.${session.profileId}.${titleId}`;
+
+/** Seconds to resume `contentId` at, or 0. */
+export function savedPosition(contentId) {
+  return Number(localStorage.getItem(positionKey(contentId)) || 0);
+}
+
+/**
+ * Keeps the position when it is worth resuming: more than 5 s in and more than 10 s before the end
+ * (or, for clips under a minute, before the last 15 %); otherwise forgets it.
+ */
+export function rememberPosition(contentId, seconds, duration) {
+  if (!Number.isFinite(seconds) || !Number.isFinite(duration) || duration <= 0) return;
+  const tail = Math.min(10, duration * 0.15);
+  if (seconds > 5 && seconds < duration - tail) localStorage.setItem(positionKey(contentId), String(Math.floor(seconds)));
+  else localStorage.removeItem(positionKey(contentId));
+}
+
+export function forgetPosition(contentId) {
+  localStorage.removeItem(positionKey(contentId));
+}
+
+/** The episode of a series this profile played last (its title page offers to resume it). */
+export function lastEpisode(titleId) {
+  return localStorage.getItem(lastEpisodeKey(titleId));
+}
+
+export function rememberEpisode(titleId, episodeId) {
+  localStorage.setItem(lastEpisodeKey(titleId), episodeId);
 }

@@ -165,7 +165,7 @@ function preferences(me) {
 }
 
 function parental(me) {
-  const controls = me.parental_controls ?? {};
+  const controls = me.preferences?.parental_controls ?? {};
   const profileBoxes = me.profiles.map((profile) =>
     field(`PIN to open “${profile.name}”`, {
       name: `restrict-${profile.profile_id}`,
@@ -188,15 +188,16 @@ function parental(me) {
           value: controls.max_maturity_rating ?? "",
           options: [["", "No limit"], ...RATINGS],
         }),
-        field(controls.pin_set ? "New PIN (4–6 digits, empty: keep)" : "PIN (4–6 digits)", {
+        field(controls.pin_set ? "New PIN (4 digits, empty: keep)" : "PIN (4 digits)", {
           name: "pin",
           type: "password",
           inputMode: "numeric",
-          pattern: "[0-9]{4,6}",
+          pattern: "[0-9]{4}",
+          maxLength: 4,
           autocomplete: "new-password",
         }),
         controls.pin_set
-          ? field("Current PIN", { name: "current_pin", type: "password", inputMode: "numeric", pattern: "[0-9]{4,6}", autocomplete: "off" })
+          ? field("Current PIN", { name: "current_pin", type: "password", inputMode: "numeric", pattern: "[0-9]{4}", maxLength: 4, autocomplete: "off" })
           : null,
         h("fieldset", null, h("legend", null, "PIN-locked profiles"), profileBoxes),
         h("button.primary", { type: "submit" }, "Save parental controls"),

@@ -1,28 +1,46 @@
 // The player: a delivery playback session played by Shaka Player (HLS or DASH, adaptive bitrate,
-// ClearKey DRM for DASH, AES-128 for HLS), with our own keyboard-accessible controls.
+// ClearKey DRM for DASH, AES-128 for HLS), with our own keyboard-accessible controls. The title
+// page's inline trailer uses the same pieces (`playTrailer`).
 import shaka from "shaka-player/dist/shaka-player.compiled-es2021.js";
 import { api, bearer } from "../api.js";
 import { field, form, formatTime, h, render } from "../dom.js";
-import { title as getTitle } from "../catalog.js";
 import { navigate, onLeave } from "../router.js";
 import { icon } from "../icons.js";
-import { deviceId, freshDevice as fresh, session } from "../session.js";
-
-const positionKey = (contentId) => `cinemesh.position.${session.profileId}.${contentId}`;
+import {
+  deviceId,
+  forgetPosition,
+  freshDevice as fresh,
+  rememberEpisode,
+  rememberPosition,
+  savedPosition,
+  session,
+} from "../session.js";
+import { viewableTitle } from "./title.js";
 
 /** What the tests and the benchmark read: the player, the session, startup and switch counts. */
-const metrics = (window.__cinemesh = { player: null, session: null, startupMs: null, switches: 0, errors: [] });
+const metrics = (window.__cinemesh = {
+  player: null,
+  session: null,
+  trailer: null,
+  startupMs: null,
+  switches: 0,
+  resumedAt: null,
+  errors: [],
+});
+
+const AUTOPLAY_SECONDS = 5;
 
 export async function playerView({ id }, query) {
   const titleId = query.get("title") ?? id;
-  const item = await getTitle(titleId);
+  const item = await viewableTitle(titleId);
   const episodes = (item.seasons ?? []).flatMap((s) => s.episodes.map((e) => ({ ...e, season: s.number })));
   const episode = episodes.find((e) => e.id === id) ?? null;
-  const next = episode ? episodes[episodes.indexOf(episode) + 1] : null;
+  const next = episode ? episodes.slice(episodes.indexOf(episode) + 1).find((e) => e.video_id) : null;
   const heading = episode ? `${item.title} · S${episode.season}:E${episode.number} ${episode.name}` : item.title;
+  if (episode) rememberEpisode(item.id, episode.id);
 
   const video = h("video.video", { playsInline: true, preload: "auto", "aria-label": heading });
-  const stage = h("div.player", { dataset: { state: "loading" } }, video);
+  const stage = h("div.player", { dataset: { state: "loading", contentId: id } }, video);
   render(h("h1.visually-hidden", null, heading), stage);
 
   let playback;
@@ -35,33 +53,22 @@ export async function playerView({ id }, query) {
   }
   metrics.session = playback;
 
-  shaka.polyfill.installAll();
-  if (!shaka.Player.isBrowserSupported()) {
-    stage.append(errorPanel(new Error("This browser cannot play adaptive video (no Media Source Extensions)."), item));
+  let player;
+  try {
+    player = await shakaFor(video, playback, query.get("format"));
+  } catch (error) {
+    await stopSession(playback, false);
+    stage.dataset.state = "error";
+    stage.append(errorPanel(error, item));
     return;
   }
-  const player = new shaka.Player();
   metrics.player = player;
-  await player.attach(video);
-  const useDash = Boolean(playback.dash_url && playback.drm?.dash) && query.get("format") !== "hls";
-  const config = { streaming: { bufferingGoal: 30, rebufferingGoal: 1.5 }, abr: { enabled: true } };
-  if (useDash) config.drm = { servers: { [playback.drm.dash.key_system]: playback.drm.dash.license_url } };
-  player.configure(config);
-  // The licence is part of the session: it goes with the viewer's bearer token, nothing else does.
-  player.getNetworkingEngine().registerRequestFilter((type, request) => {
-    if (type === shaka.net.NetworkingEngine.RequestType.LICENSE) request.headers.Authorization = `Bearer ${bearer()}`;
-  });
   player.addEventListener("error", (event) => showError(stage, item, event.detail));
   player.addEventListener("adaptation", () => (metrics.switches += 1));
 
-  const heartbeat = setInterval(() => beat(playback, video), (playback.heartbeat_interval_seconds ?? 20) * 1000);
-  const end = endSession(playback, video, id);
-  const pagehide = () => end(true);
-  window.addEventListener("pagehide", pagehide);
+  const stop = keepAlive(playback, video, () => rememberPosition(id, video.currentTime, video.duration));
   onLeave(async () => {
-    clearInterval(heartbeat);
-    window.removeEventListener("pagehide", pagehide);
-    await end(false);
+    await stop(false);
     await player.destroy();
   });
 
@@ -74,21 +81,121 @@ export async function playerView({ id }, query) {
   if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(firstFrame);
   else video.addEventListener("playing", firstFrame, { once: true });
 
-  const resume = Number(localStorage.getItem(positionKey(id)) || 0);
+  // Resume where this profile stopped, unless asked to start over (?from=start).
+  const resume = query.get("from") === "start" ? 0 : savedPosition(id);
   try {
-    await player.load(useDash ? playback.dash_url : playback.hls_url, resume > 5 ? resume : null);
+    await player.load(player.cinemeshUrl, resume > 5 ? resume : null);
   } catch (error) {
     showError(stage, item, error);
     return;
   }
-  stage.dataset.format = useDash ? "dash" : "hls";
-  const controls = buildControls({ stage, video, player, item, heading, playback, contentId: id });
+  metrics.resumedAt = resume > 5 ? resume : null;
+  stage.dataset.format = player.cinemeshFormat;
+  const controls = buildControls({ stage, video, player, item, heading, playback, contentId: id, resumed: resume > 5 });
   stage.append(controls);
   video.addEventListener("ended", () => {
-    localStorage.removeItem(positionKey(id));
+    forgetPosition(id);
     if (next) upNext(stage, item, next);
   });
   video.play().catch(() => (stage.dataset.state = "paused"));
+}
+
+/**
+ * The title page's trailer, inline in `slot`: its own playback session (content id: the trailer's
+ * video id), muted-able, ended when closed, when the page is left or when the tab closes.
+ * @returns {Promise<() => Promise<void>>} close
+ */
+export async function playTrailer(slot, item, videoId) {
+  const video = h("video.trailer-video", { playsInline: true, preload: "auto", "aria-label": `Trailer: ${item.title}` });
+  const mute = h("button.ctl.trailer-mute", { type: "button", "aria-label": "Mute trailer", "aria-pressed": "false" }, icon("volume"));
+  const closeButton = h("button.ctl.trailer-close", { type: "button", "aria-label": "Close trailer" }, "✕");
+  const stage = h("div.trailer", { dataset: { state: "loading" } }, video, h("div.trailer-controls", null, mute, closeButton));
+  slot.replaceChildren(stage);
+  stage.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  let closed = false;
+  let close = async () => {
+    closed = true;
+    slot.replaceChildren();
+  };
+  closeButton.addEventListener("click", () => close());
+  const message = (text) => {
+    stage.dataset.state = "error";
+    stage.append(h("p.trailer-message", { role: "alert" }, text));
+  };
+
+  let playback;
+  try {
+    playback = await startSession(videoId, stage);
+  } catch (error) {
+    message(`The trailer can't play right now: ${error.message}`);
+    return close;
+  }
+  if (closed) {
+    await stopSession(playback, false);
+    return close;
+  }
+  let player;
+  try {
+    player = await shakaFor(video, playback, null);
+    metrics.trailer = player;
+    player.addEventListener("error", (event) => metrics.errors.push(`trailer: ${event.detail?.code ?? event.detail}`));
+  } catch (error) {
+    await stopSession(playback, false);
+    message(`The trailer can't play right now: ${error.message}`);
+    return close;
+  }
+  const stop = keepAlive(playback, video, () => {});
+  close = async () => {
+    if (closed) return;
+    closed = true;
+    slot.replaceChildren();
+    await stop(false);
+    await player.destroy();
+  };
+  onLeave(close);
+  const toggleMute = () => {
+    video.muted = !video.muted;
+    mute.replaceChildren(icon(video.muted ? "muted" : "volume"));
+    mute.setAttribute("aria-label", video.muted ? "Unmute trailer" : "Mute trailer");
+    mute.setAttribute("aria-pressed", String(video.muted));
+  };
+  mute.addEventListener("click", toggleMute);
+  stage.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+    else if (event.key === "m" && !event.target.closest("input")) toggleMute();
+  });
+  video.addEventListener("playing", () => (stage.dataset.state = "playing"));
+  video.addEventListener("ended", () => close());
+  try {
+    await player.load(player.cinemeshUrl);
+  } catch (error) {
+    message(`The trailer can't play right now: ${error.message ?? error.code}`);
+    return close;
+  }
+  video.play().catch(() => (stage.dataset.state = "paused"));
+  mute.focus();
+  return close;
+}
+
+/** A Shaka player on `video` for the session: DASH with ClearKey when offered, else HLS. */
+async function shakaFor(video, playback, format) {
+  shaka.polyfill.installAll();
+  if (!shaka.Player.isBrowserSupported()) throw new Error("This browser cannot play adaptive video (no Media Source Extensions).");
+  const player = new shaka.Player();
+  await player.attach(video);
+  const useDash = Boolean(playback.dash_url && playback.drm?.dash) && format !== "hls";
+  const config = { streaming: { bufferingGoal: 30, rebufferingGoal: 1.5 }, abr: { enabled: true } };
+  if (useDash) config.drm = { servers: { [playback.drm.dash.key_system]: playback.drm.dash.license_url } };
+  const audioLanguage = session.me?.preferences?.audio_language;
+  if (audioLanguage) config.preferredAudio = [{ language: audioLanguage }];
+  player.configure(config);
+  // The licence is part of the session: it goes with the viewer's bearer token, nothing else does.
+  player.getNetworkingEngine().registerRequestFilter((type, request) => {
+    if (type === shaka.net.NetworkingEngine.RequestType.LICENSE) request.headers.Authorization = `Bearer ${bearer()}`;
+  });
+  player.cinemeshUrl = useDash ? playback.dash_url : playback.hls_url;
+  player.cinemeshFormat = useDash ? "dash" : "hls";
+  return player;
 }
 
 async function startSession(contentId, stage) {
@@ -112,7 +219,7 @@ async function startSession(contentId, stage) {
       }
       throw error;
     }
-    if (error.status === 403 && /pin|unlock|maturity|rating/i.test(`${error.code} ${error.message}`)) {
+    if (error.code === "profile-unlock-required" || error.code === "invalid-unlock-token") {
       body.unlock_token = await askPin(stage);
       return api("/playback", { method: "POST", body });
     }
@@ -129,7 +236,7 @@ function askPin(stage) {
         { "aria-label": "Enter PIN" },
         [
           h("h2", null, "This title needs the profile PIN"),
-          field("PIN", { name: "pin", type: "password", inputMode: "numeric", pattern: "[0-9]{4,6}", required: true }),
+          field("PIN", { name: "pin", type: "password", inputMode: "numeric", pattern: "[0-9]{4}", maxLength: 4, autocomplete: "off", required: true }),
           h("button.primary", { type: "submit" }, "Unlock"),
         ],
         async ({ pin }) => {
@@ -145,35 +252,37 @@ function askPin(stage) {
   });
 }
 
-function beat(playback, video) {
-  api(`/playback/${playback.session_id}/heartbeat`, {
-    method: "POST",
-    body: { position_seconds: Number.isFinite(video.currentTime) ? video.currentTime : null },
-  }).catch((error) => metrics.errors.push(`heartbeat: ${error.message}`));
-}
-
-/** Ends the session once: on leaving the page in the app, or when the tab closes (keepalive). */
-function endSession(playback, video, contentId) {
+/**
+ * Heartbeats while playing, and the end of the session: on leaving the page in the app, or when
+ * the tab closes (`pagehide`, keepalive). `save` runs before the end (the resume position).
+ * @returns {(unloading: boolean) => Promise<void>} stop, idempotent
+ */
+function keepAlive(playback, video, save) {
+  const beat = () =>
+    api(`/playback/${playback.session_id}/heartbeat`, {
+      method: "POST",
+      body: { position_seconds: Number.isFinite(video.currentTime) ? video.currentTime : null },
+    }).catch((error) => metrics.errors.push(`heartbeat: ${error.message}`));
+  const heartbeat = setInterval(beat, (playback.heartbeat_interval_seconds ?? 20) * 1000);
   let ended = false;
-  return async (unloading) => {
+  const stop = async (unloading) => {
     if (ended) return;
     ended = true;
-    savePosition(contentId, video);
-    const url = `/api/v1/playback/${playback.session_id}`;
-    const headers = { Authorization: `Bearer ${bearer()}` };
-    if (unloading) {
-      fetch(url, { method: "DELETE", headers, keepalive: true }).catch(() => {});
-    } else {
-      await fetch(url, { method: "DELETE", headers }).catch(() => {});
-    }
+    clearInterval(heartbeat);
+    window.removeEventListener("pagehide", pagehide);
+    save();
+    await stopSession(playback, unloading);
   };
+  const pagehide = () => stop(true);
+  window.addEventListener("pagehide", pagehide);
+  return stop;
 }
 
-function savePosition(contentId, video) {
-  const t = video.currentTime;
-  if (!Number.isFinite(t) || !Number.isFinite(video.duration)) return;
-  if (t > 5 && t < video.duration - 10) localStorage.setItem(positionKey(contentId), String(Math.floor(t)));
-  else localStorage.removeItem(positionKey(contentId));
+async function stopSession(playback, unloading) {
+  const url = `/api/v1/playback/${playback.session_id}`;
+  const headers = { Authorization: `Bearer ${bearer()}` };
+  if (unloading) fetch(url, { method: "DELETE", headers, keepalive: true }).catch(() => {});
+  else await fetch(url, { method: "DELETE", headers }).catch(() => {});
 }
 
 function errorPanel(error, item) {
@@ -194,38 +303,71 @@ function showError(stage, item, error) {
   stage.append(errorPanel(new Error(message), item));
 }
 
+/** The profile's autoplay preference, else the account's (the schema's default: on). */
+export function autoplayNext() {
+  return session.profile?.preferences?.autoplay ?? session.me?.preferences?.autoplay ?? true;
+}
+
+/** The next episode is offered; with autoplay on it starts after a countdown (Cancel stops it). */
 function upNext(stage, item, next) {
-  const autoplay = session.profile?.preferences?.autoplay ?? session.me?.preferences?.autoplay ?? true;
+  const autoplay = autoplayNext();
   const href = `/watch/${next.id}?title=${item.id}`;
-  const link = h("a.button.primary", { href }, `Next: E${next.number} ${next.name}`);
-  const panel = h("div.player-panel.up-next", null, h("p", null, autoplay ? "Up next in 5 seconds" : "Up next"), link);
+  const link = h("a.button.primary.next-episode", { href }, `Next: E${next.number} ${next.name}`);
+  const status = h("p", { role: "status" }, autoplay ? `Up next in ${AUTOPLAY_SECONDS} seconds` : "Up next");
+  const cancel = h("button.secondary", { type: "button" }, "Cancel");
+  const panel = h("div.player-panel.up-next", { dataset: { autoplay: String(autoplay) } }, status, h("div.actions", null, link, autoplay ? cancel : null));
+  stage.querySelector(".seek-preview")?.setAttribute("hidden", "");
   stage.append(panel);
   link.focus();
-  if (autoplay) {
-    const timer = setTimeout(() => navigate(href), 5000);
-    link.addEventListener("click", () => clearTimeout(timer));
-  }
+  if (!autoplay) return;
+  let left = AUTOPLAY_SECONDS;
+  const timer = setInterval(() => {
+    if (!panel.isConnected) return clearInterval(timer); // the viewer left the player meanwhile
+    left -= 1;
+    if (left > 0) status.textContent = `Up next in ${left} second${left === 1 ? "" : "s"}`;
+    else {
+      clearInterval(timer);
+      navigate(href);
+    }
+  }, 1000);
+  const stopCountdown = () => clearInterval(timer);
+  link.addEventListener("click", stopCountdown);
+  cancel.addEventListener("click", () => {
+    stopCountdown();
+    status.textContent = "Up next";
+    cancel.remove();
+    link.focus();
+  });
 }
 
 // -- controls -----------------------------------------------------------------------------------
 
-function buildControls({ stage, video, player, item, heading, playback, contentId }) {
+function buildControls({ stage, video, player, item, heading, playback, contentId, resumed }) {
   const playButton = h("button.ctl.play-pause", { type: "button", "aria-label": "Play" }, icon("play"));
   const time = h("span.time", { "aria-live": "off" }, "0:00 / 0:00");
   const seek = h("input.seek", { type: "range", min: 0, max: 0, step: 0.1, value: 0, "aria-label": "Seek" });
   const preview = h("div.seek-preview", { hidden: true }, h("div.seek-thumb"), h("span.seek-time"));
   const mute = h("button.ctl", { type: "button", "aria-label": "Mute" }, icon("volume"));
   const volume = h("input.volume", { type: "range", min: 0, max: 1, step: 0.05, value: 1, "aria-label": "Volume" });
-  const quality = menu("Quality", "quality");
-  const audio = menu("Audio", "audio");
-  const subtitles = menu("Subtitles", "subtitles");
+  const changed = () => refreshMenus(); // manual choices fire no adaptation event
+  const quality = menu("Quality", "quality", changed);
+  const audio = menu("Audio", "audio", changed);
+  const subtitles = menu("Subtitles", "subtitles", changed);
   const full = h("button.ctl", { type: "button", "aria-label": "Full screen" }, icon("fullscreen"));
   const back = h("a.ctl.back", { href: `/title/${item.id}`, "aria-label": "Back to title" }, icon("back"));
+  const startOver = resumed
+    ? h("button.ctl.start-over", { type: "button", title: `Resumed at ${formatTime(video.currentTime)}` }, "Start over")
+    : null;
+  startOver?.addEventListener("click", () => {
+    video.currentTime = 0;
+    startOver.remove();
+    stage.focus();
+  });
 
   const bar = h(
     "div.controls",
     { role: "group", "aria-label": "Player controls" },
-    h("div.top", null, back, h("span.player-title", null, heading)),
+    h("div.top", null, back, h("span.player-title", null, heading), startOver),
     h(
       "div.dock",
       null,
@@ -254,7 +396,7 @@ function buildControls({ stage, video, player, item, heading, playback, contentI
     time.textContent = `${formatTime(video.currentTime)} / ${formatTime(duration)}`;
     if (video.currentTime - lastSaved > 5 || video.currentTime < lastSaved) {
       lastSaved = video.currentTime;
-      savePosition(contentId, video);
+      rememberPosition(contentId, video.currentTime, video.duration);
     }
   });
   seek.addEventListener("input", () => (video.currentTime = Number(seek.value)));
@@ -319,7 +461,7 @@ function buildControls({ stage, video, player, item, heading, playback, contentI
 }
 
 /** A menu button with a list of radio items (arrow keys move, Escape closes). */
-function menu(label, name) {
+function menu(label, name, changed) {
   const button = h("button.ctl.menu-button", { type: "button", "aria-haspopup": "true", "aria-expanded": "false", dataset: { menu: name } }, label);
   const list = h("ul.menu-list", { role: "menu", "aria-label": label, hidden: true });
   const el = h("div.menu", null, button, list);
@@ -361,6 +503,7 @@ function menu(label, name) {
                 dataset: { value: item.value },
                 onclick: () => {
                   item.select();
+                  changed();
                   close();
                   button.focus();
                 },
@@ -379,6 +522,7 @@ function qualityItems(player) {
   const abr = player.getConfiguration().abr.enabled;
   const heights = [...new Set(variants.map((v) => v.height).filter(Boolean))].sort((a, b) => b - a);
   const active = variants.find((v) => v.active);
+  if (heights.length < 2) return []; // one rendition: nothing to choose
   return [
     { label: `Auto${abr && active?.height ? ` (${active.height}p)` : ""}`, value: "auto", checked: abr, select: () => player.configure({ abr: { enabled: true } }) },
     ...heights.map((height) => ({
@@ -467,6 +611,7 @@ async function thumbnails(vttUrl, seek, preview, duration) {
     show(Number(seek.value), Number(seek.value) / total);
   });
   seek.addEventListener("blur", () => (preview.hidden = true));
+  seek.addEventListener("change", () => (preview.hidden = true)); // the drag ended
   preview.dataset.cues = String(cues.length);
 }
 

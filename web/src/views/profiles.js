@@ -21,13 +21,14 @@ export async function profilesView() {
         "button.profile-tile",
         {
           type: "button",
-          dataset: { profileId: profile.profile_id, kids: String(profile.is_kids) },
+          dataset: { profileId: profile.profile_id, kids: String(profile.is_kids), locked: String(isPinLocked(profile)) },
+          "aria-label": `${profile.name}${profile.is_kids ? ", kids" : ""}${isPinLocked(profile) ? ", PIN required" : ""}`,
           onclick: () => pick(profile),
         },
         avatar(profile, index),
         h("span.profile-name", null, profile.name),
         profile.is_kids ? h("span.badge.kids", null, "Kids") : null,
-        isPinLocked(profile) ? h("span.badge", { title: "PIN required" }, "🔒 PIN") : null,
+        isPinLocked(profile) ? h("span.badge.pin", { title: "PIN required" }, "PIN") : null,
       ),
     ),
   );
@@ -58,10 +59,17 @@ async function pick(profile) {
           type: "password",
           inputMode: "numeric",
           autocomplete: "off",
-          pattern: "[0-9]{4,6}",
+          pattern: "[0-9]{4}",
+          maxLength: 4,
+          title: "4 digits",
           required: true,
         }),
-        h("button.primary", { type: "submit" }, "Unlock"),
+        h(
+          "div.actions",
+          null,
+          h("button.primary", { type: "submit" }, "Unlock"),
+          h("button.secondary", { type: "button", onclick: () => slot.replaceChildren() }, "Cancel"),
+        ),
       ],
       async ({ pin }) => {
         const unlock = await api(`/me/profiles/${profile.profile_id}/unlock`, { method: "POST", body: { pin } });

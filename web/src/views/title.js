@@ -1,16 +1,40 @@
-import { h, render, toast } from "../dom.js";
+import { api } from "../api.js";
+import { formatTime, h, render, toast } from "../dom.js";
 import { title as getTitle } from "../catalog.js";
-import { myList, toggleMyList } from "../session.js";
+import { lastEpisode, myList, savedPosition, session, toggleMyList } from "../session.js";
+
+/**
+ * The title as this profile may see it. The catalog hides titles above the profile's limit; a
+ * PIN-locked profile unlocked with its PIN may go above it (delivery checks the unlock token when
+ * playing), so then the title is read without the profile: the account's view, region rules kept.
+ */
+export async function viewableTitle(id) {
+  try {
+    return await getTitle(id);
+  } catch (error) {
+    if (error.status !== 404 || !session.unlockToken) throw error;
+    return { ...(await api(`/titles/${encodeURIComponent(id)}`)), above_profile_limit: true };
+  }
+}
 
 export async function titleView({ id }) {
-  const item = await getTitle(id);
+  const item = await viewableTitle(id);
   const saved = (await myList().catch(() => [])).some((entry) => entry.content_id === item.id);
   const image = item.images?.backdrop?.url;
   const episodes = (item.seasons ?? []).flatMap((season) =>
     season.episodes.map((episode) => ({ ...episode, season: season.number })),
   );
-  const first = episodes.find((e) => e.video_id) ?? episodes[0];
-  const playHref = item.type === "tv_series" ? first && watchHref(item, first) : watchHref(item);
+  const playable = episodes.filter((e) => e.video_id);
+  const current = playable.find((e) => e.id === lastEpisode(item.id)) ?? playable[0] ?? episodes[0];
+  const playHref = item.type === "tv_series" ? current && watchHref(item, current) : watchHref(item);
+  const resumeAt = savedPosition(item.type === "tv_series" ? current?.id : item.id);
+  const playLabel =
+    resumeAt > 0
+      ? `▶ Resume ${item.type === "tv_series" ? `E${current.number} ` : ""}from ${formatTime(resumeAt)}`
+      : item.type === "tv_series" && current && current !== playable[0]
+        ? `▶ Play E${current.number}`
+        : "▶ Play";
+  const trailerSlot = h("div.trailer-slot");
   const listButton = h(
     "button.secondary",
     {
@@ -49,18 +73,48 @@ export async function titleView({ id }) {
             "div.actions",
             null,
             playHref
-              ? h("a.button.primary.play", { href: playHref, onclick: markClick }, "▶ Play")
+              ? h("a.button.primary.play", { href: playHref, onclick: markClick }, playLabel)
               : h("span.muted", null, "Not playable yet"),
+            resumeAt > 0 ? h("a.button.secondary.start-over", { href: `${playHref}${playHref.includes("?") ? "&" : "?"}from=start`, onclick: markClick }, "Start over") : null,
             listButton,
-            item.trailers?.length ? h("span.muted", null, "Trailer available") : null,
+            item.trailers?.length ? trailerButton(item, trailerSlot) : null,
           ),
+          item.above_profile_limit ? h("p.muted.unlocked", null, `Above ${session.profile?.name ?? "this profile"}'s limit: open because the profile is unlocked with its PIN.`) : null,
           h("p.description", null, item.description ?? ""),
           item.cast?.length ? h("p.cast", null, h("strong", null, "Cast: "), item.cast.map((c) => c.name).join(", ")) : null,
         ),
       ),
+      trailerSlot,
       item.type === "tv_series" ? seasonsOf(item) : null,
     ),
   );
+}
+
+/** Plays the first trailer inline under the hero, with the player module (loaded on demand). */
+function trailerButton(item, slot) {
+  let close = null;
+  const button = h("button.secondary.trailer-button", { type: "button", "aria-expanded": "false" }, "▶ Trailer");
+  const closed = () => {
+    close = null;
+    button.setAttribute("aria-expanded", "false");
+  };
+  // The trailer closes itself too (its close button, Escape, its end): the slot empties.
+  new MutationObserver(() => {
+    if (!slot.childElementCount && close) {
+      closed();
+      button.focus();
+    }
+  }).observe(slot, { childList: true });
+  button.addEventListener("click", async () => {
+    if (close) {
+      const stop = close;
+      closed();
+      return (await stop)();
+    }
+    button.setAttribute("aria-expanded", "true");
+    close = import("./player.js").then(({ playTrailer }) => playTrailer(slot, item, item.trailers[0]));
+  });
+  return button;
 }
 
 export function watchHref(item, episode) {
