@@ -7,6 +7,7 @@ for a source the store does not hold and nothing is announced that did not commi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -66,14 +67,46 @@ async def complete_upload(
                 headers={"Retry-After": "5", **tus_headers()},
             ) from exc
     now = utcnow()
+    try:
+        await _record_completion(row, database=database, failure=failure, probe=probe, now=now)
+    except _SupersededError:
+        # Terminated, or expired by a sweeper, while the file was probed and stored (only an
+        # expiry shorter than that can do it): that outcome stands; nothing is queued or announced.
+        log.warning("upload_completion_superseded", video_id=row.id)
+        if failure is None:
+            await store.delete(source_key(row.id))
+        await spool.discard(row.id)
+        return
+    await spool.discard(row.id)
+    if failure is None:
+        on_job_queued()
+    log.info("upload_completed", video_id=row.id, failed=failure is not None)
+
+
+class _SupersededError(Exception):
+    """The upload left `uploading` (terminated, expired) before its completion was recorded."""
+
+
+async def _record_completion(
+    row: VideoRow, *, database: Database, failure: str | None, probe: dict[str, Any] | None, now: dt.datetime
+) -> None:
     async with database.transaction() as session:
         videos = VideoStore(session)
+        # The first write, conditional on `uploading`: it takes the row (or SQLite's write lock)
+        # before anything else is written, and a lost race rolls the whole transaction back.
         if failure is None:
-            await videos.set_state(row.id, status=VideoStatus.QUEUED, stage="queued", progress=0.0)
+            moved = await videos.finish_upload(
+                row.id, status=VideoStatus.QUEUED, stage="queued", progress=0.0
+            )
+        else:
+            moved = await videos.finish_upload(
+                row.id, status=VideoStatus.FAILED, stage="probing", error=failure
+            )
+        if not moved:
+            raise _SupersededError(row.id)
+        if failure is None:
             await videos.set_probe(row.id, probe or {})
             queue.enqueue(session, row.id)
-        else:
-            await videos.set_state(row.id, status=VideoStatus.FAILED, stage="probing", error=failure)
         await record_event(
             session,
             UploadCompletedV1(
@@ -94,7 +127,3 @@ async def complete_upload(
                 ),
                 source=SOURCE,
             )
-    await spool.discard(row.id)
-    if failure is None:
-        on_job_queued()
-    log.info("upload_completed", video_id=row.id, failed=failure is not None)

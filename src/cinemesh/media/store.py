@@ -41,6 +41,11 @@ def as_utc(value: dt.datetime) -> dt.datetime:
 # forward in the same transaction, so a re-run after a crash never publishes a stage twice.
 PUBLISHED_NONE, PUBLISHED_FIRST_RUNG, PUBLISHED_COMPLETE = 0, 1, 2
 
+# For UPDATEs whose WHERE compares datetimes: the ORM's default ("evaluate") would re-check the
+# condition in Python against rows already loaded in the session, and SQLite hands those back
+# naive, which cannot be compared with an aware cutoff. "fetch" asks the database instead.
+_FETCH = "fetch"
+
 
 class VideoRow(Base):
     __tablename__ = "videos"
@@ -125,6 +130,32 @@ class VideoStore:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def finish_upload(
+        self,
+        video_id: str,
+        *,
+        status: VideoStatus,
+        stage: str,
+        progress: float | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """`uploading` -> `status` when the last byte is in; False if the upload was terminated
+        or expired meanwhile (that outcome stands)."""
+        values: dict[str, Any] = {
+            "status": status.value,
+            "stage": stage,
+            "error": error,
+            "updated_at": utcnow(),
+        }
+        if progress is not None:
+            values["progress"] = progress
+        result = await self.session.execute(
+            update(VideoRow)
+            .where(VideoRow.id == video_id, VideoRow.status == VideoStatus.UPLOADING.value)
+            .values(**values)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def touch_upload(self, video_id: str, *, not_before: dt.datetime) -> dt.datetime | None:
         """Marks activity on an upload that has not expired (last activity at or after
         `not_before`); returns the new activity time, or None if it is expired or finished.
@@ -140,6 +171,7 @@ class VideoStore:
                 VideoRow.updated_at >= not_before,
             )
             .values(updated_at=now)
+            .execution_options(synchronize_session=_FETCH)
         )
         return now if getattr(result, "rowcount", 0) else None
 
@@ -165,6 +197,7 @@ class VideoStore:
                 VideoRow.updated_at < idle_since,
             )
             .values(status=VideoStatus.FAILED.value, stage="uploading", error=reason, updated_at=utcnow())
+            .execution_options(synchronize_session=_FETCH)
         )
         if not getattr(result, "rowcount", 0):
             return None

@@ -22,6 +22,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from cinemesh.media.intake import complete_upload, source_key
+from cinemesh.media.store import VideoStore
+from cinemesh.media.tus.expiry import UPLOAD_EXPIRED
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
@@ -211,3 +214,46 @@ async def test_two_processes_never_write_one_upload_at_once(media: MediaHarness)
             holder.stdin.close()  # the holder exits: its lock is released
             holder.wait(timeout=10)
     assert (await patch(media, location, 0, b"01234")).headers["upload-offset"] == "5"
+
+
+async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
+    media: MediaHarness, media_clip: Callable[[str], Path]
+) -> None:
+    """The sweeper wins a race with the completion (possible when the probe and the copy to the
+    store take longer than the expiry): nothing is queued or announced, the stored source and the
+    spool file go."""
+    data = media_clip("small.mp4").read_bytes()
+    location = (await media.create(len(data), media.auth())).headers["location"]
+    video_id = location.rsplit("/", 1)[-1]
+    assert (await patch(media, location, 0, data[:-1])).status_code == 204
+    service = media.app.state.media_service
+    # The last byte is on disk and counted, as a PATCH leaves it just before completing ...
+    with service.spool.path(video_id).open("ab") as handle:
+        handle.write(data[-1:])
+    async with service.database.transaction() as session:
+        videos = VideoStore(session)
+        assert await videos.advance_offset(video_id, expected=len(data) - 1, new_offset=len(data))
+        row = await videos.get(video_id)
+        assert row is not None
+        # ... and the sweeper's transition commits before the completion records anything.
+        far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        assert await videos.expire_upload(video_id, idle_since=far, reason=UPLOAD_EXPIRED) is not None
+
+    queued: list[str] = []
+    await complete_upload(
+        row,
+        database=service.database,
+        store=service.store,
+        spool=service.spool,
+        settings=service.settings,
+        limits=service.limits,
+        on_job_queued=lambda: queued.append(video_id),
+    )
+    document = await media.video(video_id)
+    assert document["status"] == "failed" and document["error"] == UPLOAD_EXPIRED
+    assert queued == []
+    assert not await service.store.exists(source_key(video_id))
+    assert not service.spool.path(video_id).exists()
+    async with service.database.session() as session:
+        payloads = (await session.execute(sa.select(outbox_table.c.payload))).all()
+    assert not [e for e in map(Envelope.from_bytes, (p[0] for p in payloads)) if e.subject == video_id]
