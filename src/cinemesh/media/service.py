@@ -240,7 +240,9 @@ class MediaService:
         return row
 
     def _state(self, row: VideoRow) -> UploadState:
-        uploading = row.status == VideoStatus.UPLOADING.value and row.offset_bytes < row.size_bytes
+        # Still `uploading` at the full offset (the store was down at the last byte) expires too,
+        # unless the client completes it with an empty PATCH.
+        uploading = row.status == VideoStatus.UPLOADING.value
         return UploadState(
             row.id, row.offset_bytes, row.size_bytes, expires_at(row, self.settings) if uploading else None
         )
