@@ -36,6 +36,14 @@ def video_document(row: VideoRow) -> dict[str, Any]:
             {field: rendition.get(field) for field in _RENDITION_FIELDS}
             for rendition in result.get("renditions", [])
         ],
+        "audio_tracks": [
+            {"language": track.get("language"), "name": track.get("name")}
+            for track in result.get("audio_tracks", [])
+        ],
+        "subtitle_tracks": [
+            {"language": track.get("language"), "name": track.get("name"), "vtt": track.get("vtt_key")}
+            for track in result.get("subtitle_tracks", [])
+        ],
         "manifests": {
             "hls": result.get("hls_master_key"),
             "dash": result.get("dash_manifest_key"),
