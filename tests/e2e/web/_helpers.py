@@ -202,6 +202,8 @@ def player_state(page: Page) -> dict[str, Any]:
             const m = window.__cinemesh ?? {}, v = document.querySelector('.player video, video');
             return {url: location.pathname + location.search, errors: m.errors,
                     panel: document.querySelector('.player-panel, .trailer-message')?.innerText,
+                    trailer: document.querySelector('.trailer')?.dataset.state,
+                    ready: v?.readyState, paused: v?.paused, network: v?.networkState,
                     time: v?.currentTime, duration: v?.duration,
                     state: document.querySelector('.player')?.dataset.state};
         }"""
