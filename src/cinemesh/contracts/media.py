@@ -14,6 +14,14 @@ from cinemesh.contracts.events import EventContract
 
 MEDIA_TOPIC = "media.video"
 
+# What an upload is to its title (tus `Upload-Metadata: kind`): its own video ("feature": the
+# movie, or the episode), or one of its trailers. Events of producers older than the field parse
+# as "feature", which is what every upload was before. A plain string rather than a Literal: a
+# kind added later must not make older consumers fail to parse the event (they skip it instead).
+FEATURE = "feature"
+TRAILER = "trailer"
+VIDEO_KINDS = (FEATURE, TRAILER)
+
 
 class UploadCompletedV1(EventContract):
     event_type = "media.upload.completed.v1"
@@ -26,6 +34,7 @@ class UploadCompletedV1(EventContract):
     filename: str | None
     size_bytes: int
     completed_at: dt.datetime
+    kind: str = FEATURE
 
 
 class JobProgressV1(EventContract):
@@ -91,6 +100,7 @@ class VideoTranscodedV1(EventContract):
     audio_tracks: list[AudioTrack] = []
     subtitle_tracks: list[SubtitleTrack] = []
     transcoded_at: dt.datetime
+    kind: str = FEATURE
 
 
 class VideoFailedV1(EventContract):
@@ -103,3 +113,4 @@ class VideoFailedV1(EventContract):
     reason: str
     permanent: bool
     failed_at: dt.datetime
+    kind: str = FEATURE

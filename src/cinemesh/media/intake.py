@@ -116,6 +116,7 @@ async def _record_completion(
                 filename=row.filename,
                 size_bytes=row.size_bytes,
                 completed_at=now,
+                kind=row.kind,
             ),
             source=SOURCE,
         )
@@ -123,7 +124,12 @@ async def _record_completion(
             await record_event(
                 session,
                 VideoFailedV1(
-                    video_id=row.id, title_id=row.title_id, reason=failure, permanent=True, failed_at=now
+                    video_id=row.id,
+                    title_id=row.title_id,
+                    reason=failure,
+                    permanent=True,
+                    failed_at=now,
+                    kind=row.kind,
                 ),
                 source=SOURCE,
             )

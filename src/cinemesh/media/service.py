@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from cinemesh.contracts.media import FEATURE, TRAILER, VIDEO_KINDS
 from cinemesh.media.domain import Limits, VideoStatus
 from cinemesh.media.events import TITLES_CHANGED
 from cinemesh.media.intake import complete_upload
@@ -127,6 +128,15 @@ class MediaService:
                 field="title_id",
                 headers=tus_headers(),
             )
+        kind = metadata.get("kind", FEATURE).strip().lower() or FEATURE
+        if kind not in VIDEO_KINDS:
+            raise Problem(
+                400,
+                f"kind must be one of {', '.join(VIDEO_KINDS)}.",
+                code="tus-bad-metadata",
+                field="kind",
+                headers=tus_headers(),
+            )
         filename = metadata.get("filename") or None
         if filename is not None and len(filename) > MAX_FILENAME:
             raise Problem(
@@ -148,7 +158,11 @@ class MediaService:
                 field="Upload-Length",
                 headers=tus_headers(),
             )
-        await self._require_title(principal, title_id)
+        content = await self._require_title(principal, title_id)
+        if kind == TRAILER:
+            # A trailer belongs to the title, not to one episode: it is recorded (and announced)
+            # under the title's id, which delivery checks before playing it as that title's trailer.
+            title_id = content.title_id
         self._require_disk(length)
         video_id = str(uuid.uuid4())
         spool_id = await self.spool.current_identity()
@@ -167,15 +181,16 @@ class MediaService:
                     progress=0.0,
                     published=0,
                     spool_id=spool_id,
+                    kind=kind,
                     created_at=now,
                     updated_at=now,
                 )
             )
-        log.info("upload_created", video_id=video_id, title_id=title_id, size_bytes=length)
+        log.info("upload_created", video_id=video_id, title_id=title_id, size_bytes=length, kind=kind)
         expiry = now + dt.timedelta(seconds=self.settings.upload_expiry_seconds)
         return UploadState(video_id, 0, length, expiry)
 
-    async def _require_title(self, principal: Principal, title_id: str) -> None:
+    async def _require_title(self, principal: Principal, title_id: str) -> KnownContentRow:
         """The title exists in media's projection (waiting a bounded time for it), is the
         uploader's own (or the uploader is an admin) and is not archived."""
         deadline = time.monotonic() + self.settings.title_wait_seconds
@@ -203,6 +218,7 @@ class MediaService:
                 field="title_id",
                 headers=tus_headers(),
             )
+        return content
 
     def _require_disk(self, incoming: int) -> None:
         free = self.spool.free_bytes()

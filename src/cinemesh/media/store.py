@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from cinemesh.contracts.media import FEATURE
 from cinemesh.media.domain import VideoStatus
 
 
@@ -65,6 +66,8 @@ class VideoRow(Base):
     published: Mapped[int] = mapped_column(Integer, default=PUBLISHED_NONE)
     # Which spool holds the upload's bytes (`Spool.identity`); null for rows older than 0003.
     spool_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # "feature" (the title's or episode's own video) or "trailer" (`contracts.media` kinds).
+    kind: Mapped[str] = mapped_column(String(16), default=FEATURE, server_default=FEATURE)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

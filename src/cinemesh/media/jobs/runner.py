@@ -172,6 +172,7 @@ class TranscodeRunner:
                 for t in ladder.tracks.subtitles
             ],
             transcoded_at=dt.datetime.now(dt.UTC),
+            kind=video.kind,  # the catalog lists a trailer instead of attaching it
         )
         stage = PUBLISHED_COMPLETE if complete else PUBLISHED_FIRST_RUNG
         async with self.database.transaction() as session:

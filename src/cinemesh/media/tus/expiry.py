@@ -72,6 +72,7 @@ async def expire_upload(database: Database, spool: Spool, video_id: str, *, idle
                 reason=UPLOAD_EXPIRED,
                 permanent=True,
                 failed_at=as_utc(row.updated_at),
+                kind=row.kind,
             ),
             source=SOURCE,
         )
