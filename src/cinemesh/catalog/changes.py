@@ -8,13 +8,17 @@ stores. Nothing is published unless the write commits (transactional outbox).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.catalog.aggregate import windows_of_row
 from cinemesh.catalog.documents import build_document
+from cinemesh.catalog.domain import TitleStatus
 from cinemesh.catalog.store import TitleRow
 from cinemesh.contracts.catalog import (
+    TRAILER_CONTENT_TYPE,
     AvailabilityChangedV1,
     AvailabilityWindow,
     TitleCreatedV1,
@@ -29,16 +33,46 @@ SOURCE = "cinemesh/catalog"
 
 
 def _contract_windows(row: TitleRow, content_id: str) -> list[AvailabilityWindow]:
+    """The content's own windows, else the title's: an episode without windows and every trailer
+    (which has none of its own) are shown where and when the title is."""
     own = windows_of_row(row, content_id)
     chosen = own if own or content_id == row.id else windows_of_row(row, row.id)
     return [AvailabilityWindow(country=w.country, starts_at=w.starts_at, ends_at=w.ends_at) for w in chosen]
 
 
-def _playable_contents(row: TitleRow) -> list[tuple[str, str | None]]:
-    """(content id, video id) of what delivery may play: the title itself, or each episode with a video."""
+@dataclass(frozen=True)
+class Playable:
+    """One thing delivery may play once the title is published."""
+
+    content_id: str
+    video_id: str | None
+    content_type: str
+
+
+def trailer_ids(row: TitleRow) -> list[str]:
+    return [m.ref for m in sorted(row.media, key=lambda m: m.position) if m.kind == "trailer"]
+
+
+def _playable_contents(row: TitleRow) -> list[Playable]:
+    """What delivery may play: the title itself, or each episode with a video; and each trailer,
+    its content id being its video id (a trailer has no catalog id of its own)."""
     if row.content_type == "tv_series":
-        return [(e.id, e.video_id) for s in row.seasons for e in s.episodes if e.video_id]
-    return [(row.id, row.video_id)]
+        own = [Playable(e.id, e.video_id, "episode") for s in row.seasons for e in s.episodes if e.video_id]
+    else:
+        own = [Playable(row.id, row.video_id, row.content_type)]
+    return own + [Playable(v, v, TRAILER_CONTENT_TYPE) for v in dict.fromkeys(trailer_ids(row))]
+
+
+@dataclass(frozen=True)
+class PlayableState:
+    """What delivery was told of a title, to compare after an edit (`playables_changed`)."""
+
+    contents: dict[str, Playable]
+    maturity_rating: str | None
+
+
+def playable_state(row: TitleRow) -> PlayableState:
+    return PlayableState({p.content_id: p for p in _playable_contents(row)}, row.maturity_rating)
 
 
 def created(row: TitleRow) -> list[EventContract]:
@@ -55,42 +89,69 @@ def created(row: TitleRow) -> list[EventContract]:
     ]
 
 
-def published(row: TitleRow, now: dt.datetime) -> list[EventContract]:
+def _published(row: TitleRow, playables: Iterable[Playable], now: dt.datetime) -> list[EventContract]:
     return [
         TitlePublishedV1(
             title_id=row.id,
-            content_id=content_id,
-            content_type=row.content_type if content_id == row.id else "episode",
+            content_id=p.content_id,
+            content_type=p.content_type,
             maturity_rating=row.maturity_rating,
-            video_id=video_id,
-            windows=_contract_windows(row, content_id),
+            video_id=p.video_id,
+            windows=_contract_windows(row, p.content_id),
             published_at=now,
         )
-        for content_id, video_id in _playable_contents(row)
+        for p in playables
+    ]
+
+
+def published(row: TitleRow, now: dt.datetime) -> list[EventContract]:
+    return _published(row, _playable_contents(row), now)
+
+
+def _unpublished(
+    row: TitleRow, playables: Iterable[Playable], reason: str, now: dt.datetime
+) -> list[EventContract]:
+    return [
+        TitleUnpublishedV1(
+            title_id=row.id, content_id=p.content_id, video_id=p.video_id, reason=reason, unpublished_at=now
+        )
+        for p in playables
     ]
 
 
 def unpublished(row: TitleRow, reason: str, now: dt.datetime) -> list[EventContract]:
-    return [
-        TitleUnpublishedV1(
-            title_id=row.id, content_id=content_id, video_id=video_id, reason=reason, unpublished_at=now
-        )
-        for content_id, video_id in _playable_contents(row)
-    ]
+    return _unpublished(row, _playable_contents(row), reason, now)
+
+
+def playables_changed(row: TitleRow, before: PlayableState, now: dt.datetime) -> list[EventContract]:
+    """What delivery must hear after an edit of a published title: a trailer added to or removed
+    from `trailers`, or a new maturity rating (delivery checks it against the profile)."""
+    if row.status != TitleStatus.PUBLISHED:
+        return []  # publishing tells delivery everything at once
+    after = playable_state(row)
+    removed = [p for content_id, p in before.contents.items() if content_id not in after.contents]
+    if after.maturity_rating != before.maturity_rating:
+        fresh = list(after.contents.values())  # every content carries the rating
+    else:
+        fresh = [p for content_id, p in after.contents.items() if content_id not in before.contents]
+    return _unpublished(row, removed, "removed", now) + _published(row, fresh, now)
 
 
 def availability_changed(row: TitleRow, content_id: str, now: dt.datetime) -> list[EventContract]:
     video_id = row.video_id
     if content_id != row.id:
         video_id = next((e.video_id for s in row.seasons for e in s.episodes if e.id == content_id), None)
+    # The title's windows are its trailers' windows too.
+    trailers = list(dict.fromkeys(trailer_ids(row))) if content_id == row.id else []
     return [
         AvailabilityChangedV1(
             title_id=row.id,
-            content_id=content_id,
-            video_id=video_id,
+            content_id=changed,
+            video_id=video,
             windows=_contract_windows(row, content_id),
             changed_at=now,
         )
+        for changed, video in [(content_id, video_id), *((t, t) for t in trailers)]
     ]
 
 

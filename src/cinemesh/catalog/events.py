@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.catalog import changes, read_model
 from cinemesh.catalog.domain import Action, TitleStatus, may, next_status
+from cinemesh.catalog.schemas import MAX_TRAILERS
 from cinemesh.catalog.service import attach
-from cinemesh.catalog.store import TitleStore
+from cinemesh.catalog.store import MediaRow, TitleRow, TitleStore
 from cinemesh.contracts.catalog import TitleUpdatedV1
 from cinemesh.contracts.events import parse_event
-from cinemesh.contracts.media import UploadCompletedV1, VideoFailedV1, VideoTranscodedV1
+from cinemesh.contracts.media import FEATURE, TRAILER, UploadCompletedV1, VideoFailedV1, VideoTranscodedV1
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.logging import get_logger
 
@@ -40,12 +41,21 @@ async def on_media_event(session: AsyncSession, envelope: Envelope) -> None:
         return  # progress and the events of later versions are not the catalog's business
     event = parse_event(envelope.type, envelope.data)
     assert isinstance(event, UploadCompletedV1 | VideoTranscodedV1 | VideoFailedV1)
+    if event.kind not in (FEATURE, TRAILER):
+        log.warning("media_event_of_unknown_kind", kind=event.kind, video_id=event.video_id)
+        return  # a kind of a later media version: not attached as the title's video by mistake
     found = await TitleStore(session).title_of_content(event.title_id)
     if found is None:
         # Media takes uploads for any id; one the catalog never had is logged, not retried.
         log.warning("media_event_for_unknown_title", title_id=event.title_id, event_type=envelope.type)
         return
     row, episode = found
+    if event.kind == TRAILER:
+        # A trailer neither moves the title through its lifecycle nor becomes its video: it is
+        # listed once it plays (the first rung), and only then.
+        if isinstance(event, VideoTranscodedV1):
+            await _add_trailer(session, row, event.video_id)
+        return
     if row.content_type == "tv_series" and episode is None:
         log.warning("media_event_for_series_not_episode", title_id=event.title_id, event_type=envelope.type)
         return
@@ -67,3 +77,19 @@ async def on_media_event(session: AsyncSession, envelope: Envelope) -> None:
         row.status = next_status(status, Action.VIDEO_FAILED)
         row.updated_at = now
         await changes.record_change(session, row, [])
+
+
+async def _add_trailer(session: AsyncSession, row: TitleRow, video_id: str) -> None:
+    """Appends the trailer to the title's `trailers` (once; at most `MAX_TRAILERS`); a published
+    title publishes it to delivery at once."""
+    trailers = changes.trailer_ids(row)
+    if row.status == TitleStatus.ARCHIVED or video_id in trailers:
+        return  # archived takes nothing; the full ladder after the first rung is already listed
+    if len(trailers) >= MAX_TRAILERS:
+        log.warning("trailer_dropped_list_full", title_id=row.id, video_id=video_id, limit=MAX_TRAILERS)
+        return
+    before = changes.playable_state(row)
+    now = dt.datetime.now(dt.UTC)
+    row.media.append(MediaRow(kind="trailer", position=len(trailers), ref=video_id))
+    row.updated_at = now
+    await changes.record_change(session, row, changes.playables_changed(row, before, now))

@@ -158,9 +158,11 @@ class Importer:
                 if before == wanted:
                     report.unchanged += 1
                     continue
+                playables = changes.playable_state(title)
                 self._apply(title, data, now)
                 windows_moved = before["availability"] != wanted["availability"]
                 events = changes.availability_changed(title, title.id, now) if windows_moved else []
+                events += changes.playables_changed(title, playables, now)
                 await changes.record_change(session, title, events)
                 report.updated += 1
 

@@ -14,6 +14,7 @@ Genre = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 # BCP 47 in its common shapes: "en", "pt-BR", "zh-Hant".
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16)]
 VideoId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MAX_TRAILERS = 10  # per title; media's trailer uploads beyond it are not listed
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -77,7 +78,7 @@ class MetadataInput(Strict):
     subtitle_languages: list[Language] = Field(default_factory=list, max_length=80)
     cast: list[CastInput] = Field(default_factory=list, max_length=200)
     crew: list[CrewInput] = Field(default_factory=list, max_length=200)
-    trailers: list[VideoId] = Field(default_factory=list, max_length=10)
+    trailers: list[VideoId] = Field(default_factory=list, max_length=MAX_TRAILERS)
     seasons: list[SeasonInput] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
@@ -119,7 +120,7 @@ class TitlePatch(Strict):
     subtitle_languages: list[Language] | None = Field(None, max_length=80)
     cast: list[CastInput] | None = Field(None, max_length=200)
     crew: list[CrewInput] | None = Field(None, max_length=200)
-    trailers: list[VideoId] | None = Field(None, max_length=10)
+    trailers: list[VideoId] | None = Field(None, max_length=MAX_TRAILERS)
     seasons: list[SeasonInput] | None = Field(None, max_length=100)
 
 

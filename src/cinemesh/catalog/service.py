@@ -116,8 +116,10 @@ class CatalogService:
                 raise Problem(409, "An archived title cannot be edited.", code="title-archived")
             if fields.get("seasons") and row.content_type != "tv_series":
                 raise Problem(422, "Only a tv_series has seasons.", code="validation-error", field="seasons")
-            apply_metadata(row, fields, now=self.clock())
-            await changes.record_change(session, row, [])
+            before = changes.playable_state(row)
+            now = self.clock()
+            apply_metadata(row, fields, now=now)
+            await changes.record_change(session, row, changes.playables_changed(row, before, now))
             return build_document(row)
 
     def _set_windows(

@@ -46,8 +46,15 @@ class TitleUpdatedV1(EventContract):
     updated_at: dt.datetime
 
 
+# `content_type` of a published trailer: `content_id` and `video_id` are both the trailer's video
+# id, with the title's rating and windows. Delivery plays it without a subscription and without
+# taking one of the plan's streams; it is unpublished with its title.
+TRAILER_CONTENT_TYPE = "trailer"
+
+
 class TitlePublishedV1(EventContract):
-    """A title (or an episode, `content_id` != `title_id`) became playable where its windows allow."""
+    """A title (or an episode, `content_id` != `title_id`, or a trailer, `content_type` "trailer")
+    became playable where its windows allow."""
 
     event_type = "catalog.title.published.v1"
     topic = CATALOG_TOPIC
@@ -72,7 +79,7 @@ class TitleUnpublishedV1(EventContract):
     title_id: str
     content_id: str
     video_id: str | None
-    reason: str  # unpublished, archived, expired
+    reason: str  # unpublished, archived, expired; removed (a trailer taken off a live title)
     unpublished_at: dt.datetime
 
 
