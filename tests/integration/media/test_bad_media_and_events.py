@@ -71,6 +71,10 @@ async def test_a_good_upload_publishes_first_rung_then_ladder_once_each(
     events = await outbox_events(media, video_id)
     types = [event.type for event in events]
     assert types[0] == "media.upload.completed.v1"
+    # The claim is announced at once (queued -> processing), before any encoding progress.
+    progress = [event.data for event in events if event.type == "media.job.progress.v1"]
+    assert progress and (progress[0]["stage"], progress[0]["percent"]) == ("probing", 0.0)
+    assert types.index("media.job.progress.v1") < types.index("media.video.transcoded.v1")
     transcoded = [event for event in events if event.type == "media.video.transcoded.v1"]
     assert [event.data["complete"] for event in transcoded] == [False, True]
     first, full = transcoded

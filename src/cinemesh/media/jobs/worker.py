@@ -31,19 +31,26 @@ from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
 
 log = get_logger("cinemesh.media.worker")
-PROGRESS_EVENT_STEP = 10.0  # percent between two progress events
+PROGRESS_EVENT_STEP = 5.0  # percent between two progress events
+PROGRESS_MIN_INTERVAL = 1.0  # seconds between two progress writes (and heartbeats they bring forward)
 
 
 class _Progress:
-    """The latest (stage, percent) of the running job, written by the heartbeat."""
+    """The latest (stage, percent) of the running job, written by the heartbeat.
+
+    A report wakes the heartbeat early (at most once per PROGRESS_MIN_INTERVAL), so a live
+    progress bar moves every second or so rather than every `heartbeat_seconds`.
+    """
 
     def __init__(self) -> None:
         self.stage = "queued"
         self.percent = 0.0
         self.announced: tuple[str, float] | None = None
+        self.changed = asyncio.Event()
 
     def report(self, stage: str, percent: float) -> None:
         self.stage, self.percent = stage, max(self.percent, min(100.0, percent))
+        self.changed.set()
 
     def should_announce(self) -> bool:
         if self.announced is None or self.announced[0] != self.stage:
@@ -144,12 +151,30 @@ class JobWorker:
 
     async def _run(self, job: queue.ClaimedJob, progress: _Progress) -> None:
         async with self.database.transaction() as session:
-            await VideoStore(session).set_state(job.video_id, status=VideoStatus.PROCESSING, stage="probing")
+            videos = VideoStore(session)
+            await videos.set_state(job.video_id, status=VideoStatus.PROCESSING, stage="probing")
+            video = await videos.get(job.video_id)
+            if video is not None:  # queued -> processing is news to a live progress bar
+                progress.announced = ("probing", 0.0)
+                await record_event(
+                    session,
+                    JobProgressV1(
+                        video_id=job.video_id, title_id=video.title_id, stage="probing", percent=0.0
+                    ),
+                    source=SOURCE,
+                )
         await self.runner.run(job, progress.report)
 
     async def _heartbeat(self, job: queue.ClaimedJob, progress: _Progress, work: asyncio.Task[None]) -> None:
+        pause = min(PROGRESS_MIN_INTERVAL, self.settings.heartbeat_seconds)
         while not work.done():
-            await asyncio.sleep(self.settings.heartbeat_seconds)
+            # The lease is extended every heartbeat_seconds; progress brings the beat forward.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    progress.changed.wait(), timeout=self.settings.heartbeat_seconds - pause
+                )
+            await asyncio.sleep(pause)
+            progress.changed.clear()
             try:
                 alive = await self._beat(job, progress)
             except Exception as exc:  # one failed beat is not a lost lease; the next may succeed
