@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cinemesh.contracts.catalog import TRAILER_CONTENT_TYPE
+from cinemesh.contracts.media import TRAILER
 from cinemesh.contracts.ratings import allowed
 from cinemesh.platform.problems import Problem
 
@@ -67,6 +69,12 @@ class Playable:
     maturity_rating: str | None
     published: bool
     windows: Sequence[Window]
+    content_type: str | None = None
+
+    @property
+    def is_trailer(self) -> bool:
+        """Trailers are free to watch: no subscription needed, no stream of the plan taken."""
+        return self.content_type == TRAILER_CONTENT_TYPE
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,14 @@ def check_available(playable: Playable | None, *, country: str | None, now: dt.d
             403, f"This title is not available in {country.upper()} now.", code="region-unavailable"
         )
     return playable.video_id
+
+
+def check_trailer_video(playable: Playable, *, video_kind: str, video_title_id: str) -> None:
+    """A content published as a trailer plays only a video media took as a trailer of that title:
+    a trailer is free to watch, so listing another title's feature (or this one's) among the
+    trailers must not make it free."""
+    if video_kind != TRAILER or video_title_id != playable.title_id:
+        raise Problem(403, "This title is not published.", code="title-not-published")
 
 
 def check_maturity(playable: Playable, profile: ViewerProfile, *, unlocked: bool) -> None:

@@ -116,6 +116,7 @@ class DeliveryEvents:
                 published=True,
                 windows=_windows(event.windows),
                 updated_at=event.published_at,
+                content_type=event.content_type,
             )
         )
         if previous is not None and previous.video_id and previous.video_id != event.video_id:
@@ -153,6 +154,7 @@ class DeliveryEvents:
                 complete=event.complete,
                 duration_seconds=event.duration_seconds,
                 transcoded_at=event.transcoded_at,
+                kind=event.kind,
             )
         )
         await self.keys.ensure(store, event.video_id)

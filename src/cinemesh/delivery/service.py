@@ -110,8 +110,11 @@ class PlaybackService:
                 raise Problem(
                     403, "This device is not registered to the account.", code="device-not-registered"
                 )
-            limits = domain.check_subscription(subscription)
             playable = await store.playable(content_id)
+            # A trailer is free to watch for any signed-in account: no active subscription (the
+            # plan's quality limit still applies) and no concurrent stream of the plan taken.
+            free = playable is not None and playable.is_trailer
+            limits = subscription.limits if free else domain.check_subscription(subscription)
             video_id = domain.check_available(playable, country=principal.country, now=now)
             assert playable is not None
             domain.check_maturity(playable, profile, unlocked=unlocked)
@@ -119,10 +122,13 @@ class PlaybackService:
             video = await store.video(video_id)
             if video is None:
                 raise Problem(409, "The title's video is not transcoded yet.", code="video-not-ready")
-            live = await store.count_live_sessions(
-                principal.user_id, heartbeat_after=now - self.heartbeat_timeout, now=now
-            )
-            domain.check_stream_count(limits, live)
+            if free:
+                domain.check_trailer_video(playable, video_kind=video.kind, video_title_id=video.title_id)
+            else:
+                live = await store.count_live_sessions(
+                    principal.user_id, heartbeat_after=now - self.heartbeat_timeout, now=now
+                )
+                domain.check_stream_count(limits, live)
             row = SessionRow(
                 session_id=new_id_str(),
                 user_id=principal.user_id,
@@ -138,6 +144,7 @@ class PlaybackService:
                 position_seconds=None,
                 ended_at=None,
                 end_reason=None,
+                counts_toward_limit=not free,
             )
             session.add(row)
             await record_event(

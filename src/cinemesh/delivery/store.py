@@ -20,6 +20,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from cinemesh.contracts.media import FEATURE
 from cinemesh.delivery.domain import (
     DEFAULT_STATUS,
     DEFAULT_TIER,
@@ -56,6 +58,8 @@ class PlayableRow(Base):
     published: Mapped[bool] = mapped_column(Boolean)
     windows: Mapped[list[Any]]
     updated_at: Mapped[dt.datetime]
+    # The catalog's content type: movie, episode, ..., or "trailer"; null for rows older than it.
+    content_type: Mapped[str | None] = mapped_column(String(32), default=None)
 
     def to_domain(self) -> Playable:
         return Playable(
@@ -64,6 +68,7 @@ class PlayableRow(Base):
             video_id=self.video_id,
             maturity_rating=self.maturity_rating,
             published=self.published,
+            content_type=self.content_type,
             windows=[
                 Window(
                     country=w["country"],
@@ -88,6 +93,9 @@ class VideoRow(Base):
     complete: Mapped[bool] = mapped_column(Boolean)
     duration_seconds: Mapped[float] = mapped_column(Float)
     transcoded_at: Mapped[dt.datetime]
+    # What media says the upload was to its title (`contracts.media` kinds): a content published
+    # as a trailer plays only a video uploaded as a trailer of that title.
+    kind: Mapped[str] = mapped_column(String(16), default=FEATURE, server_default=FEATURE)
 
 
 class ProfileRow(Base):
@@ -143,6 +151,8 @@ class SessionRow(Base):
     position_seconds: Mapped[float | None] = mapped_column(Float)
     ended_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    # False for a trailer: it never takes one of the plan's concurrent streams.
+    counts_toward_limit: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def is_live(self, *, now: dt.datetime, heartbeat_timeout: dt.timedelta) -> bool:
         return (
@@ -246,11 +256,13 @@ class DeliveryStore:
     async def count_live_sessions(
         self, user_id: str, *, heartbeat_after: dt.datetime, now: dt.datetime
     ) -> int:
+        """Live sessions that take one of the plan's streams (a trailer's does not)."""
         result = await self.session.scalar(
             select(func.count())
             .select_from(SessionRow)
             .where(
                 SessionRow.user_id == user_id,
+                SessionRow.counts_toward_limit.is_(True),
                 SessionRow.ended_at.is_(None),
                 SessionRow.last_heartbeat_at > heartbeat_after,
                 SessionRow.expires_at > now,
