@@ -1,12 +1,14 @@
 """What the browser tests share: titles made over the API in the background, viewers, origin checks,
 and the player's facts read from the page.
 
-The older helpers of test_web_app.py (tus by hand, `publish_in_background`) are re-exported from
-there rather than copied; `TitleMaker` is the general form (several videos, episodes, trailers).
+Helpers of test_web_app.py are imported from there rather than copied; `TitleMaker` and
+`tus_upload` here are the general forms of its `publish_in_background` and `tus_upload` (several
+videos, episodes, trailers; any upload metadata), which that module can move to.
 """
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 import uuid
@@ -20,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.web.test_web_app import PASSWORD, assert_same_origin, sign_in, tus_upload, wait_for
+from tests.e2e.web.test_web_app import PASSWORD, assert_same_origin, sign_in, wait_for
 from tests.fixtures.browser import RecordedPage
 from tests.fixtures.media import _testsrc
 
@@ -56,6 +58,25 @@ def clip(out: Path, *, size: str, seconds: float) -> Path:
     return out
 
 
+def tus_upload(client: httpx.Client, path: Path, **metadata: str) -> str:
+    """The tus protocol by hand (create with `Upload-Metadata`, then one PATCH); the video id.
+    (test_web_app.tus_upload is this with title_id and filename only.)"""
+    data = path.read_bytes()
+    meta = ",".join(f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in metadata.items())
+    headers = {"Tus-Resumable": "1.0.0"}
+    created = client.post(
+        "/api/v1/uploads", headers={**headers, "Upload-Length": str(len(data)), "Upload-Metadata": meta}
+    )
+    assert created.status_code == 201, created.text
+    patched = client.patch(
+        created.headers["location"],
+        content=data,
+        headers={**headers, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+    )
+    assert patched.status_code == 204, patched.text
+    return str(created.headers["location"]).rsplit("/", 1)[-1]
+
+
 class TitleMaker:
     """Makes titles over the API in background threads while the browser tests run: create, upload
     each video (tus), wait for the media pipeline, attach, publish. `get()` waits for one."""
@@ -68,9 +89,9 @@ class TitleMaker:
         with self._lock:
             return self.admin.request(method, url, **kwargs)
 
-    def upload(self, path: Path, title_id: str) -> str:
+    def upload(self, path: Path, title_id: str, **metadata: str) -> str:
         with self._lock:
-            return tus_upload(self.admin, path, title_id)
+            return tus_upload(self.admin, path, title_id=title_id, filename=path.name, **metadata)
 
     def wait_ready(self, video_id: str) -> None:
         def ready() -> bool:
@@ -79,16 +100,6 @@ class TitleMaker:
             return bool(video["status"] == "ready" and video.get("complete", True))
 
         wait_for(ready, 240, f"video {video_id}")
-
-    def trailer_holder(self, body: dict[str, Any]) -> str:
-        """A draft title that only carries a trailer's upload. Media takes uploads only for a title
-        the uploader may edit, and the catalog attaches every transcoded upload as that title's
-        own video: there is no "this upload is a trailer" yet, so the trailer's video belongs to a
-        draft that is never published, and the film lists its id in `trailers`."""
-        holder = {"title": f"{body['title']} (trailer)", "type": "movie", "genres": body.get("genres", [])}
-        created = self.call("POST", "/api/v1/titles", json=holder)
-        assert created.status_code == 201, created.text
-        return str(created.json()["id"])
 
     def start(
         self,
@@ -111,7 +122,8 @@ class TitleMaker:
                 document = created.json()
                 title_id = document["id"]
                 episode_ids = [e["id"] for s in document.get("seasons", []) for e in s["episodes"]]
-                trailer_id = self.upload(trailer, self.trailer_holder(body)) if trailer else None
+                # A trailer is an upload of kind "trailer": the catalog lists it in `trailers`.
+                trailer_id = self.upload(trailer, title_id, kind="trailer") if trailer else None
                 video_ids = [
                     self.upload(path, episode_id)
                     for path, episode_id in zip(episodes, episode_ids, strict=True)
@@ -127,10 +139,13 @@ class TitleMaker:
                     )
                     assert put.status_code == 200, put.text
                 if trailer_id:
-                    patched = self.call(
-                        "PATCH", f"/api/v1/titles/{title_id}", json={"trailers": [trailer_id]}
+                    wait_for(
+                        lambda: (
+                            self.call("GET", f"/api/v1/titles/{title_id}").json()["trailers"] == [trailer_id]
+                        ),
+                        60,
+                        "the trailer listed",
                     )
-                    assert patched.status_code == 200, patched.text
                 wait_for(
                     lambda: self.call("GET", f"/api/v1/titles/{title_id}").json()["status"] == "ready",
                     60,

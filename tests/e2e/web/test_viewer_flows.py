@@ -455,7 +455,7 @@ def test_trailer_plays_inline_on_the_title_page(
     viewer: Callable[..., Viewer],
 ) -> None:
     film = titles.film()
-    assert film["trailers"] == [film["trailer_video_id"]], film
+    assert film["trailers"] == [film["trailer_video_id"]], film  # listed by the catalog
     recorded = viewer().recorded
     page = recorded.page
     go(page, f"/title/{film['id']}")
@@ -467,24 +467,8 @@ def test_trailer_plays_inline_on_the_title_page(
     except Exception:
         pytest.fail(f"the trailer neither played nor failed: {player_state(page)}")
     body, answer = playback_posts(recorded)[-1]
-    assert body["content_id"] == film["trailer_video_id"], body  # the trailer's own session
-    if page.locator(".trailer[data-state=error]").count():
-        screenshot(page, "title-trailer-refused")
-        problem = answer.json() if answer is not None else {}
-        assert (
-            answer is not None and answer.status == 403 and problem_code(problem) == "title-not-published"
-        ), (
-            player_state(page),
-            problem,
-        )
-        expect(page.locator(".trailer-message")).to_contain_text("The trailer can't play right now")
-        page.get_by_role("button", name="Close trailer").click()
-        expect(trailer).to_have_attribute("aria-expanded", "false")
-        expect(page.get_by_role("heading", level=1)).to_have_text(FILM)  # the title page carries on
-        pytest.xfail(
-            "delivery has no playback session for a trailer yet (POST /playback with the trailer's "
-            "video id: 403 title-not-published); see 'Trailers' in docs/web.md"
-        )
+    assert body["content_id"] == film["trailers"][0], body  # the trailer's own session
+    assert answer is not None and answer.status == 201, player_state(page)
     wait_playing(page, 1, selector=".trailer-video")
     screenshot(page, "title-trailer")
     page.get_by_role("button", name="Mute trailer").click()
@@ -494,6 +478,14 @@ def test_trailer_plays_inline_on_the_title_page(
     ) as ended:
         page.get_by_role("button", name="Close trailer").click()
     assert ended.value.status == 204
+    expect(page.locator(".trailer")).to_have_count(0)
+    expect(trailer).to_be_focused()
+    # From the keyboard: Enter opens it again (focus moves to its controls), Escape closes it.
+    page.keyboard.press("Enter")
+    expect(page.locator(".trailer[data-state=playing]")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("button", name="Mute trailer")).to_be_focused()
+    with page.expect_response(lambda r: r.request.method == "DELETE" and "/api/v1/playback/" in r.url):
+        page.keyboard.press("Escape")
     expect(page.locator(".trailer")).to_have_count(0)
     assert_same_origin(recorded, web_platform.base_url)
 
