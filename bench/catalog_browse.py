@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,10 @@ from bench._report import write_section
 from cinemesh.catalog import read_model
 from cinemesh.catalog.events import READ_MODEL_GROUP, on_catalog_event
 from cinemesh.catalog.read_model import Audience, BrowseFilters
+from cinemesh.catalog.search import SearchQuery
 from cinemesh.contracts.catalog import CATALOG_TOPIC, TitleUpdatedV1
 from cinemesh.contracts.publishing import to_envelope
+from cinemesh.contracts.ratings import MaturityRating
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.embedded import EmbeddedEventBus
 from cinemesh.platform.events.inbox import EventConsumer
@@ -173,7 +176,7 @@ async def measure(calls: list[Timed]) -> tuple[float, float, float]:
 
 async def browse_figures(database: Database) -> dict[str, tuple[float, float, float]]:
     audience = Audience(country="US", at=dt.datetime.now(dt.UTC))
-    kids = Audience(country="US", at=audience.at, max_rating=read_model.MaturityRating.PG)
+    kids = Audience(country="US", at=audience.at, max_rating=MaturityRating.PG)
     none = BrowseFilters()
 
     async def keyset(
@@ -200,13 +203,34 @@ async def browse_figures(database: Database) -> dict[str, tuple[float, float, fl
     rng = random.Random(7)
     deep = [rng.randrange(DEEP_PAGES // 2, DEEP_PAGES) for _ in range(SAMPLES)]
     drama = BrowseFilters(genre="drama", content_type="movie")
+
+    async def search(text: str) -> object:
+        async with database.session() as session:
+            return await read_model.browse(
+                session,
+                audience=audience,
+                filters=none,
+                sort="relevance",
+                after=None,
+                limit=PAGE,
+                text=SearchQuery.parse(text),
+            )
+
+    # A title's own hex word (one match), a 3-letter prefix of a title word (~1 title in 5),
+    # and a word of every description (every title matches: the ranking's worst case).
+    rare = [document["title"].split()[1] for document in itertools.islice(documents(SAMPLES), SAMPLES)]
     return {
         "first page": await measure([lambda: keyset(None) for _ in range(SAMPLES)]),
         "kids profile, drama movies": await measure(
             [lambda: keyset(None, kids, drama) for _ in range(SAMPLES)]
         ),
-        "pages 100-200, keyset cursor": await measure([lambda p=p: keyset(positions[p]) for p in deep]),
-        "pages 100-200, OFFSET (baseline)": await measure([lambda p=p: offset(p) for p in deep]),
+        "pages 100-200, keyset cursor": await measure([partial(keyset, positions[p]) for p in deep]),
+        "pages 100-200, OFFSET (baseline)": await measure([partial(offset, p) for p in deep]),
+        "search, a title's own word (1 match)": await measure([partial(search, w) for w in rare]),
+        "search, prefix 'nig' (~20% match)": await measure([lambda: search("nig") for _ in range(SAMPLES)]),
+        "search, word of every title (worst)": await measure(
+            [lambda: search("generated") for _ in range(SAMPLES)]
+        ),
     }
 
 
