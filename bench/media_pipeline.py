@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import resource
 import statistics
 import subprocess
@@ -306,7 +307,9 @@ def report(results: Results, settings: MediaSettings, rounds: int) -> str:
         + f"Baselines: hand-written single ffmpeg (split, var_stream_map) {wall['single']:.1f} s wall, "
         f"{cpu['single']:.1f} s CPU; four separate runs {wall['separate']:.1f} s wall, "
         f"{cpu['separate']:.1f} s CPU. VMAF of the 4 rungs (n_subsample={settings.vmaf_subsample}), "
-        f"measured after the ladder and not counted above: {wall['vmaf']:.1f} s.\n"
+        f"measured after the ladder and not counted above: {wall['vmaf']:.1f} s.\n\n"
+        f"Load average (1 min) when the run ended: {os.getloadavg()[0]:.1f} (2 cores). Wall times "
+        "shift with other work on the machine; CPU times do not.\n"
     )
 
 
