@@ -150,6 +150,16 @@ function uploadPanel(doc, status, lifecycle) {
   const job = h("progress.job-progress", { max: 100, value: 0, "aria-label": "Transcode progress" });
   const jobText = h("span.job-status", { "aria-live": "polite" }, "");
   const start = h("button.primary", { type: "button" }, "Upload");
+  // What the file is to the title (tus metadata `kind`): its own video, or a trailer the catalog
+  // lists in `trailers` (a series' own video is per episode, so it only takes trailers here).
+  const series = doc.type === "tv_series";
+  const kind = h(
+    "select#upload-kind",
+    { name: "kind" },
+    series ? null : h("option", { value: "feature" }, "Title video"),
+    h("option", { value: "trailer" }, "Trailer"),
+  );
+  const trailers = h("p.muted.trailer-list", { "aria-live": "polite" }, trailerText(doc.trailers));
   let upload = null;
   let polling = 0;
   let live = null;
@@ -163,11 +173,16 @@ function uploadPanel(doc, status, lifecycle) {
     const file = input.files?.[0];
     if (!file) return toast("Choose a video file first", "error");
     start.disabled = true;
+    const as = kind.value;
     upload = new tus.Upload(file, {
       endpoint: "/api/v1/uploads",
       chunkSize: 8 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000],
-      metadata: { title_id: doc.id, filename: file.name, filetype: file.type },
+      metadata: { title_id: doc.id, filename: file.name, filetype: file.type, kind: as },
+      // Resume only an upload of this file to this title as this kind: tus-js-client's default
+      // fingerprint is the file alone, which would resume (or reuse) another title's upload.
+      fingerprint: (f) => Promise.resolve(["cinemesh", doc.id, as, f.name, f.size, f.lastModified].join("/")),
+      removeFingerprintOnSuccess: true,
       // A fresh token each time: uploads can outlive the 15-minute access token.
       onBeforeRequest: (request) => request.setHeader("Authorization", `Bearer ${bearer()}`),
       onProgress: (sent, total) => {
@@ -183,7 +198,7 @@ function uploadPanel(doc, status, lifecycle) {
         bar.value = 100;
         barText.textContent = "100%";
         const videoId = upload.url.split("/").pop();
-        followJob(videoId);
+        followJob(videoId, as);
       },
     });
     upload.findPreviousUploads().then((previous) => {
@@ -210,15 +225,17 @@ function uploadPanel(doc, status, lifecycle) {
     }
     const renditions = (video.renditions ?? []).map((r) => `${r.height}p`).join(", ");
     jobText.textContent = `ready: ${renditions}`;
-    waitForReady(doc, status, lifecycle);
+    // A title takes several trailers: the button comes back for the next one once it is listed.
+    if (video.kind === "trailer") waitForTrailer(doc, video.video_id, trailers).then(() => (start.disabled = false));
+    else waitForReady(doc, status, lifecycle);
   };
 
-  const followJob = (videoId) => {
-    video = { status: "queued", progress: 0 };
+  const followJob = (videoId, as) => {
+    video = { status: "queued", progress: 0, video_id: videoId, kind: as };
     show();
     live = followEvents(`/videos/${videoId}/events`, {
       onEvent: (event, data) => {
-        if (event === "state") video = data;
+        if (event === "state") video = { ...data, video_id: videoId, kind: as };
         else if (["progress", "status", "renditions"].includes(event)) video = { ...video, ...data };
         else return;
         show();
@@ -232,7 +249,7 @@ function uploadPanel(doc, status, lifecycle) {
   const pollJob = (videoId) => {
     polling = setInterval(async () => {
       try {
-        video = await api(`/videos/${videoId}`);
+        video = { ...(await api(`/videos/${videoId}`)), kind: as };
         show();
         if (settled) clearInterval(polling);
       } catch (error) {
@@ -246,7 +263,9 @@ function uploadPanel(doc, status, lifecycle) {
     { "aria-labelledby": "upload-heading" },
     h("h2#upload-heading", null, "Video"),
     doc.video_id ? h("p.muted", null, `Current video: ${doc.video_id}`) : null,
+    trailers,
     h("div.field", null, h("label", { htmlFor: "upload-file" }, "Video file"), input),
+    h("div.field", null, h("label", { htmlFor: "upload-kind" }, "Upload as"), kind),
     start,
     h("div.progress-row", null, h("span", null, "Upload"), bar, barText),
     h("div.progress-row", null, h("span", null, "Transcode"), job, jobText),
@@ -263,6 +282,20 @@ async function waitForReady(doc, status, lifecycle) {
       lifecycle.replaceChildren(...lifecycleButtons(fresh, status).filter(Boolean));
       if (fresh.status === "ready") return;
     }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function trailerText(ids) {
+  return ids?.length ? `Trailers: ${ids.join(", ")}` : "No trailers yet";
+}
+
+/** The catalog lists a trailer once it hears the video is playable (through the event log). */
+async function waitForTrailer(doc, videoId, list) {
+  for (let i = 0; i < 60; i++) {
+    const fresh = await api(`/titles/${doc.id}`);
+    list.textContent = trailerText(fresh.trailers);
+    if (fresh.trailers?.includes(videoId)) return toast("Trailer added");
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
