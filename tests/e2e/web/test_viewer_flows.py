@@ -498,7 +498,7 @@ def test_next_episode_by_autoplay_preference(
 ) -> None:
     series = titles.series()
     first, second = (episode for season in series["seasons"] for episode in season["episodes"])
-    me = viewer(profiles=[{"name": "Calm", "preferences": {"autoplay": False}}])
+    me = viewer(profiles=[{"name": "Calm"}])
     recorded, page = me.recorded, me.page
 
     def near_the_end_of_the_first() -> None:
@@ -519,7 +519,15 @@ def test_next_episode_by_autoplay_preference(
     # The title page now offers the episode this profile watched last.
     expect(page.get_by_role("link", name="▶ Play E2")).to_be_visible()
 
-    # A profile with autoplay off: E2 is offered, not started.
+    # A profile with autoplay off (switched off on the account page): E2 is offered, not started.
+    page.goto("/account/profiles")
+    toggle = page.get_by_role("checkbox", name="Autoplay next episode for Calm")
+    expect(toggle).to_be_checked()  # the account's preference until the profile has its own
+    toggle.uncheck()
+    expect(page.locator("#toast")).to_have_text("Autoplay off for Calm")
+    screenshot(page, "account-profiles-autoplay")
+    calm = next(p for p in me.account.get("/api/v1/me").json()["profiles"] if p["name"] == "Calm")
+    assert calm["preferences"]["autoplay"] is False, calm
     page.goto("/profiles")
     pick_profile(page, "Calm")
     near_the_end_of_the_first()

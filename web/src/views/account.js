@@ -45,7 +45,7 @@ function profiles(me) {
       { role: "list" },
       me.profiles.map((profile) =>
         h(
-          "li.list-item",
+          "li.list-item.profile-row",
           { dataset: { profileId: profile.profile_id } },
           h("span", null, profile.name, profile.is_kids ? h("span.badge.kids", null, "Kids") : null, profile.is_main ? h("span.badge", null, "Main") : null),
           h(
@@ -57,6 +57,7 @@ function profiles(me) {
                 ? "Up to PG and TV-PG"
                 : "All ratings",
           ),
+          autoplayToggle(profile, me),
           profile.is_main
             ? h("span")
             : h(
@@ -94,6 +95,33 @@ function profiles(me) {
       },
     ),
   );
+}
+
+/** The profile's own autoplay preference (next episode); unset, the account's applies. */
+function autoplayToggle(profile, me) {
+  const own = profile.preferences?.autoplay;
+  const box = field("Autoplay next episode", {
+    name: `autoplay-${profile.profile_id}`,
+    id: `autoplay-${profile.profile_id}`,
+    type: "checkbox",
+    checked: own ?? me.preferences?.autoplay ?? true,
+    "aria-label": `Autoplay next episode for ${profile.name}`,
+  });
+  box.input.addEventListener("change", async () => {
+    const autoplay = box.input.checked;
+    try {
+      await api(`/me/profiles/${profile.profile_id}`, {
+        method: "PATCH",
+        body: { preferences: { ...(profile.preferences ?? {}), autoplay } },
+      });
+      toast(`Autoplay ${autoplay ? "on" : "off"} for ${profile.name}`);
+      again("profiles")();
+    } catch (error) {
+      box.input.checked = !autoplay;
+      toast(error.message, "error");
+    }
+  });
+  return box;
 }
 
 function devices(me) {
