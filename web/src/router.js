@@ -34,7 +34,12 @@ export function onLeave(fn) {
   cleanup = fn;
 }
 
+// Which navigation is current: a page still loading when the viewer moves on must not paint
+// its late error (its rows are gone, say) over the page that replaced it.
+let generation = 0;
+
 export async function dispatch() {
+  const mine = ++generation;
   if (cleanup) {
     const fn = cleanup;
     cleanup = null;
@@ -45,10 +50,11 @@ export async function dispatch() {
     const match = regex.exec(pathname);
     if (!match) continue;
     const params = Object.fromEntries(keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
-    if (!(await guard(options, pathname))) return;
+    if (!(await guard(options, pathname)) || mine !== generation) return;
     try {
       return await handler(params, searchParams);
     } catch (error) {
+      if (mine !== generation) return; // superseded: the error belongs to a page no one sees
       return failed(error);
     }
   }

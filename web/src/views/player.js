@@ -40,6 +40,7 @@ export async function playerView({ id }, query) {
   if (episode) rememberEpisode(item.id, episode.id);
 
   const video = h("video.video", { playsInline: true, preload: "auto", "aria-label": heading });
+  liftCaptions(video);
   const stage = h("div.player", { dataset: { state: "loading", contentId: id } }, video);
   render(h("h1.visually-hidden", null, heading), stage);
 
@@ -550,6 +551,23 @@ function audioItems(player) {
     select: () => player.selectAudioTrack(track),
   }));
 }
+
+/** Native captions sit on the video's last line, under our control bar; each shown cue is put
+ * a few lines up instead (negative `line` counts from the bottom). */
+function liftCaptions(video) {
+  const lift = (track) =>
+    track.addEventListener("cuechange", () => {
+      for (const cue of Array.from(track.activeCues ?? [])) {
+        if (cue.line !== CAPTION_LINE) {
+          cue.snapToLines = true;
+          cue.line = CAPTION_LINE;
+        }
+      }
+    });
+  Array.from(video.textTracks).forEach(lift);
+  video.textTracks.addEventListener("addtrack", (event) => lift(event.track));
+}
+const CAPTION_LINE = -4;
 
 function subtitleItems(player) {
   const tracks = player.getTextTracks();
