@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from cinemesh.catalog import read_model
 from cinemesh.catalog.search import SearchQuery
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings
-
-MIGRATIONS = Path(__file__).resolve().parents[3] / "src" / "cinemesh" / "catalog" / "migrations"
+from tests.fixtures.migrations import migrations_of, upgrade_to
 
 
 async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) -> None:
     database = Database.for_service(catalog_settings, "catalog")
     try:
-        # What `upgrade_to_head` does, stopping at 0002.
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["version_table"] = "alembic_version_catalog"
-
-        def to_0002(connection: sa.Connection) -> None:
-            if database.schema:
-                connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"'))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0002")
-
-        async with database.engine.begin() as connection:
-            await connection.run_sync(to_0002)
+        await upgrade_to(database, service="catalog", revision="0002")
         document = {
             "id": "01900000-0000-7000-8000-000000000001",
             "title": "Backfilled Heron",
@@ -59,7 +43,7 @@ async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) ->
             await session.execute(sa.insert(read_model.DocumentRow), [rows.document])
             await session.execute(sa.insert(read_model.DocumentWindowRow), rows.windows)
 
-        await upgrade_to_head(database, service="catalog", script_location=MIGRATIONS)
+        await upgrade_to_head(database, service="catalog", script_location=migrations_of("catalog"))
 
         audience = read_model.Audience(country="US", at=dt.datetime.now(dt.UTC))
         async with database.session() as session:

@@ -10,15 +10,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from cinemesh.delivery.store import DeliveryStore, SessionRow, VideoRow
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings
+from tests.fixtures.migrations import migrations_of, upgrade_to
 
-MIGRATIONS = Path(__file__).resolve().parents[3] / "src" / "cinemesh" / "delivery" / "migrations"
 NOW = dt.datetime.now(dt.UTC)
 
 
@@ -33,19 +31,8 @@ def settings(
 async def test_rows_from_before_trailers_keep_their_meaning(settings: Settings) -> None:
     database = Database.for_service(settings, "delivery")
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["version_table"] = "alembic_version_delivery"
-
-        def to_0002(connection: sa.Connection) -> None:
-            # What `upgrade_to_head` does, stopping at 0002.
-            if database.schema:
-                connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"'))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0002")
-
+        await upgrade_to(database, service="delivery", revision="0002")
         async with database.engine.begin() as connection:
-            await connection.run_sync(to_0002)
             # Columns of revision 0002 only: written as the service then did.
             await connection.execute(
                 sa.text(
@@ -70,7 +57,7 @@ async def test_rows_from_before_trailers_keep_their_meaning(settings: Settings) 
                 ),
                 {"yes": True, "now": NOW},
             )
-        await upgrade_to_head(database, service="delivery", script_location=MIGRATIONS)
+        await upgrade_to_head(database, service="delivery", script_location=migrations_of("delivery"))
 
         async with database.session() as session:
             store = DeliveryStore(session)

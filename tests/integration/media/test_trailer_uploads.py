@@ -3,6 +3,7 @@ it, so the catalog lists it in the title's trailers instead of making it the tit
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -11,7 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from cinemesh.media.store import VideoRow
+from cinemesh.platform.db import Database
+from cinemesh.platform.migrations import upgrade_to_head
+from cinemesh.platform.settings import Settings
 from tests.fixtures.media import MediaTokens
+from tests.fixtures.migrations import migrations_of, upgrade_to
 from tests.integration.media.conftest import MediaHarness, media_settings, start_harness
 from tests.integration.media.test_bad_media_and_events import outbox_events
 from tests.integration.media.test_tus_protocol import assert_problem
@@ -82,3 +87,27 @@ async def test_an_unknown_kind_is_refused_naming_kind(media: MediaHarness) -> No
     assert body["field"] == "kind"
     async with media.app.state.runtime.database.session() as session:
         assert (await session.execute(sa.select(sa.func.count()).select_from(VideoRow))).scalar_one() == 0
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+async def test_videos_uploaded_before_kind_existed_are_features(
+    engine: str, tmp_path: Path, postgres_url_factory: Callable[[str], str]
+) -> None:
+    url = postgres_url_factory("media") if engine == "postgresql" else None
+    database = Database.for_service(Settings(data_dir=tmp_path, database_url=url), "media")
+    try:
+        await upgrade_to(database, service="media", revision="0003")
+        async with database.engine.begin() as connection:  # the columns of revision 0003 only
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO videos (id, title_id, owner_id, size_bytes, offset_bytes, status,"
+                    " progress, published, created_at, updated_at)"
+                    " VALUES ('v1', 't1', 'o1', 1, 1, 'ready', 100, 2, :now, :now)"
+                ),
+                {"now": dt.datetime.now(dt.UTC)},
+            )
+        await upgrade_to_head(database, service="media", script_location=migrations_of("media"))
+        async with database.session() as session:
+            assert await session.scalar(sa.select(VideoRow.kind).where(VideoRow.id == "v1")) == "feature"
+    finally:
+        await database.dispose()
