@@ -69,7 +69,8 @@ export function refresh() {
  * @param {{method?: string, body?: any, query?: Record<string, any>, headers?: Record<string,string>, auth?: boolean}} [options]
  */
 export async function api(path, options = {}) {
-  const { method = "GET", body, query, headers = {}, auth = true } = options;
+  // `signal` (an AbortController's) cancels the request: a search box drops stale queries.
+  const { method = "GET", body, query, headers = {}, auth = true, signal } = options;
   const url = new URL(`/api/v1${path}`, location.origin);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
@@ -82,7 +83,7 @@ export async function api(path, options = {}) {
       h["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
-    return fetch(url, { method, headers: h, body: payload });
+    return fetch(url, { method, headers: h, body: payload, signal });
   };
   let response = await send();
   if (response.status === 401 && auth && (await refresh())) response = await send();
