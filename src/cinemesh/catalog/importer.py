@@ -155,6 +155,8 @@ class Importer:
                 before, wanted = editable_state(title), normalised(data)
                 if data.availability is None:  # absent: the windows stay as they are
                     wanted["availability"] = before["availability"]
+                if "trailers" not in data.model_fields_set:  # absent: uploaded trailers stay listed
+                    wanted["trailers"] = before["trailers"]
                 if before == wanted:
                     report.unchanged += 1
                     continue
@@ -168,8 +170,13 @@ class Importer:
 
     @staticmethod
     def _apply(title: TitleRow, data: TitleInput, now: dt.datetime) -> None:
+        # A row without `trailers` keeps the title's: media lists uploaded trailers as they come,
+        # which a provider's feed re-imported later knows nothing of.
+        kept = set() if "trailers" in data.model_fields_set else {"trailers"}
         apply_metadata(
-            title, data.model_dump(mode="json", exclude={"type", "external_id", "availability"}), now=now
+            title,
+            data.model_dump(mode="json", exclude={"type", "external_id", "availability", *kept}),
+            now=now,
         )
         if data.availability is not None:
             set_windows(title, title.id, data.availability, now=now)

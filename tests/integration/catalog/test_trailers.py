@@ -5,6 +5,7 @@ windows, for as long as the title is published."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -205,3 +206,48 @@ async def test_trailers_of_a_published_title_are_published_with_its_rating_and_w
         ("unpublished", title_id, "unpublished"),
         ("unpublished", late, "unpublished"),
     ]
+
+
+async def test_an_import_keeps_uploaded_trailers_unless_it_names_them_and_rerates_them_all(
+    catalog: Catalog,
+) -> None:
+    headers = catalog.admin()
+    row = {
+        "external_id": f"ext-{new_id_str()}",
+        "title": "Imported",
+        "type": "movie",
+        "maturity_rating": "PG",
+    }
+    ndjson = {**headers, "Content-Type": "application/x-ndjson"}
+    report = await catalog.client.post(
+        "/api/v1/titles/import", content=json.dumps(row).encode(), headers=ndjson
+    )
+    assert report.json()["created"] == 1, report.text
+    listing = await catalog.client.get(
+        "/api/v1/admin/titles", params={"q": row["external_id"]}, headers=headers
+    )
+    title_id = listing.json()["items"][0]["id"]
+    trailer = new_id_str()
+    await deliver(catalog, transcoded(trailer, title_id))
+    url = f"/api/v1/titles/{title_id}"
+    assert (await catalog.client.put(f"{url}/availability", json=US, headers=headers)).status_code == 200
+    video = {"video_id": new_id_str()}
+    assert (await catalog.client.put(f"{url}/video", json=video, headers=headers)).status_code == 200
+    assert (await catalog.client.post(f"{url}/publish", headers=headers)).status_code == 200
+    outbox = Outbox(catalog, title_id)
+    await outbox.new()
+
+    rerated = json.dumps({**row, "maturity_rating": "R"}).encode()
+    report = await catalog.client.post("/api/v1/titles/import", content=rerated, headers=ndjson)
+    assert report.json()["updated"] == 1, report.text
+    events = await outbox.new()
+    assert summary(events) == [("published", title_id, "movie"), ("published", trailer, "trailer")]
+    assert {data["maturity_rating"] for _, data in events} == {"R"}
+    # The row had no `trailers`: the uploaded one stays listed (a provider's feed knows nothing of it).
+    assert (await editor_view(catalog, title_id))["trailers"] == [trailer]
+    # A row that names them sets them: an empty list takes the trailer off the live title.
+    emptied = json.dumps({**row, "maturity_rating": "R", "trailers": []}).encode()
+    report = await catalog.client.post("/api/v1/titles/import", content=emptied, headers=ndjson)
+    assert report.json()["updated"] == 1, report.text
+    assert summary(await outbox.new()) == [("unpublished", trailer, "removed")]
+    assert (await editor_view(catalog, title_id))["trailers"] == []
