@@ -186,3 +186,15 @@ async def test_an_unpublished_trailer_ends_its_sessions_and_is_no_longer_served(
     # The same signed segment URL is refused by the origin's gate now.
     refused = await h.client.get(segment)
     assert refused.status_code == 403 and problem_code(refused) == "title-not-published"
+
+
+async def test_a_feature_listed_as_a_trailer_is_not_served_once_its_title_is_unpublished(
+    h: DeliveryHarness,
+) -> None:
+    viewer = await h.viewer(tier="standard")
+    feature = (await h.start(viewer)).json()
+    segment = await first_segment(h, feature)  # a signed URL the viewer keeps (valid for hours)
+    await Trailers(h).publish(h.video.video_id)  # an editor lists the feature among trailers
+    await h.unpublish_title()
+    refused = await h.client.get(segment)
+    assert refused.status_code == 403 and problem_code(refused) == "title-not-published"

@@ -1,5 +1,5 @@
 """Is a video still servable? Segments carry no session, so the origin asks this for every
-shared object: a video is servable while some published title uses it.
+shared object: a video is servable while some published title (episode, trailer) uses it.
 
 Answers are cached per process for `ttl` seconds (segment requests must not each cost a query);
 the process that handles an unpublish forgets its answer at once, the others within `ttl`, and
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
-from cinemesh.delivery.store import PlayableRow
+from cinemesh.contracts.catalog import TRAILER_CONTENT_TYPE
+from cinemesh.contracts.media import TRAILER
+from cinemesh.delivery.store import PlayableRow, VideoRow
 from cinemesh.platform.db import Database
 
 
@@ -27,12 +29,26 @@ class VideoGate:
         now = time.monotonic()
         if cached is not None and now - cached[1] < self.ttl:
             return cached[0]
+        # A content published as a trailer makes the video servable only if media took it as a
+        # trailer of that title, the rule for starting its sessions (`check_trailer_video`): else
+        # listing a feature among another title's trailers would keep the feature's objects
+        # served to old signed URLs after its own title is unpublished.
+        a_trailer_of_its_title = exists().where(
+            VideoRow.video_id == PlayableRow.video_id,
+            VideoRow.kind == TRAILER,
+            VideoRow.title_id == PlayableRow.title_id,
+        )
+        uses = exists().where(
+            PlayableRow.video_id == video_id,
+            PlayableRow.published.is_(True),
+            or_(
+                PlayableRow.content_type.is_(None),
+                PlayableRow.content_type != TRAILER_CONTENT_TYPE,
+                a_trailer_of_its_title,
+            ),
+        )
         async with self.database.session() as session:
-            answer = bool(
-                await session.scalar(
-                    select(exists().where(PlayableRow.video_id == video_id, PlayableRow.published.is_(True)))
-                )
-            )
+            answer = bool(await session.scalar(select(uses)))
         self._answers[video_id] = (answer, now)
         return answer
 
