@@ -23,6 +23,7 @@ def video_document(row: VideoRow) -> dict[str, Any]:
     return {
         "video_id": row.id,
         "title_id": row.title_id,
+        "kind": row.kind,
         "status": row.status,
         "stage": row.stage,
         "progress": round(row.progress, 1),

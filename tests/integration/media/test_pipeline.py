@@ -21,6 +21,7 @@ async def test_an_upload_becomes_a_ready_ladder(
     assert [r["height"] for r in document["renditions"]] == [240, 360, 480]
     assert document["manifests"]["hls"] == f"videos/{video_id}/master.m3u8"
     assert all(r["vmaf"] is not None for r in document["renditions"])
+    assert document["kind"] == "feature"
     assert document["audio_tracks"] == [{"language": "und", "name": "Main"}]
     assert document["subtitle_tracks"] == []
 

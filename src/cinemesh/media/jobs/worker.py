@@ -246,6 +246,7 @@ class JobWorker:
                 VideoFailedV1(
                     video_id=job.video_id,
                     title_id=video.title_id,
+                    kind=video.kind,  # a failed trailer must not set its title back
                     reason=reason,
                     permanent=permanent,
                     failed_at=dt.datetime.now(dt.UTC),
