@@ -25,6 +25,8 @@ class PlaybackStartedV1(EventContract):
     # Added fields (defaults keep older payloads valid): the plan and the viewer's country.
     tier: str | None = None
     country: str | None = None
+    # A trailer's session (free, outside the plan's streams): views and resume points skip it.
+    trailer: bool = False
 
 
 class PlaybackEndedV1(EventContract):
@@ -40,3 +42,4 @@ class PlaybackEndedV1(EventContract):
     ended_at: dt.datetime
     video_id: str | None = None
     position_seconds: float | None = None  # the last position the player reported
+    trailer: bool = False

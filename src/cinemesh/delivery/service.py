@@ -160,6 +160,7 @@ class PlaybackService:
                     started_at=now,
                     tier=subscription.tier,
                     country=principal.country,
+                    trailer=free,
                 ),
                 source=SOURCE,
             )
@@ -211,6 +212,7 @@ class PlaybackService:
                 ended_at=now,
                 video_id=row.video_id,
                 position_seconds=row.position_seconds,
+                trailer=not row.counts_toward_limit,
             ),
             source=SOURCE,
         )

@@ -10,10 +10,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import m3u8
+import orjson
 import pytest
+from sqlalchemy import select
 
 from cinemesh.contracts.catalog import TitlePublishedV1, TitleUnpublishedV1
 from cinemesh.contracts.media import VideoTranscodedV1
+from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.ids import new_id_str
 from tests.fixtures.cmaf import CmafVideo
 from tests.integration.delivery.harness import EVERYWHERE, DeliveryHarness, Viewer, running_delivery
@@ -120,6 +123,19 @@ async def test_trailers_do_not_use_up_the_stream_limit(h: DeliveryHarness, trail
     second_feature = await h.start(viewer)
     assert second_feature.status_code == 409 and problem_code(second_feature) == "plan-stream-limit"
     await first_segment(h, another_trailer)
+    ended = await h.client.delete(f"/api/v1/playback/{another_trailer['session_id']}", headers=viewer.auth)
+    assert ended.status_code == 204
+    # The playback events say which sessions were trailers, for views and resume points to skip.
+    async with h.app.state.runtime.database.session() as session:
+        payloads = (await session.scalars(select(outbox_table.c.payload))).all()
+    events = [orjson.loads(payload) for payload in payloads]
+    started = {
+        e["subject"]: e["data"]["trailer"] for e in events if e["type"] == "delivery.playback.started.v1"
+    }
+    assert sorted(started.values()) == [False, True, True, True]
+    assert started[feature.json()["session_id"]] is False
+    ended_events = [e["data"] for e in events if e["type"] == "delivery.playback.ended.v1"]
+    assert [e["trailer"] for e in ended_events] == [True]
 
 
 async def test_the_title_rating_and_windows_hold_for_its_trailer(h: DeliveryHarness, trailer: str) -> None:

@@ -12,6 +12,7 @@ package is complete. The key is the title's content key (the one HLS AES-128 use
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import tempfile
@@ -135,7 +136,14 @@ class CencPackager:
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
             )
-            _, stderr = await process.communicate()
+            try:
+                _, stderr = await process.communicate()
+            except BaseException:
+                # Cancelled (shutdown, a re-transcode): never leave ffmpeg running on its own.
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await asyncio.shield(process.wait())
+                raise
             if process.returncode != 0:
                 # stderr never holds the key: ffmpeg does not echo option values in errors.
                 raise RuntimeError(f"ffmpeg CENC packaging failed: {stderr.decode(errors='replace')[-500:]}")
@@ -177,8 +185,14 @@ class CencPackager:
         keys = [resolve(playlist_key, init.group(1))] if init else []
         with track.open("wb") as out:
             for key in [*keys, *segment_keys(playlist_key, playlist)]:
-                async for chunk in self.store.stream(key):
-                    await asyncio.to_thread(out.write, chunk)
+                chunks = self.store.stream(key)
+                try:
+                    async for chunk in chunks:
+                        await asyncio.to_thread(out.write, chunk)
+                finally:  # a cancelled copy closes the object's file now, not at garbage collection
+                    close = getattr(chunks, "aclose", None)
+                    if close is not None:
+                        await close()
         return int(target.group(1)) if target else 4
 
 

@@ -188,6 +188,16 @@ class FilesystemObjectStore(ObjectStore):
 
         return await asyncio.to_thread(read)
 
+    async def _open_uncancellable(self, key: str) -> BinaryIO:
+        """Opens in a thread; if the caller is cancelled meanwhile, the file the thread still
+        opens is closed at once instead of leaking until garbage collection."""
+        opening = asyncio.ensure_future(asyncio.to_thread(self._open, key))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_close_opened)
+            raise
+
     async def stream(
         self,
         key: str,
@@ -199,7 +209,7 @@ class FilesystemObjectStore(ObjectStore):
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
         validate_key(key)
-        f = await asyncio.to_thread(self._open, key)
+        f = await self._open_uncancellable(key)
         try:
             size = os.fstat(f.fileno()).st_size
             if size == 0 and start is None and end is None:
@@ -331,3 +341,8 @@ class FilesystemObjectStore(ObjectStore):
     async def presigned_get_url(self, key: str, expires_in: int) -> str | None:
         validate_key(key)
         return None
+
+
+def _close_opened(opening: asyncio.Future[BinaryIO]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
