@@ -45,7 +45,7 @@ class MediaSettings(BaseSettings):
         "off: one pass, one decode, about 13% less CPU at veryfast, playable only when all is done.",
     )
     rest_pass_niceness: int = Field(
-        10,
+        19,
         ge=0,
         le=19,
         description="CPU niceness of the second pass (the rungs above the first), run beside the first.",
