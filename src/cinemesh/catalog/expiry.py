@@ -6,8 +6,6 @@ title's optimistic lock, so when two processes race, one wins and the other skip
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 
@@ -18,6 +16,7 @@ from cinemesh.catalog.aggregate import windows_of_row
 from cinemesh.catalog.domain import Action, TitleStatus, all_windows_closed, next_status
 from cinemesh.catalog.service import UNPUBLISH_REASONS, utcnow
 from cinemesh.catalog.store import TitleStore
+from cinemesh.platform.background import BackgroundTask, repeat_every
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 
@@ -61,22 +60,15 @@ class ExpiryJob:
         self.database = database
         self.interval = interval
         self.clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("catalog-expiry")
 
     async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="catalog-expiry")
+        self._task.start(
+            lambda: repeat_every(self.interval, self.run_once, failure_event="expiry_run_failed")
+        )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await expire_due_titles(self.database, now=self.clock())
-            except Exception:
-                log.exception("expiry_run_failed")  # try again next tick; a database blip is not fatal
-            await asyncio.sleep(self.interval)
+    async def run_once(self) -> None:
+        await expire_due_titles(self.database, now=self.clock())

@@ -11,13 +11,13 @@ refuses the tokens those events ended. Each gateway process reads the users topi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cinemesh.contracts.users import USERS_TOPIC, SessionsEndedV1, UserDeletedV1
+from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.events.bus import EventBus, Subscription
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.ids import new_id_str
@@ -77,7 +77,7 @@ class RevocationFeed:
     def __init__(self, bus: EventBus, revocations: SessionRevocations) -> None:
         self.bus = bus
         self.revocations = revocations
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("gateway-revocations")
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
@@ -85,7 +85,7 @@ class RevocationFeed:
         since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self.revocations.remember_seconds)
         await self.bus.reset_group(group, [USERS_TOPIC], to_time=since)
         self._subscription = self.bus.subscribe(group, [USERS_TOPIC])
-        self._task = asyncio.get_running_loop().create_task(self._follow(), name="gateway-revocations")
+        self._task.start(self._follow)
 
     async def _follow(self) -> None:
         assert self._subscription is not None
@@ -100,11 +100,7 @@ class RevocationFeed:
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         if self._subscription is not None:
             await self._subscription.close()
             self._subscription = None

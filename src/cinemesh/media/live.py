@@ -39,6 +39,7 @@ from cinemesh.contracts.media import MEDIA_TOPIC, JobProgressV1, VideoFailedV1, 
 from cinemesh.media.domain import VideoStatus
 from cinemesh.media.store import VideoRow, VideoStore
 from cinemesh.media.views import video_document
+from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.ids import new_id_str
@@ -167,23 +168,18 @@ class VideoEventFollower:
         self.hub = hub
         self.retry_seconds = retry_seconds
         self.group = f"media.live.{new_id_str()}"
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("media-live-follower")
 
     def ensure_started(self) -> None:
         """Started by the first stream, so processes that serve none (workers) never follow."""
-        if self._task is None and not self.hub.closed:
-            loop = asyncio.get_running_loop()
+        if not self._task.started and not self.hub.closed:
             # A context of its own: the first stream's request id must not label its logs.
-            self._task = loop.create_task(self._follow(), name="media-live-follower", context=Context())
+            self._task.start(self._follow, context=Context())
             # granian drains open connections before the lifespan stops: end streams at the signal.
-            on_termination(self.hub.close, loop)
+            on_termination(self.hub.close, asyncio.get_running_loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _follow(self) -> None:
         bus = self._bus()

@@ -26,6 +26,7 @@ from cinemesh.media.jobs import queue
 from cinemesh.media.jobs.runner import LeaseLostError, TranscodeRunner
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import VideoStore
+from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
@@ -72,20 +73,16 @@ class JobWorker:
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{index}:{uuid.uuid4().hex[:6]}"
         self.runner = TranscodeRunner(database=database, store=store, settings=settings, work_root=work_root)
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask(f"media-worker-{self.owner}")
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name=f"media-worker-{self.owner}")
+        self._task.start(self._loop)
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     def wake(self) -> None:
         self._wake.set()

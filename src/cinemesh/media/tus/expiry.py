@@ -15,7 +15,6 @@ spool is a different disk): a file is only ever deleted by a process that can se
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import email.utils
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from cinemesh.media.domain import VideoStatus
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import VideoRow, VideoStore, as_utc, utcnow
 from cinemesh.media.tus.spool import Spool
+from cinemesh.platform.background import BackgroundTask, repeat_every
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 
@@ -92,26 +92,17 @@ class UploadSweeper:
         self.database = database
         self.spool = spool
         self.settings = settings
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("media-upload-sweeper")
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="media-upload-sweeper")
+        self._task.start(
+            lambda: repeat_every(
+                self.settings.upload_sweep_seconds, self.sweep, failure_event="upload_sweep_failed"
+            )
+        )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:  # a database outage must not end the sweeping for good
-                log.exception("upload_sweep_failed")
-            await asyncio.sleep(self.settings.upload_sweep_seconds)
+        await self._task.stop()
 
     async def sweep(self) -> SweepReport:
         cutoff = idle_cutoff(self.settings)

@@ -13,7 +13,6 @@ lost silently: `dead_letters` can be inspected and replayed by hand.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.context import request_id_var
 from cinemesh.platform.events.bus import EventBus, Record, Subscription, logger
 from cinemesh.platform.events.envelope import Envelope
@@ -72,20 +72,15 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self._subscription: Subscription | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask(f"consumer-{self.group}")
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self.run(), name=f"consumer-{self.group}")
+        self._task.start(self.run)
 
     async def stop(self) -> None:
         # Cancelling is safe at any point: an interrupted record's transaction rolls back and
         # its offset was not committed, so it is delivered again after the restart.
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         await self._close_subscription()
 
     async def run(self) -> None:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.events.bus import EventBus, logger
 from cinemesh.platform.events.envelope import Envelope
 
@@ -133,22 +134,17 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.retention = retention
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("outbox-relay")
 
     def wake(self) -> None:
         """Publish now rather than at the next poll; call after committing outbox rows."""
         self._wakeup.set()
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
+        self._task.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
