@@ -211,33 +211,18 @@ async def run_pipeline(settings: MediaSettings, source: Path, out: Path) -> tupl
     """Seconds to first playable, to the full ladder, CPU seconds of the full ladder, seconds of
     VMAF; run as a job runs them."""
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    probe = await probe_file(source, timeout_seconds=30)
-    ladder = pipeline.plan(probe, settings)
-    ffmpeg = settings.ffmpeg()
     first: list[float] = []
 
-    async def first_rung_playable() -> None:
-        pipeline.write_manifests(ladder, out, [ladder.first])
+    async def first_rung_playable(_: pipeline.LadderPlan) -> None:
         first.append(time.perf_counter() - started)
 
-    await pipeline.encode_ladder(
-        ladder,
-        ffmpeg=ffmpeg,
-        source=source,
-        out=out,
-        first_rung_needed=True,
-        early_first_rung=settings.early_first_rung,
-        on_first_rung=first_rung_playable,
-        on_progress=lambda _: None,
-        rest_niceness=settings.rest_pass_niceness,
-    )
-    pipeline.write_thumbnails(ladder, out)
-    pipeline.write_manifests(ladder, out, ladder.rungs)
+    packaged = await pipeline.package_file(source, out, settings, on_first_rung=first_rung_playable)
+    ladder = packaged.ladder
     full, full_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     vmaf_started = time.perf_counter()
     await pipeline.measure_quality(
         ladder,
-        ffmpeg=ffmpeg,
+        ffmpeg=settings.ffmpeg(),
         source=source,
         out=out,
         subsample=settings.vmaf_subsample,

@@ -15,7 +15,6 @@ import pytest
 from cinemesh.contracts.media import Rendition, VideoTranscodedV1
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import pipeline
-from cinemesh.media.transcode.probe import probe_file
 from tests.fixtures.cmaf import TITLE_ID, VIDEO_ID, CmafVideo
 from tests.fixtures.media import SUBTITLE_CUES
 from tests.integration.delivery.harness import running_delivery
@@ -26,27 +25,10 @@ NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
 
 async def packaged_by_media(source: Path, root: Path) -> CmafVideo:
     """The media service's pipeline run on `source`, laid out as its object store holds it."""
-    settings = MediaSettings(vmaf=False, ladder_heights=[240, 360])
-    ladder = pipeline.plan(await probe_file(source, timeout_seconds=20), settings)
+    settings = MediaSettings(vmaf=False, ladder_heights=[240, 360], early_first_rung=False)
     prefix = f"videos/{VIDEO_ID}/"
-    out = root / prefix
-
-    async def nothing() -> None:
-        return None
-
-    await pipeline.encode_ladder(
-        ladder,
-        ffmpeg=settings.ffmpeg(),
-        source=source,
-        out=out,
-        first_rung_needed=True,
-        early_first_rung=False,
-        on_first_rung=nothing,
-        on_progress=lambda _: None,
-        rest_niceness=0,
-    )
-    pipeline.write_thumbnails(ladder, out)
-    videos, _ = pipeline.write_manifests(ladder, out, ladder.rungs)
+    packaged = await pipeline.package_file(source, root / prefix, settings)
+    ladder, videos = packaged.ladder, packaged.videos
     renditions = [
         Rendition(
             height=track.height,

@@ -21,36 +21,20 @@ from mpegdash.parser import MPEGDASHParser
 
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import pipeline
-from cinemesh.media.transcode.probe import probe_file
 from tests.fixtures.media import SUBTITLE_CUES, ffmpeg_exe, served_directory
 
 pytestmark = [pytest.mark.xdist_group("media-transcode")]
 
 
 async def _package(source: Path, out: Path) -> None:
-    settings = MediaSettings(vmaf=False)
-    ladder = pipeline.plan(await probe_file(source, timeout_seconds=20), settings)
     first_rung_files: list[str] = []
 
-    async def first_rung_done() -> None:
+    async def first_rung_done(_: pipeline.LadderPlan) -> None:
         # Audio and subtitles belong to the playable first publication, not the later one.
         first_rung_files.extend(sorted(p.name for p in (out / "subs_1").iterdir()))
-        pipeline.write_manifests(ladder, out, [ladder.first])
 
-    await pipeline.encode_ladder(
-        ladder,
-        ffmpeg=settings.ffmpeg(),
-        source=source,
-        out=out,
-        first_rung_needed=True,
-        early_first_rung=True,
-        on_first_rung=first_rung_done,
-        on_progress=lambda _: None,
-        rest_niceness=settings.rest_pass_niceness,
-    )
+    await pipeline.package_file(source, out, MediaSettings(vmaf=False), on_first_rung=first_rung_done)
     assert "subtitles.vtt" in first_rung_files
-    pipeline.write_thumbnails(ladder, out)
-    pipeline.write_manifests(ladder, out, ladder.rungs)
 
 
 @pytest.fixture(scope="module")

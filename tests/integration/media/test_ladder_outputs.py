@@ -22,7 +22,6 @@ from mpegdash.parser import MPEGDASHParser
 from cinemesh.media.domain import Rung
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import pipeline
-from cinemesh.media.transcode.probe import probe_file
 from tests.fixtures.media import ffmpeg_exe, served_directory
 
 pytestmark = [pytest.mark.xdist_group("media-transcode")]
@@ -39,36 +38,24 @@ class Packaged:
 
 async def _package(source: Path, out: Path, *, early_first_rung: bool) -> Packaged:
     settings = MediaSettings(vmaf_subsample=10, early_first_rung=early_first_rung)
-    probe = await probe_file(source, timeout_seconds=20)
-    ladder = pipeline.plan(probe, settings)
-    ffmpeg = settings.ffmpeg()
     progress: list[float] = []
     first_rung_seen: list[bool] = []
 
-    async def first_rung_done() -> None:
+    async def first_rung_done(ladder: pipeline.LadderPlan) -> None:
         # The first rung is complete when this runs, whatever the second pass is doing.
         first_rung_seen.append((out / ladder.first.key / "index.m3u8").is_file())
 
-    await pipeline.encode_ladder(
-        ladder,
-        ffmpeg=ffmpeg,
-        source=source,
-        out=out,
-        first_rung_needed=True,
-        early_first_rung=early_first_rung,
-        on_first_rung=first_rung_done,
-        on_progress=progress.append,
-        rest_niceness=settings.rest_pass_niceness,
+    packaged = await pipeline.package_file(
+        source, out, settings, on_first_rung=first_rung_done, on_progress=progress.append
     )
     # Two passes announce the first rung once, complete; one pass has nothing to announce early.
     assert first_rung_seen == ([True] if early_first_rung else [])
     assert progress and 0.9 <= max(progress) <= 1.0
-    pipeline.write_thumbnails(ladder, out)
-    pipeline.write_manifests(ladder, out, ladder.rungs)
+    ladder = packaged.ladder
     vmaf = await pipeline.measure_quality(
-        ladder, ffmpeg=ffmpeg, source=source, out=out, subsample=10, on_progress=lambda _: None
+        ladder, ffmpeg=settings.ffmpeg(), source=source, out=out, subsample=10, on_progress=lambda _: None
     )
-    return Packaged(source.name, out, ladder.rungs, probe.has_audio, vmaf)
+    return Packaged(source.name, out, ladder.rungs, ladder.probe.has_audio, vmaf)
 
 
 @pytest.fixture(

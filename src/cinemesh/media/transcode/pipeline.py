@@ -24,6 +24,7 @@ from cinemesh.media.domain import ProbeResult, Rung, output_frame_rate, plan_lad
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import commands, manifests, quality, thumbnails
 from cinemesh.media.transcode.ffmpeg import ProgressCallback, base_argv, run_ffmpeg
+from cinemesh.media.transcode.probe import probe_file
 
 VMAF_MAX_SHORT_SIDE = 1080
 
@@ -219,6 +220,51 @@ def write_manifests(
     (out / "master.m3u8").write_text(manifests.hls_master(videos, audios, subtitles))
     (out / "manifest.mpd").write_text(manifests.dash_mpd(videos, audios, subtitles))
     return videos, audios
+
+
+@dataclass(frozen=True)
+class Packaged:
+    ladder: LadderPlan
+    videos: list[manifests.PackagedTrack]
+    audios: list[manifests.PackagedTrack]
+
+
+async def package_file(
+    source: Path,
+    out: Path,
+    settings: MediaSettings,
+    *,
+    on_first_rung: Callable[[LadderPlan], Awaitable[None]] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Packaged:
+    """What a job makes of `source`, on local disk only (no store, no events): probe, ladder,
+    audio and subtitles, extras, manifests. For tools, benchmarks and tests; VMAF is separate.
+
+    `on_first_rung(ladder)` runs once the lowest rung is playable (its manifests written), as
+    the job publishes it; not in one-pass mode.
+    """
+    probe = await probe_file(source, timeout_seconds=settings.probe_timeout_seconds)
+    ladder = plan(probe, settings)
+
+    async def first_rung_done() -> None:
+        write_manifests(ladder, out, [ladder.first])
+        if on_first_rung is not None:
+            await on_first_rung(ladder)
+
+    await encode_ladder(
+        ladder,
+        ffmpeg=settings.ffmpeg(),
+        source=source,
+        out=out,
+        first_rung_needed=True,
+        early_first_rung=settings.early_first_rung,
+        on_first_rung=first_rung_done,
+        on_progress=on_progress or (lambda _: None),
+        rest_niceness=settings.rest_pass_niceness,
+    )
+    write_thumbnails(ladder, out)
+    videos, audios = write_manifests(ladder, out, ladder.rungs)
+    return Packaged(ladder=ladder, videos=videos, audios=audios)
 
 
 async def measure_quality(
