@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # reach `cinemesh up` as they are: from the environment, or from the command line
 # (`make up CINEMESH_PORT=9000`), both of which make exports to recipes.
 
-.PHONY: install up test lint typecheck contracts bench lock clean web system-deps
+.PHONY: install up test lint typecheck contracts bench lock clean web system-deps test-deps
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,6 +32,13 @@ web/node_modules/.package-lock.json: web/package-lock.json
 web: web/node_modules/.package-lock.json
 	npm run build --prefix web --silent
 
+# The real OpenID provider the users and web tests sign in with (node oidc-provider).
+tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package-lock.json
+	npm ci --prefix tests/support/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-deps: tests/support/oidc/node_modules/.package-lock.json
+
 up: install web
 	$(VENV)/bin/cinemesh up
 
@@ -52,7 +59,7 @@ system-deps:
 # on its thread that breaks asyncio tests scheduled after it on the same worker. They run one at a
 # time: the demo-catalog test transcodes five titles, and beside it Chromium on two cores could
 # not start playback in time.
-test: lint typecheck contracts web system-deps
+test: lint typecheck contracts web system-deps test-deps
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -m "not browser" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
