@@ -490,6 +490,38 @@ def test_trailer_plays_inline_on_the_title_page(
     assert_same_origin(recorded, web_platform.base_url)
 
 
+def test_trailer_autoplays_muted_when_previews_are_on(
+    web_platform: RunningPlatform,
+    screenshot: Callable[[Page, str], Path],
+    titles: Titles,
+    viewer: Callable[..., Viewer],
+) -> None:
+    film = titles.film()
+    me = viewer()
+    page = me.page
+    # Off by default: the title page waits for a click.
+    go(page, f"/title/{film['id']}")
+    page.wait_for_timeout(2_500)  # longer than the preview delay
+    expect(page.locator(".trailer")).to_have_count(0)
+
+    saved = me.account.patch("/api/v1/me/preferences", json={"autoplay_previews": True})
+    assert saved.status_code == 200 and saved.json()["autoplay_previews"] is True, saved.text
+    page.reload()  # the app reads the account's preferences at start
+    go(page, f"/title/{film['id']}")
+    wait_playing(page, 1, selector=".trailer-video")
+    assert page.evaluate("() => document.querySelector('.trailer-video').muted") is True
+    expect(page.get_by_role("button", name="Unmute trailer")).to_be_visible()
+    expect(page.get_by_role("button", name="Unmute trailer")).not_to_be_focused()  # focus not taken
+    expect(page.get_by_role("button", name="▶ Trailer")).to_have_attribute("aria-expanded", "true")
+    screenshot(page, "title-preview-autoplay")
+    with page.expect_response(
+        lambda r: r.request.method == "DELETE" and "/api/v1/playback/" in r.url
+    ) as ended:
+        page.get_by_role("button", name="Close trailer").click()
+    assert ended.value.status == 204
+    assert_same_origin(me.recorded, web_platform.base_url)
+
+
 def test_next_episode_by_autoplay_preference(
     web_platform: RunningPlatform,
     screenshot: Callable[[Page, str], Path],

@@ -106,13 +106,15 @@ export async function playerView({ id }, query) {
  * video id), muted-able, ended when closed, when the page is left or when the tab closes.
  * @returns {Promise<() => Promise<void>>} close
  */
-export async function playTrailer(slot, item, videoId) {
+/** `muted`: start without sound (an autoplayed preview); `quiet`: neither scroll to it nor take
+ * the focus (the viewer did not ask for it). */
+export async function playTrailer(slot, item, videoId, { muted = false, quiet = false } = {}) {
   const video = h("video.trailer-video", { playsInline: true, preload: "auto", "aria-label": `Trailer: ${item.title}` });
   const mute = h("button.ctl.trailer-mute", { type: "button", "aria-label": "Mute trailer", "aria-pressed": "false" }, icon("volume"));
   const closeButton = h("button.ctl.trailer-close", { type: "button", "aria-label": "Close trailer" }, "✕");
   const stage = h("div.trailer", { dataset: { state: "loading" } }, video, h("div.trailer-controls", null, mute, closeButton));
   slot.replaceChildren(stage);
-  stage.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  if (!quiet) stage.scrollIntoView({ block: "nearest", behavior: "smooth" });
   let closed = false;
   let close = async () => {
     closed = true;
@@ -161,6 +163,7 @@ export async function playTrailer(slot, item, videoId) {
     mute.setAttribute("aria-pressed", String(video.muted));
   };
   mute.addEventListener("click", toggleMute);
+  if (muted) toggleMute();
   stage.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
     else if (event.key === "m" && !event.target.closest("input")) toggleMute();
@@ -174,7 +177,7 @@ export async function playTrailer(slot, item, videoId) {
     return close;
   }
   video.play().catch(() => (stage.dataset.state = "paused"));
-  mute.focus();
+  if (!quiet) mute.focus();
   return close;
 }
 

@@ -90,7 +90,9 @@ export async function titleView({ id }) {
   );
 }
 
-/** Plays the first trailer inline under the hero, with the player module (loaded on demand). */
+/** Plays the first trailer inline under the hero, with the player module (loaded on demand).
+ * With the "Autoplay previews" preference (the profile's, else the account's) it starts by
+ * itself, muted and without taking the focus, a moment after the page opens. */
 function trailerButton(item, slot) {
   let close = null;
   const button = h("button.secondary.trailer-button", { type: "button", "aria-expanded": "false" }, "▶ Trailer");
@@ -105,16 +107,31 @@ function trailerButton(item, slot) {
       button.focus();
     }
   }).observe(slot, { childList: true });
+  const open = (options) => {
+    button.setAttribute("aria-expanded", "true");
+    close = import("./player.js").then(({ playTrailer }) => playTrailer(slot, item, item.trailers[0], options));
+  };
   button.addEventListener("click", async () => {
     if (close) {
       const stop = close;
       closed();
       return (await stop)();
     }
-    button.setAttribute("aria-expanded", "true");
-    close = import("./player.js").then(({ playTrailer }) => playTrailer(slot, item, item.trailers[0]));
+    open({});
   });
+  if (autoplayPreviews()) {
+    setTimeout(() => {
+      // Not if the viewer already started it, or left the page.
+      if (!close && button.isConnected) open({ muted: true, quiet: true });
+    }, PREVIEW_DELAY_MS);
+  }
   return button;
+}
+
+const PREVIEW_DELAY_MS = 1200;
+
+function autoplayPreviews() {
+  return session.profile?.preferences?.autoplay_previews ?? session.me?.preferences?.autoplay_previews ?? false;
 }
 
 export function watchHref(item, episode) {
