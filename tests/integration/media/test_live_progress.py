@@ -121,7 +121,9 @@ async def new_upload(media: MediaHarness, size: int) -> str:
 
 
 async def test_progress_climbs_event_by_event_until_ready(media: MediaHarness, media_clip: Any) -> None:
-    data = Path(media_clip("landscape.mp4")).read_bytes()
+    # 10 s of 720p: long enough for several progress writes even when the machine is fast (a 5 s
+    # clip could finish between two of them, leaving one progress event to see).
+    data = Path(media_clip("medium.mp4")).read_bytes()
     location = await new_upload(media, len(data))
     video_id = location.rsplit("/", 1)[-1]
     stream = open_stream(media.app, f"/api/v1/videos/{video_id}/events", media.auth())
