@@ -4,31 +4,27 @@ Ownership is checked here, once, for every route: a video belongs to its uploade
 all; anyone else gets 404, the same answer as for an id that does not exist (no IDOR, no probing
 for ids).
 
-An upload names a catalog title (`title_id`, a title or one of its episodes). Media checks it
-against its projection of the catalog's events (`events.py`): the title must exist, be the
-uploader's own (a content provider may upload only to titles it created, the catalog's rule for
-editing; admins to any), and not be archived. A title created a moment ago may not have reached
-media yet, so creation waits for it up to `title_wait_seconds` before refusing.
+An upload names a catalog title (`title_id`, a title or one of its episodes), checked by
+`titles.TitleGate`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from cinemesh.contracts.media import FEATURE, TRAILER, VIDEO_KINDS
 from cinemesh.media.domain import Limits, VideoStatus
-from cinemesh.media.events import TITLES_CHANGED
 from cinemesh.media.intake import complete_upload
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store import ContentStore, KnownContentRow, VideoRow, VideoStore, utcnow
+from cinemesh.media.store import VideoRow, VideoStore, utcnow
+from cinemesh.media.titles import TitleGate
+from cinemesh.media.tus import problems
 from cinemesh.media.tus.expiry import expire_upload, expires_at, idle_cutoff, is_expired
-from cinemesh.media.tus.protocol import CHECKSUM_MISMATCH, ExpectedChecksum, tus_headers
+from cinemesh.media.tus.protocol import ExpectedChecksum
 from cinemesh.media.tus.spool import ChunkTooLongError, Spool, SpoolFileMissingError, UploadBusyError
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
@@ -39,10 +35,6 @@ from cinemesh.platform.tokens import Principal
 log = get_logger("cinemesh.media")
 MAX_TITLE_ID = 64
 MAX_FILENAME = 255
-# While waiting for a title, the projection is re-read this often even without a wake-up from
-# this process: the consumer that applies it may run in another process (`cinemesh worker`).
-TITLE_POLL_SECONDS = 0.1
-ARCHIVED = "archived"  # the catalog's terminal status
 
 
 def can_see(principal: Principal, row: VideoRow) -> bool:
@@ -55,38 +47,6 @@ class UploadState:
     offset: int
     length: int
     expires_at: dt.datetime | None  # None once every byte is in (nothing left to expire)
-
-
-class Signal:
-    """Wakes every waiter at once; a waiter takes `current` before it looks, so a notification
-    between the look and the wait is not lost."""
-
-    def __init__(self) -> None:
-        self.current = asyncio.Event()
-
-    def notify(self) -> None:
-        self.current.set()
-        self.current = asyncio.Event()
-
-
-def _busy() -> Problem:
-    return Problem(
-        409, "Another PATCH of this upload is in progress.", code="upload-busy", headers=tus_headers()
-    )
-
-
-def _unknown_title(title_id: str) -> Problem:
-    # The same answer for a title that does not exist and one the caller may not upload to, as
-    # the catalog answers 404 for another provider's title (no probing for ids).
-    detail = f"No title {title_id} that you may upload to."
-    return Problem(
-        404,
-        detail,
-        code="title-not-found",
-        field="title_id",
-        errors=[{"field": "title_id", "in": "Upload-Metadata", "message": detail, "type": "not_found"}],
-        headers=tus_headers(),
-    )
 
 
 class MediaService:
@@ -105,9 +65,7 @@ class MediaService:
         self.spool = spool
         self.settings = settings
         self._locks: dict[str, asyncio.Lock] = {}
-        self._titles_changed = Signal()
-        # The catalog consumer's commits in this process wake uploads waiting for their title.
-        database.on_commit_with(TITLES_CHANGED, self._titles_changed.notify)
+        self.titles = TitleGate(database=database, settings=settings)
 
     @property
     def limits(self) -> Limits:
@@ -121,44 +79,22 @@ class MediaService:
     ) -> UploadState:
         title_id = metadata.get("title_id", "").strip()
         if not title_id or len(title_id) > MAX_TITLE_ID:
-            raise Problem(
-                400,
-                "Upload-Metadata must carry title_id (at most 64 characters).",
-                code="tus-missing-title",
-                field="title_id",
-                headers=tus_headers(),
-            )
+            detail = "Upload-Metadata must carry title_id (at most 64 characters)."
+            raise problems.invalid(400, detail, code="tus-missing-title", field="title_id")
         kind = metadata.get("kind", FEATURE).strip().lower() or FEATURE
         if kind not in VIDEO_KINDS:
-            raise Problem(
-                400,
-                f"kind must be one of {', '.join(VIDEO_KINDS)}.",
-                code="tus-bad-metadata",
-                field="kind",
-                headers=tus_headers(),
-            )
+            detail = f"kind must be one of {', '.join(VIDEO_KINDS)}."
+            raise problems.invalid(400, detail, code="tus-bad-metadata", field="kind")
         filename = metadata.get("filename") or None
         if filename is not None and len(filename) > MAX_FILENAME:
-            raise Problem(
-                400, "filename is too long.", code="tus-bad-metadata", field="filename", headers=tus_headers()
-            )
+            raise problems.invalid(400, "filename is too long.", code="tus-bad-metadata", field="filename")
         if length == 0:
-            raise Problem(
-                400,
-                "The file is empty (Upload-Length 0).",
-                code="empty-upload",
-                field="Upload-Length",
-                headers=tus_headers(),
-            )
+            detail = "The file is empty (Upload-Length 0)."
+            raise problems.invalid(400, detail, code="empty-upload", field="Upload-Length")
         if length > self.settings.max_upload_bytes:
-            raise Problem(
-                413,
-                f"The file is {length} bytes; the limit is {self.settings.max_upload_bytes}.",
-                code="upload-too-large",
-                field="Upload-Length",
-                headers=tus_headers(),
-            )
-        content = await self._require_title(principal, title_id)
+            detail = f"The file is {length} bytes; the limit is {self.settings.max_upload_bytes}."
+            raise problems.invalid(413, detail, code="upload-too-large", field="Upload-Length")
+        content = await self.titles.require(principal, title_id)
         if kind == TRAILER:
             # A trailer belongs to the title, not to one episode: it is recorded (and announced)
             # under the title's id, which delivery checks before playing it as that title's trailer.
@@ -190,52 +126,16 @@ class MediaService:
         expiry = now + dt.timedelta(seconds=self.settings.upload_expiry_seconds)
         return UploadState(video_id, 0, length, expiry)
 
-    async def _require_title(self, principal: Principal, title_id: str) -> KnownContentRow:
-        """The title exists in media's projection (waiting a bounded time for it), is the
-        uploader's own (or the uploader is an admin) and is not archived."""
-        deadline = time.monotonic() + self.settings.title_wait_seconds
-        content: KnownContentRow | None = None
-        while True:
-            changed = self._titles_changed.current
-            async with self.database.session() as session:
-                content = await ContentStore(session).get(title_id)
-            remaining = deadline - time.monotonic()
-            if content is not None or remaining <= 0:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), min(remaining, TITLE_POLL_SECONDS))
-        if content is None:
-            log.info("upload_refused_unknown_title", title_id=title_id)
-            raise _unknown_title(title_id)
-        if not principal.has_any_role("admin") and content.owner_id != principal.user_id:
-            log.info("upload_refused_foreign_title", title_id=title_id, user_id=principal.user_id)
-            raise _unknown_title(title_id)
-        if content.status == ARCHIVED:
-            raise Problem(
-                409,
-                f"Title {title_id} is archived; it takes no new videos.",
-                code="title-archived",
-                field="title_id",
-                headers=tus_headers(),
-            )
-        return content
-
     def _require_disk(self, incoming: int) -> None:
         free = self.spool.free_bytes()
         if free - incoming < self.settings.min_free_disk_bytes:
-            raise Problem(
-                507,
-                "Not enough disk space to accept this upload now; try again later.",
-                code="insufficient-storage",
-                title="Insufficient Storage",
-                headers={"Retry-After": "60", **tus_headers()},
-            )
+            raise problems.insufficient_storage()
 
     async def _owned(self, principal: Principal, video_id: str) -> VideoRow:
         async with self.database.session() as session:
             row = await VideoStore(session).get(video_id)
         if row is None or not can_see(principal, row):
-            raise Problem(404, f"No upload {video_id}.", code="upload-not-found", headers=tus_headers())
+            raise problems.not_found(video_id)
         return row
 
     async def _live(self, principal: Principal, video_id: str) -> VideoRow:
@@ -246,13 +146,7 @@ class MediaService:
                 await expire_upload(
                     self.database, self.spool, video_id, idle_since=idle_cutoff(self.settings)
                 )
-            raise Problem(
-                410,
-                f"Upload {video_id} expired after {self.settings.upload_expiry_seconds:g} s without bytes; "
-                "start a new upload.",
-                code="upload-expired",
-                headers=tus_headers(),
-            )
+            raise problems.expired(video_id, self.settings.upload_expiry_seconds)
         return row
 
     def _state(self, row: VideoRow) -> UploadState:
@@ -280,7 +174,7 @@ class MediaService:
         """tus PATCH: writes the chunk at `offset`; returns the upload's new state."""
         lock = self._locks.setdefault(video_id, asyncio.Lock())
         if lock.locked():
-            raise _busy()
+            raise problems.busy()
         async with lock:
             try:
                 return await self._append_locked(
@@ -301,11 +195,8 @@ class MediaService:
     ) -> UploadState:
         row = await self._live(principal, video_id)
         if row.status != VideoStatus.UPLOADING.value:
-            raise Problem(
-                409,
-                f"The upload is already complete ({row.status}).",
-                code="upload-complete",
-                headers={"Upload-Offset": str(row.offset_bytes), **tus_headers()},
+            raise problems.complete(
+                f"The upload is already complete ({row.status}).", offset=row.offset_bytes
             )
         await self._require_this_spool(row)
         if offset == row.offset_bytes == row.size_bytes:
@@ -313,19 +204,14 @@ class MediaService:
             await asyncio.shield(self._complete(row))
             return UploadState(video_id, offset, row.size_bytes, None)
         if offset != row.offset_bytes:
-            raise Problem(
-                409,
+            raise problems.offset_mismatch(
                 f"Upload-Offset {offset} does not match the upload's offset {row.offset_bytes}.",
-                code="upload-offset-mismatch",
-                headers={"Upload-Offset": str(row.offset_bytes), **tus_headers()},
+                offset=row.offset_bytes,
             )
         remaining = row.size_bytes - offset
         if content_length is not None and content_length > remaining:
-            raise Problem(
-                413,
-                f"The chunk is {content_length} bytes but only {remaining} remain.",
-                code="chunk-too-large",
-                headers=tus_headers(),
+            raise problems.chunk_too_large(
+                f"The chunk is {content_length} bytes but only {remaining} remain."
             )
         self._require_disk(content_length or 0)
         # Activity starts now: an upload that was about to expire cannot be swept while this
@@ -344,31 +230,16 @@ class MediaService:
                 disconnected=disconnected,
             )
         except ChunkTooLongError as exc:
-            raise Problem(
-                413,
-                f"The chunk carries more than the {remaining} bytes that remain.",
-                code="chunk-too-large",
-                headers=tus_headers(),
+            raise problems.chunk_too_large(
+                f"The chunk carries more than the {remaining} bytes that remain."
             ) from exc
         except UploadBusyError as exc:
-            raise _busy() from exc
+            raise problems.busy() from exc
         except SpoolFileMissingError as exc:
             await self._live(principal, video_id)  # 410 if it was swept meanwhile
-            raise Problem(
-                409,
-                f"This instance's spool has no bytes of upload {video_id}: they were written on "
-                "another instance or lost. Resume where the upload was created, or start again.",
-                code="upload-spool-missing",
-                headers=tus_headers(),
-            ) from exc
+            raise problems.spool_missing(video_id) from exc
         if not chunk.checksum_ok:
-            raise Problem(
-                CHECKSUM_MISMATCH,
-                "Upload-Checksum does not match the chunk; it was discarded.",
-                code="checksum-mismatch",
-                title="Checksum Mismatch",
-                headers=tus_headers(),
-            )
+            raise problems.checksum_mismatch()
         now = utcnow()
         async with self.database.transaction() as session:
             advanced = await VideoStore(session).advance_offset(
@@ -386,26 +257,14 @@ class MediaService:
     async def _gone_or_moved(self, principal: Principal, video_id: str) -> Problem:
         """Why an upload could not move: expired (410), else another writer got there first."""
         row = await self._live(principal, video_id)
-        return Problem(
-            409,
-            "The upload moved on concurrently.",
-            code="upload-offset-mismatch",
-            headers={"Upload-Offset": str(row.offset_bytes), **tus_headers()},
-        )
+        return problems.offset_mismatch("The upload moved on concurrently.", offset=row.offset_bytes)
 
     async def _require_this_spool(self, row: VideoRow) -> None:
         """The upload's bytes are on this process's spool (see docs/media.md, "Several API
         replicas"): a PATCH on another replica's disk is refused before it touches anything."""
         if row.spool_id is not None and row.spool_id != await self.spool.current_identity():
             log.warning("upload_on_another_spool", video_id=row.id, spool_id=row.spool_id)
-            raise Problem(
-                409,
-                f"Upload {row.id} is being received by another instance (spool {row.spool_id}); this "
-                "one cannot continue it. Route an upload's requests to one instance, or share the spool.",
-                code="upload-on-another-instance",
-                headers=tus_headers(),
-                spool_id=row.spool_id,
-            )
+            raise problems.on_another_instance(row.id, row.spool_id)
 
     async def _complete(self, row: VideoRow) -> None:
         await complete_upload(
@@ -421,12 +280,7 @@ class MediaService:
     async def terminate(self, *, principal: Principal, video_id: str) -> None:
         row = await self._live(principal, video_id)
         if row.status != VideoStatus.UPLOADING.value:
-            raise Problem(
-                409,
-                f"The upload is complete ({row.status}); it can no longer be terminated.",
-                code="upload-complete",
-                headers=tus_headers(),
-            )
+            raise problems.complete(f"The upload is complete ({row.status}); it can no longer be terminated.")
         async with self.database.transaction() as session:
             existing = await VideoStore(session).get(video_id)
             if existing is not None:
