@@ -15,17 +15,22 @@ bulkhead slot, as any response does, so nothing is refused mid-response.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.gateway.domain import RouteTable
 from cinemesh.gateway.revocations import SessionRevocations
+from cinemesh.gateway.streams import (
+    ClientReceive,
+    StreamLimit,
+    is_event_stream,
+    relay_until_over,
+    wait_for_event,
+)
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import UPSTREAM_FAILURES
@@ -40,30 +45,6 @@ access_log = get_logger("cinemesh.gateway.access")
 
 class UpstreamServerError(Exception):
     """The upstream answered 5xx: counted as a failure by its breaker, relayed to the client."""
-
-
-# Open event streams per upstream, beside its bulkhead. An idle stream costs a socket and a few
-# KiB, not a worker: the bound is against descriptor exhaustion, not CPU.
-MAX_EVENT_STREAMS = 1024
-EVENT_STREAM = b"text/event-stream"
-
-
-class StreamLimit:
-    """Open event streams of one upstream: a slot is taken at once or not at all, since a
-    response that has started cannot wait in a queue."""
-
-    def __init__(self, limit: int = MAX_EVENT_STREAMS) -> None:
-        self.limit = limit
-        self.open = 0
-
-    def try_take(self) -> bool:
-        if self.open >= self.limit:
-            return False
-        self.open += 1
-        return True
-
-    def release(self) -> None:
-        self.open -= 1
 
 
 @dataclass
@@ -166,11 +147,11 @@ class GatewayProxy:
             nonlocal status, event_stream
             if message["type"] == "http.response.start":
                 status = message["status"]
-                event_stream = _is_event_stream(message.get("headers", []))
+                event_stream = is_event_stream(message.get("headers", []))
                 response_started.set()
             await send(message)
 
-        client = _ClientReceive(receive)
+        client = ClientReceive(receive)
         call: asyncio.Future[None] | None = None
         detached = False
         try:
@@ -209,7 +190,7 @@ class GatewayProxy:
         if detached and call is not None:
             # Outside the bulkhead and the breaker: only the stream limit is held from here on.
             try:
-                ended = await _relay_until_over(call, client, self._closing())
+                ended = await relay_until_over(call, client, self._closing())
                 if ended == "upstream":
                     await self._finish(name, call, lambda: status)
                 elif ended == "shutdown":  # the client gets a clean end, and reconnects elsewhere
@@ -237,7 +218,7 @@ class GatewayProxy:
 
     async def _await_first_byte(self, call: asyncio.Future[None], started: asyncio.Event, name: str) -> None:
         """Times out an upstream that has not begun to answer; a started stream may run long."""
-        waiter: asyncio.Future[None] = asyncio.ensure_future(_wait_for(started))
+        waiter: asyncio.Future[None] = asyncio.ensure_future(wait_for_event(started))
         try:
             done, _ = await asyncio.wait(
                 {call, waiter}, timeout=self.first_byte_timeout, return_when=asyncio.FIRST_COMPLETED
@@ -257,66 +238,3 @@ def _with_request_id(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, by
     request_id = request_id_var.get()
     kept = [(key, value) for key, value in headers if key != _REQUEST_ID_KEY]
     return [*kept, (_REQUEST_ID_KEY, request_id.encode())] if request_id else kept
-
-
-async def _wait_for(event: asyncio.Event) -> None:
-    await event.wait()
-
-
-class _ClientReceive:
-    """The client's receive channel, observed: a relayed event stream must end when its client
-    goes, and over HTTP nobody else would notice (the server drops what is sent to a closed
-    connection without an error, and the upstream call read the request body long ago)."""
-
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-        self.waiting = 0  # calls in progress: an in-process upstream listens for the disconnect itself
-        self.disconnected = asyncio.Event()
-
-    async def __call__(self) -> Message:
-        self.waiting += 1
-        try:
-            message = await self._receive()
-        finally:
-            self.waiting -= 1
-        if message["type"] == "http.disconnect":
-            self.disconnected.set()
-        return message
-
-    async def until_disconnected(self) -> None:
-        while not self.disconnected.is_set():
-            if self.waiting:  # someone else is listening; look again now and then in case they stop
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(1.0):
-                        await self.disconnected.wait()
-            else:
-                await self()
-
-
-async def _relay_until_over(
-    call: asyncio.Future[None], client: _ClientReceive, closing: asyncio.Event
-) -> Literal["upstream", "client", "shutdown"]:
-    """Relays a detached stream until the upstream ends it, the client goes, or the process is
-    stopping; in the last two cases the upstream call is cancelled (an HTTP upstream closes its
-    connection, so the service sees its client go)."""
-    watcher: asyncio.Future[None] = asyncio.ensure_future(client.until_disconnected())
-    stopping: asyncio.Future[None] = asyncio.ensure_future(_wait_for(closing))
-    try:
-        await asyncio.wait({call, watcher, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-        stopping.cancel()
-    if call.done():
-        return "upstream"
-    call.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await call
-    return "client" if client.disconnected.is_set() else "shutdown"
-
-
-def _is_event_stream(headers: list[tuple[bytes, bytes]]) -> bool:
-    # Names as relayed: lower case from ASGI apps, as received from an HTTP upstream.
-    return any(
-        key.lower() == b"content-type" and value.split(b";")[0].strip().lower() == EVENT_STREAM
-        for key, value in headers
-    )
