@@ -25,22 +25,12 @@ from typing import Any
 
 import httpx
 from tests.fixtures._net import free_port
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS
 
 from bench._report import write_section
 
 RUNS = 3
 CINEMESH = str(Path(sys.executable).with_name("cinemesh"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 ADMIN = ("bench-admin@cinemesh.test", "bench-admin-password")
 
 
@@ -235,7 +225,7 @@ def main() -> None:
             title_id = _publish_title(base, _clip(Path(tmp) / "bench.mp4"))
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
                 weight = _page_weight(browser, base)
                 runs = [_startup(browser, base, title_id) for _ in range(RUNS)]

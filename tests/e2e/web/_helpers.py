@@ -1,9 +1,8 @@
 """What the browser tests share: titles made over the API in the background, viewers, origin checks,
 and the player's facts read from the page.
 
-Helpers of test_web_app.py are imported from there rather than copied; `TitleMaker` and
-`tus_upload` here are the general forms of its `publish_in_background` and `tus_upload` (several
-videos, episodes, trailers; any upload metadata), which that module can move to.
+`TitleMaker` is the general form of test_web_app's `publish_in_background` (several videos,
+episodes, trailers), which that module can move to.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.web.test_web_app import PASSWORD, assert_same_origin, sign_in, wait_for
 from tests.fixtures.browser import RecordedPage
 from tests.fixtures.media import _testsrc
 
@@ -42,6 +40,37 @@ __all__ = [
 COUNTRIES = ("US", "GB", "DE", "FR")
 
 
+PASSWORD = "correct horse battery staple"
+
+
+def assert_same_origin(recorded: RecordedPage, base_url: str) -> None:
+    origin = urlsplit(base_url)
+    foreign = [
+        url
+        for url in recorded.urls()
+        if not url.startswith(("data:", "blob:"))
+        and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
+    ]
+    assert not foreign, f"requests left the platform's origin: {foreign}"
+    assert recorded.urls(), "the page made no requests at all"
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/profiles")
+
+
 @contextmanager
 def admin_client(base_url: str, email: str, password: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=60) as client:
@@ -59,8 +88,7 @@ def clip(out: Path, *, size: str, seconds: float) -> Path:
 
 
 def tus_upload(client: httpx.Client, path: Path, **metadata: str) -> str:
-    """The tus protocol by hand (create with `Upload-Metadata`, then one PATCH); the video id.
-    (test_web_app.tus_upload is this with title_id and filename only.)"""
+    """The tus protocol by hand (create with `Upload-Metadata`, then one PATCH); the video id."""
     data = path.read_bytes()
     meta = ",".join(f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in metadata.items())
     headers = {"Tus-Resumable": "1.0.0"}

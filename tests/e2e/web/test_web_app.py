@@ -6,7 +6,6 @@ requested from any origin but the platform's. Screenshots land in build/screensh
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import threading
@@ -21,74 +20,17 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.web._helpers import PASSWORD, assert_same_origin, new_viewer, sign_in, tus_upload, wait_for
 from tests.fixtures.browser import PHONE, SCREENSHOTS, RecordedPage
 from tests.fixtures.media import _testsrc
 from tests.fixtures.platform import RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("web")]
 
-PASSWORD = "correct horse battery staple"
 SUFFIX = uuid.uuid4().hex[:6]
 FAMILY_TITLE = f"Meadow Morning {SUFFIX}"
 ADULT_TITLE = f"Midnight Verdict {SUFFIX}"
 SCREENSHOT_FACTS = SCREENSHOTS / "player-facts.json"
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def assert_same_origin(recorded: RecordedPage, base_url: str) -> None:
-    origin = urlsplit(base_url)
-    foreign = [
-        url
-        for url in recorded.urls()
-        if not url.startswith(("data:", "blob:"))
-        and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
-    ]
-    assert not foreign, f"requests left the platform's origin: {foreign}"
-    assert recorded.urls(), "the page made no requests at all"
-
-
-def tus_upload(client: httpx.Client, path: Path, title_id: str) -> str:
-    """The tus protocol by hand (create, then one PATCH), as the admin API client."""
-    data = path.read_bytes()
-    meta = ",".join(
-        f"{key} {base64.b64encode(value.encode()).decode()}"
-        for key, value in {"title_id": title_id, "filename": path.name}.items()
-    )
-    created = client.post(
-        "/api/v1/uploads",
-        headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)), "Upload-Metadata": meta},
-    )
-    assert created.status_code == 201, created.text
-    location = created.headers["location"]
-    patched = client.patch(
-        location,
-        content=data,
-        headers={
-            "Tus-Resumable": "1.0.0",
-            "Upload-Offset": "0",
-            "Content-Type": "application/offset+octet-stream",
-        },
-    )
-    assert patched.status_code == 204, patched.text
-    return location.rsplit("/", 1)[-1]
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/profiles")
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -129,7 +71,7 @@ def publish_in_background(admin_api: httpx.Client, body: dict[str, Any], clip: P
             created = admin_api.post("/api/v1/titles", json={**body, "availability": windows})
             assert created.status_code == 201, created.text
             title_id = created.json()["id"]
-            video_id = tus_upload(admin_api, clip, title_id)
+            video_id = tus_upload(admin_api, clip, title_id=title_id, filename=clip.name)
             wait_for(
                 lambda: admin_api.get(f"/api/v1/videos/{video_id}").json()["status"] == "ready", 240, "video"
             )
@@ -179,21 +121,6 @@ def adult_title(admin_api: httpx.Client, media_clip: Callable[[str], Path]) -> C
         "description": "A courtroom thriller for grown-ups.",
     }
     return publish_in_background(admin_api, body, media_clip("small.mp4"))
-
-
-def new_viewer(base_url: str, *, kids_profile: bool = False) -> str:
-    """An account made over the API (the sign-up form has its own test); its email."""
-    suffix = uuid.uuid4().hex[:8]
-    email = f"v-{suffix}@example.com"
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        account = {"email": email, "username": f"v_{suffix}", "password": PASSWORD, "country": "US"}
-        assert client.post("/api/v1/auth/register", json=account).status_code == 201
-        if kids_profile:
-            login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-            client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-            kids = client.post("/api/v1/me/profiles", json={"name": "Kids", "is_kids": True})
-            assert kids.status_code == 201, kids.text
-    return email
 
 
 # -- tests -----------------------------------------------------------------------------------------
@@ -401,7 +328,8 @@ def test_kids_profile_never_sees_the_r_rated_title(
     adult_title: Callable[[], str],
 ) -> None:
     family_id, adult_id = family_title(), adult_title()
-    viewer = new_viewer(web_platform.base_url, kids_profile=True)
+    viewer, account = new_viewer(web_platform.base_url, profiles=[{"name": "Kids", "is_kids": True}])
+    account.close()
     recorded = browser_page()
     page = recorded.page
     sign_in(page, viewer, PASSWORD)
@@ -489,7 +417,8 @@ def test_closing_the_tab_ends_the_playback_session(
     tab is closed (pagehide -> DELETE with keepalive) the second plays, without waiting for the
     heartbeat timeout."""
     family_id = family_title()
-    viewer = new_viewer(web_platform.base_url)
+    viewer, account = new_viewer(web_platform.base_url)
+    account.close()
     recorded = browser_page()
     first = recorded.page
     sign_in(first, viewer, PASSWORD)
