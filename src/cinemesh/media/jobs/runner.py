@@ -102,7 +102,7 @@ class TranscodeRunner:
             rest_niceness=self.settings.rest_pass_niceness,
         )
         report("thumbnails", 80.0)
-        pipeline.write_thumbnails(ladder, out)
+        await pipeline.finish_extras(ladder, ffmpeg=ffmpeg, out=out)
         vmaf: dict[str, float] = {}
         if self.settings.vmaf:
             vmaf = await pipeline.measure_quality(

@@ -4,8 +4,8 @@ Each pass decodes the source once and splits the picture to every output. By def
 are two, run side by side:
 
 * the first pass encodes the lowest rung and the audio, so a title is playable early;
-* the second encodes every other rung, the trick-play sprites, the poster candidates and the
-  preview clip.
+* the second encodes every other rung, the trick-play tiles and the poster candidates (the
+  sprite sheets and the preview clip are made afterwards from those tiles and the lowest rung).
 
 With `early_first_rung` off, one pass makes all of it (one decode instead of two).
 
@@ -167,18 +167,17 @@ def second_pass(
     ffmpeg_argv: list[str],
     source: Path,
     rungs: list[Rung],
-    preview_rung: Rung,
     duration_seconds: float,
     out: Path,
     options: EncodeOptions,
 ) -> list[str]:
-    """The rungs above the first, the sprites, the poster candidates and the preview clip."""
+    """The rungs above the first, the trick-play tiles and the poster candidates."""
     return ladder_pass(
         ffmpeg_argv=ffmpeg_argv,
         source=source,
         rungs=rungs,
         tracks=NO_TRACKS,
-        extras=Extras(preview_rung=preview_rung, duration_seconds=duration_seconds),
+        extras=Extras(duration_seconds=duration_seconds),
         out=out,
         options=options,
     )
@@ -186,9 +185,8 @@ def second_pass(
 
 @dataclass(frozen=True)
 class Extras:
-    """What a pass makes besides rungs: trick-play sprites, poster candidates, preview clip."""
+    """What a pass makes besides rungs: trick-play tiles and poster candidates."""
 
-    preview_rung: Rung
     duration_seconds: float
 
 
@@ -219,24 +217,41 @@ def ladder_pass(
 
 
 def _extra_branches(extras: Extras) -> list[str]:
-    duration = extras.duration_seconds
-    poster_every = max(1.0, duration / POSTER_CANDIDATES)
-    preview_start = 0.0 if duration <= PREVIEW_SECONDS * 2 else duration * 0.2
+    # Every branch yields its first frame at t=0: ffmpeg reports no progress until every output
+    # of a run has started, so a branch that waits (a `tile` sheet fills up only at the end, a
+    # preview `trim` starts at 20 %) would leave a job's progress bar still for the whole pass.
+    # Hence single tiles here, sheets and the preview clip afterwards (`sprite_sheets`, `preview`).
+    poster_every = max(1.0, extras.duration_seconds / POSTER_CANDIDATES)
     return [
-        f"{_every(SPRITE_INTERVAL_SECONDS)},scale={SPRITE_TILE_WIDTH}:-2,"
-        f"tile={SPRITE_COLUMNS}x{SPRITE_ROWS}[sprites]",
+        f"{_every(SPRITE_INTERVAL_SECONDS)},scale={SPRITE_TILE_WIDTH}:-2[tiles]",
         f"{_every(poster_every)},scale='min(1280,iw)':-2[posters]",
-        f"trim=start={preview_start:.3f}:duration={PREVIEW_SECONDS},setpts=PTS-STARTPTS,"
-        f"{_scale(extras.preview_rung)}[preview]",
     ]
 
 
 def _extra_outputs(out: Path, options: EncodeOptions) -> list[str]:
-    argv = ["-map", "[sprites]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2"]
-    argv += ["-start_number", "0", str(out / "thumbs" / "sprite_%03d.jpg")]
+    argv = ["-map", "[tiles]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2"]
+    argv += ["-start_number", "0", str(out / "tiles" / "tile_%05d.jpg")]
     argv += ["-map", "[posters]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "2", "-f", "image2"]
     argv += ["-start_number", "0", str(out / "candidates" / "poster_%03d.jpg")]
-    argv += ["-map", "[preview]", "-c:v", "libx264", "-preset", options.preset, "-b:v", f"{PREVIEW_KBPS}k"]
+    return argv
+
+
+def sprite_sheets(*, ffmpeg_argv: list[str], out: Path) -> list[str]:
+    """The tiles the pass wrote, 10x10 to a sheet (the last one padded): tiny images, no decode of
+    the source."""
+    argv = [*ffmpeg_argv, "-framerate", "1", "-start_number", "0", "-i", str(out / "tiles" / "tile_%05d.jpg")]
+    argv += ["-vf", f"tile={SPRITE_COLUMNS}x{SPRITE_ROWS}", "-c:v", "mjpeg", "-q:v", "5"]
+    argv += ["-start_number", "0", str(out / "thumbs" / "sprite_%03d.jpg")]
+    return argv
+
+
+def preview(
+    *, ffmpeg_argv: list[str], rung_playlist: Path, duration_seconds: float, out: Path, preset: str
+) -> list[str]:
+    """A short silent clip cut from the lowest rung (already at preview size: decoding it is cheap)."""
+    start = 0.0 if duration_seconds <= PREVIEW_SECONDS * 2 else duration_seconds * 0.2
+    argv = [*ffmpeg_argv, "-ss", f"{start:.3f}", "-t", str(PREVIEW_SECONDS), "-i", str(rung_playlist)]
+    argv += ["-map", "0:v:0", "-c:v", "libx264", "-preset", preset, "-b:v", f"{PREVIEW_KBPS}k"]
     argv += ["-maxrate", f"{PREVIEW_KBPS * 2}k", "-bufsize", f"{PREVIEW_KBPS * 2}k", "-an"]
     argv += ["-movflags", "+faststart", str(out / "preview.mp4")]
     return argv

@@ -99,6 +99,7 @@ async def encode_ladder(
         _fresh(
             *(out / rung.key for rung in ladder.rungs),
             *(out / key for key in ladder.track_keys),
+            out / "tiles",
             out / "thumbs",
             out / "candidates",
         )
@@ -107,7 +108,7 @@ async def encode_ladder(
             source=source,
             rungs=ladder.rungs,
             tracks=ladder.tracks,
-            extras=commands.Extras(preview_rung=ladder.first, duration_seconds=ladder.probe.duration_seconds),
+            extras=commands.Extras(duration_seconds=ladder.probe.duration_seconds),
             out=out,
             options=ladder.options,
         )
@@ -175,12 +176,11 @@ async def encode_rest(
     on_progress: ProgressCallback,
     niceness: int = 0,
 ) -> None:
-    _fresh(*(out / rung.key for rung in ladder.rest), out / "thumbs", out / "candidates")
+    _fresh(*(out / rung.key for rung in ladder.rest), out / "tiles", out / "thumbs", out / "candidates")
     argv = commands.second_pass(
         ffmpeg_argv=base_argv(ffmpeg),
         source=source,
         rungs=ladder.rest,
-        preview_rung=ladder.first,
         duration_seconds=ladder.probe.duration_seconds,
         out=out,
         options=ladder.options,
@@ -190,8 +190,23 @@ async def encode_rest(
     )
 
 
+async def finish_extras(ladder: LadderPlan, *, ffmpeg: str, out: Path) -> None:
+    """After the ladder: sprite sheets from the pass's tiles, the preview clip from the lowest
+    rung, the WebVTT index and the poster pick."""
+    await run_ffmpeg(commands.sprite_sheets(ffmpeg_argv=base_argv(ffmpeg), out=out), duration_seconds=0)
+    argv = commands.preview(
+        ffmpeg_argv=base_argv(ffmpeg),
+        rung_playlist=out / ladder.first.key / "index.m3u8",
+        duration_seconds=ladder.probe.duration_seconds,
+        out=out,
+        preset=ladder.options.preset,
+    )
+    await run_ffmpeg(argv, duration_seconds=0)
+    write_thumbnails(ladder, out)
+
+
 def write_thumbnails(ladder: LadderPlan, out: Path) -> None:
-    """Writes thumbs/thumbnails.vtt and poster.jpg from what the second pass produced."""
+    """Writes thumbs/thumbnails.vtt and poster.jpg from the sheets and the poster candidates."""
     sprites = sorted((out / "thumbs").glob("sprite_*.jpg"))
     vtt = thumbnails.sprite_vtt(sprites, duration_seconds=ladder.probe.duration_seconds)
     (out / "thumbs" / "thumbnails.vtt").write_text(vtt)
@@ -262,7 +277,7 @@ async def package_file(
         on_progress=on_progress or (lambda _: None),
         rest_niceness=settings.rest_pass_niceness,
     )
-    write_thumbnails(ladder, out)
+    await finish_extras(ladder, ffmpeg=settings.ffmpeg(), out=out)
     videos, audios = write_manifests(ladder, out, ladder.rungs)
     return Packaged(ladder=ladder, videos=videos, audios=audios)
 
