@@ -55,3 +55,57 @@ async def repeat_every(
         except Exception:
             log.exception(failure_event)
         await asyncio.sleep(seconds)
+
+
+class TaskSet:
+    """The background tasks of one component, started one by one and stopped together.
+
+    A service's loops (the outbox relay, consumers, sweepers, purge and packaging queues) each
+    used to keep its own list of tasks and cancel them by hand; a `TaskSet` is that list, and
+    `stop` leaves nothing running (tasks are cancelled and awaited, newest first).
+    Short-lived work (`spawn` of a one-off) leaves the set by itself when it ends.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._tasks: dict[asyncio.Task[None], None] = {}  # insertion-ordered set
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(
+        self, name: str, work: Coroutine[Any, Any, None], *, context: Context | None = None
+    ) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(work, name=f"{self.name}:{name}", context=context)
+        self._tasks[task] = None
+        task.add_done_callback(self._forget)
+        return task
+
+    def every(self, seconds: float, work: Callable[[], Awaitable[object]], *, failure_event: str) -> None:
+        """Runs `work` every `seconds` (after a first wait), surviving its failures."""
+
+        async def periodic() -> None:
+            await asyncio.sleep(seconds)
+            await repeat_every(seconds, work, failure_event=failure_event)
+
+        self.spawn(failure_event, periodic())
+
+    async def wait(self) -> None:
+        """Waits for the tasks running now (e.g. queued purges) without cancelling them."""
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        tasks = list(reversed(self._tasks))
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            # A failure was logged when the task ended; stopping must not raise it again.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("background_task_failed", task=task.get_name(), exc_info=error)

@@ -19,10 +19,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
+from cinemesh.platform.errors import ErrorStatuses
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS
 from cinemesh.platform.problems import Problem, install_problem_handlers, problem_response
+from cinemesh.platform.storable_text import StorableTextMiddleware
 
 ReadyCheck = Callable[[], Awaitable[None]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -154,6 +156,7 @@ def create_service_app(
     max_body_bytes: int = 1024 * 1024,
     body_limit_exempt_prefixes: Sequence[str] = (),
     description: str = "",
+    error_statuses: ErrorStatuses | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -173,7 +176,7 @@ def create_service_app(
         redoc_url=None,
     )
     app.state.service_name = name
-    install_problem_handlers(app)
+    install_problem_handlers(app, error_statuses)
     ops = APIRouter(tags=["operations"])
 
     @ops.get("/healthz", include_in_schema=False)
@@ -200,6 +203,8 @@ def create_service_app(
     app.include_router(ops)
     for router in routers:
         app.include_router(router)
+    # Inside the size limit, which bounds the JSON bodies it reads whole.
+    app.add_middleware(StorableTextMiddleware, exempt_prefixes=body_limit_exempt_prefixes)
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=max_body_bytes, exempt_prefixes=body_limit_exempt_prefixes
     )

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from cinemesh.platform.context import request_id_var
+from cinemesh.platform.errors import DEFAULT_ERROR_STATUSES, DomainError, ErrorStatuses, status_of
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://cinemesh.dev/problems/"
@@ -121,7 +122,23 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return Problem(422, f"Invalid value for: {fields}.", code="validation-error", errors=errors)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def domain_problem(error: DomainError, statuses: ErrorStatuses) -> Problem:
+    """The problem a domain error is answered with; an unmapped one is a bug, so it re-raises
+    (the request middleware answers 500 and logs it)."""
+    status = status_of(error, {**DEFAULT_ERROR_STATUSES, **statuses})
+    if status is None:
+        raise error
+    errors = [{"field": error.field, "message": error.detail, "type": error.code}] if error.field else []
+    return Problem(status, error.detail, code=error.code, errors=errors, **error.extensions)
+
+
+def install_problem_handlers(app: FastAPI, error_statuses: ErrorStatuses | None = None) -> None:
+    statuses = error_statuses or {}
+
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(domain_problem(exc, statuses), instance=request.url.path)
+
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
         return problem_response(exc, instance=request.url.path)
@@ -141,5 +158,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, instance=request.url.path)
 
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

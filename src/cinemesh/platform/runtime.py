@@ -16,6 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinemesh.platform.background import TaskSet
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.envelope import Envelope
@@ -23,6 +24,7 @@ from cinemesh.platform.events.inbox import EventConsumer, clear_inbox
 from cinemesh.platform.events.outbox import OUTBOX_PENDING, OutboxRelay
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.migrations import upgrade_to_head
+from cinemesh.platform.tokens import TokenVerifier
 
 log = get_logger("cinemesh.runtime")
 
@@ -46,13 +48,21 @@ class ServiceRuntime:
     database: Database
     bus: EventBus
     migrations: Path
+    # Verifies access tokens (and purpose tokens a service checks itself); None only in tools
+    # that run a service's consumers without its API (replay).
+    verifier: TokenVerifier | None = None
     owns_bus: bool = False
     subscriptions: Sequence[ConsumerSpec] = ()
     on_start: Sequence[Callable[[], Awaitable[None]]] = ()
     # Run in reverse order before the consumers and relay stop (e.g. stop job workers).
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     relay: OutboxRelay | None = field(default=None, init=False)
+    # The service's own loops (sweepers, queues): stopped after on_stop, before the consumers.
+    tasks: TaskSet = field(init=False)
     consumers: list[EventConsumer] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.tasks = TaskSet(self.name)
 
     async def start(self) -> None:
         await upgrade_to_head(self.database, service=self.name, script_location=self.migrations)
@@ -78,6 +88,7 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for hook in reversed(self.on_stop):
             await hook()
+        await self.tasks.stop()
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers.clear()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from cinemesh.platform.db import Database
+from cinemesh.platform.errors import ErrorStatuses
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.http import create_service_app
@@ -17,6 +19,7 @@ from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
 
 JWKS_PATH = "/.well-known/jwks.json"
+Context = TypeVar("Context")
 
 
 class MissingUpstreamError(RuntimeError):
@@ -42,6 +45,72 @@ def http_jwks_fetcher(settings: Settings) -> JwksFetcher:
     return fetch
 
 
+def build_runtime(
+    *,
+    settings: Settings,
+    name: str,
+    migrations: Path,
+    bus: EventBus | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    subscriptions: Sequence[ConsumerSpec] = (),
+    on_start: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+    database: Database | None = None,
+) -> ServiceRuntime:
+    """A service's long-lived resources, built before anything that needs them (its use cases,
+    its app): nothing is patched in afterwards. A shared `bus` belongs to the caller
+    (in-process); without one the service owns its own."""
+    return ServiceRuntime(
+        name=name,
+        database=database or Database.for_service(settings, name),
+        bus=bus or build_event_bus(settings),
+        owns_bus=bus is None,
+        migrations=migrations,
+        verifier=TokenVerifier(JwksKeySource(jwks_fetcher or http_jwks_fetcher(settings))),
+        subscriptions=subscriptions,
+        on_start=on_start,
+        on_stop=on_stop,
+    )
+
+
+def service_app(
+    runtime: ServiceRuntime,
+    *,
+    settings: Settings,
+    context: object = None,
+    routers: Sequence[APIRouter] = (),
+    error_statuses: ErrorStatuses | None = None,
+    max_body_bytes: int | None = None,
+    body_limit_exempt_prefixes: Sequence[str] = (),
+    description: str = "",
+) -> FastAPI:
+    """The service's ASGI app over a built runtime: its lifespan starts and stops the runtime,
+    and the routes find everything they need in `app.state.context` (one frozen object the
+    bootstrap made; see `context_of`)."""
+    app = create_service_app(
+        name=runtime.name,
+        routers=routers,
+        lifespan=runtime.lifespan,
+        ready_checks=[runtime.database.ping],
+        max_body_bytes=max_body_bytes or settings.max_request_body_bytes,
+        body_limit_exempt_prefixes=body_limit_exempt_prefixes,
+        description=description,
+        error_statuses=error_statuses,
+    )
+    app.state.runtime = runtime
+    app.state.token_verifier = runtime.verifier
+    app.state.context = context
+    return app
+
+
+def context_of(request: Request, kind: type[Context]) -> Context:
+    """The app's context object, checked to be the `kind` the routes expect."""
+    context = request.app.state.context
+    if not isinstance(context, kind):
+        raise TypeError(f"app.state.context is {type(context).__name__}, not {kind.__name__}")
+    return context
+
+
 def build_service(
     *,
     settings: Settings,
@@ -58,27 +127,24 @@ def build_service(
     body_limit_exempt_prefixes: Sequence[str] = (),
     description: str = "",
 ) -> tuple[FastAPI, ServiceRuntime]:
-    """A shared `bus` belongs to the caller (in-process); without one the service owns its own."""
-    database = database or Database.for_service(settings, name)
-    runtime = ServiceRuntime(
+    """`build_runtime` then `service_app`, for the services not yet moved to the anatomy."""
+    runtime = build_runtime(
+        settings=settings,
         name=name,
-        database=database,
-        bus=bus or build_event_bus(settings),
-        owns_bus=bus is None,
         migrations=migrations,
+        bus=bus,
+        jwks_fetcher=jwks_fetcher,
         subscriptions=subscriptions,
         on_start=on_start,
         on_stop=on_stop,
+        database=database,
     )
-    app = create_service_app(
-        name=name,
+    app = service_app(
+        runtime,
+        settings=settings,
         routers=routers,
-        lifespan=runtime.lifespan,
-        ready_checks=[database.ping],
-        max_body_bytes=max_body_bytes or settings.max_request_body_bytes,
+        max_body_bytes=max_body_bytes,
         body_limit_exempt_prefixes=body_limit_exempt_prefixes,
         description=description,
     )
-    app.state.runtime = runtime
-    app.state.token_verifier = TokenVerifier(JwksKeySource(jwks_fetcher or http_jwks_fetcher(settings)))
     return app, runtime
