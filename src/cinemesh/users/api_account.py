@@ -147,11 +147,25 @@ async def list_devices(user: ActiveUser, services: AllServices) -> dict[str, Any
 
 
 @me.post("/devices", status_code=201)
-async def add_device(body: DeviceCreate, user: ActiveUser, services: AllServices) -> dict[str, Any]:
-    device = await services.library.add_device(
-        user_id=user.user_id, device_type=body.device_type, fields=body.model_dump(exclude={"device_type"})
+async def add_device(
+    body: DeviceCreate, user: ActiveUser, services: AllServices, response: Response
+) -> dict[str, Any]:
+    registered = await services.library.add_device(
+        user_id=user.user_id,
+        device_type=body.device_type,
+        fields=body.model_dump(exclude={"device_type", "installation_id", "replace_device_id"}),
+        installation_id=body.installation_id,
+        replace_device_id=body.replace_device_id,
     )
-    return device_document(device)
+    if not registered.created:
+        response.status_code = 200  # this installation's device, registered before
+    return device_document(registered.device)
+
+
+@me.get("/devices/{device_id}")
+async def get_device(device_id: PathId, user: ActiveUser, services: AllServices) -> dict[str, Any]:
+    """One device of the caller's; delivery asks it about a device it has not heard of yet."""
+    return device_document(await services.library.device(user_id=user.user_id, device_id=device_id))
 
 
 @me.delete("/devices/{device_id}", status_code=204)

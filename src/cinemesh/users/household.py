@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,25 @@ class Device:
     notifications_enabled: bool = True
     offline_downloads_enabled: bool = False
     active_profile: str | None = None
+
+
+def least_recently_used(devices: Sequence[Device]) -> Device | None:
+    """The device to offer for replacement when the account is full: the one used longest ago."""
+    return min(devices, key=lambda d: (d.last_active or d.first_registered, d.first_registered), default=None)
+
+
+def distinct_name(name: str | None, taken: Iterable[str | None]) -> str | None:
+    """`name`, numbered when another device of the account already has it ("Chrome on Linux (2)"),
+    so a list of devices tells them apart."""
+    if name is None:
+        return None
+    used = {other for other in taken if other is not None}
+    if name not in used:
+        return name
+    number = 2
+    while (candidate := f"{name[:90]} ({number})") in used:
+        number += 1
+    return candidate
 
 
 @dataclass

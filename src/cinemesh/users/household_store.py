@@ -61,6 +61,9 @@ class DeviceRow(Base):
     notifications_enabled: Mapped[bool] = mapped_column(Boolean)
     offline_downloads_enabled: Mapped[bool] = mapped_column(Boolean)
     active_profile: Mapped[str | None] = mapped_column(String(36))
+    # The app installation (a browser's durable id) that registered it: signing in again from it
+    # reuses this device. Not in the account document: it only matters to that installation.
+    installation_id: Mapped[str | None] = mapped_column(String(64))
 
     def to_device(self) -> Device:
         return Device(
@@ -144,6 +147,13 @@ class HouseholdStore:
     async def device(self, user_id: str, device_id: str) -> DeviceRow | None:
         return await self.session.scalar(
             select(DeviceRow).where(DeviceRow.id == device_id, DeviceRow.user_id == user_id)
+        )
+
+    async def device_of_installation(self, user_id: str, installation_id: str) -> DeviceRow | None:
+        return await self.session.scalar(
+            select(DeviceRow).where(
+                DeviceRow.user_id == user_id, DeviceRow.installation_id == installation_id
+            )
         )
 
     async def count(self, table: type[DeviceRow] | type[ListItemRow] | type[ProfileRow], user_id: str) -> int:

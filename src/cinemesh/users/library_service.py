@@ -11,12 +11,27 @@ from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import DeviceChangedV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
-from cinemesh.users.household import MAX_DEVICES, MAX_LIST_ITEMS, ContentType, Device, DeviceType, ListItem
+from cinemesh.users.household import (
+    MAX_DEVICES,
+    MAX_LIST_ITEMS,
+    ContentType,
+    Device,
+    DeviceType,
+    ListItem,
+    distinct_name,
+    least_recently_used,
+)
 from cinemesh.users.household_store import DeviceRow, HouseholdStore, ListItemRow
-from cinemesh.users.limits import field_problem, limit_problem, not_found
+from cinemesh.users.limits import device_limit_problem, field_problem, limit_problem, not_found
 from cinemesh.users.profile_events import SOURCE
 from cinemesh.users.profiles_service import locked_account
 from cinemesh.users.service import now
+
+
+@dataclass(frozen=True)
+class Registered:
+    device: Device
+    created: bool  # False: the installation's device, registered before (registering is idempotent)
 
 
 @dataclass(frozen=True)
@@ -38,13 +53,51 @@ class LibraryService:
         async with self.database.session() as session:
             return [row.to_device() for row in await HouseholdStore(session).devices(user_id)]
 
-    async def add_device(self, *, user_id: str, device_type: DeviceType, fields: dict[str, Any]) -> Device:
+    async def device(self, *, user_id: str, device_id: str) -> Device:
+        async with self.database.session() as session:
+            row = await HouseholdStore(session).device(user_id, device_id)
+        if row is None:
+            raise not_found("device")
+        return row.to_device()
+
+    async def add_device(
+        self,
+        *,
+        user_id: str,
+        device_type: DeviceType,
+        fields: dict[str, Any],
+        installation_id: str | None = None,
+        replace_device_id: str | None = None,
+    ) -> Registered:
+        """Registers a device, or - for an installation that registered one already - marks that
+        one used now and returns it. `replace_device_id` removes that device in the same
+        transaction, so a full account swaps a device in one step."""
         current = now()
         async with self.database.transaction() as session:
             await locked_account(session, user_id, current)
             household = HouseholdStore(session)
-            if await household.count(DeviceRow, user_id) >= MAX_DEVICES:
-                raise limit_problem("devices", MAX_DEVICES, "devices")
+            if installation_id is not None:
+                existing = await household.device_of_installation(user_id, installation_id)
+                if existing is not None:
+                    existing.last_active = current
+                    for name in ("os", "app_version"):
+                        if fields.get(name) is not None:
+                            setattr(existing, name, fields[name])
+                    return Registered(existing.to_device(), created=False)
+            rows = await household.devices(user_id)
+            if replace_device_id is not None:
+                replaced = next((row for row in rows if row.id == replace_device_id), None)
+                if replaced is None:
+                    raise field_problem(
+                        "replace_device_id", "No such device on this account.", code="unknown-device"
+                    )
+                await session.delete(replaced)
+                await self._publish(session, user_id, replaced, "removed")
+                rows.remove(replaced)
+            if len(rows) >= MAX_DEVICES:
+                oldest = least_recently_used([row.to_device() for row in rows])
+                assert oldest is not None
+                raise device_limit_problem(MAX_DEVICES, oldest)
             if fields.get("active_profile") is not None:
                 await _require_own_profile(household, user_id, fields["active_profile"], "active_profile")
             row = DeviceRow(
@@ -55,12 +108,14 @@ class LibraryService:
                 last_active=current,
                 notifications_enabled=fields.get("notifications_enabled", True),
                 offline_downloads_enabled=fields.get("offline_downloads_enabled", False),
+                installation_id=installation_id,
             )
-            for name in ("device_name", "manufacturer", "model", "os", "app_version", "active_profile"):
+            for name in ("manufacturer", "model", "os", "app_version", "active_profile"):
                 setattr(row, name, fields.get(name))
+            row.device_name = distinct_name(fields.get("device_name"), (other.device_name for other in rows))
             session.add(row)
             await self._publish(session, user_id, row, "registered")
-        return row.to_device()
+        return Registered(row.to_device(), created=True)
 
     async def remove_device(self, *, user_id: str, device_id: str) -> None:
         current = now()

@@ -97,6 +97,11 @@ class DeviceCreate(Body):
     notifications_enabled: bool = True
     offline_downloads_enabled: bool = False
     active_profile: Id | None = None
+    # A durable id the app keeps for itself (a browser: in localStorage): registering again from
+    # the same installation returns its device instead of adding one.
+    installation_id: str | None = Field(None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    # Removes this device of the account in the same step (the answer to a full device list).
+    replace_device_id: Id | None = None
 
 
 class ListItemCreate(Body):
