@@ -24,7 +24,7 @@ from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS
 from cinemesh.platform.problems import Problem, install_problem_handlers, problem_response
-from cinemesh.platform.storable_text import StorableTextMiddleware
+from cinemesh.platform.storable_text import StorableTextMiddleware, install_data_exception_handler
 
 ReadyCheck = Callable[[], Awaitable[None]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -177,6 +177,7 @@ def create_service_app(
     )
     app.state.service_name = name
     install_problem_handlers(app, error_statuses)
+    install_data_exception_handler(app)
     ops = APIRouter(tags=["operations"])
 
     @ops.get("/healthz", include_in_schema=False)
