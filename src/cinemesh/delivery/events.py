@@ -8,22 +8,18 @@ redelivery just purges again), never inside the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.catalog import (
-    CATALOG_TOPIC,
     AvailabilityChangedV1,
     AvailabilityWindow,
     TitlePublishedV1,
     TitleUnpublishedV1,
 )
-from cinemesh.contracts.events import EventContract, parse_event
-from cinemesh.contracts.media import MEDIA_TOPIC, VideoTranscodedV1
+from cinemesh.contracts.media import VideoTranscodedV1
 from cinemesh.contracts.users import (
-    USERS_TOPIC,
     DeviceChangedV1,
     ProfileChangedV1,
     SubscriptionChangedV1,
@@ -33,11 +29,10 @@ from cinemesh.delivery.drm.cenc import CencPackager
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.service import PlaybackService
 from cinemesh.delivery.store import DeliveryStore, PlayableRow, ProfileRow, VideoRow, utc
-from cinemesh.platform.events.envelope import Envelope
+from cinemesh.platform.events.handlers import EventHandlers, handles
 from cinemesh.platform.runtime import ConsumerSpec
 
 GROUP = "delivery"
-TOPICS = (CATALOG_TOPIC, MEDIA_TOPIC, USERS_TOPIC)
 
 
 class Invalidation(Protocol):
@@ -53,12 +48,13 @@ class Invalidation(Protocol):
         """A re-transcode rewrote the objects: also drop derived copies (AES-128)."""
 
 
-def _windows(windows: list[AvailabilityWindow]) -> list[dict[str, str | None]]:
+def _windows(windows: list[AvailabilityWindow]) -> list[dict[str, str | list[str] | None]]:
     return [
         {
             "country": w.country.upper(),
             "starts_at": w.starts_at.isoformat(),
             "ends_at": w.ends_at.isoformat() if w.ends_at else None,
+            "except_countries": [code.upper() for code in w.except_countries],
         }
         for w in windows
     ]
@@ -77,34 +73,14 @@ class DeliveryEvents:
         self.keys = keys
         self.invalidation = invalidation
         self.packager = packager
+        # Called with (session, envelope) by the consumer, and by tests that feed events.
+        self.handle = EventHandlers.collect(self)
 
     def spec(self) -> ConsumerSpec:
-        return ConsumerSpec(group=GROUP, topics=TOPICS, handler=self.handle)
+        return self.handle.consumer(GROUP)
 
-    async def handle(self, session: AsyncSession, envelope: Envelope) -> None:
-        try:
-            event = parse_event(envelope.type, envelope.data)
-        except KeyError:
-            return  # an event type delivery does not use
-        handler = self._handlers().get(type(event))
-        if handler is not None:
-            await handler(session, event)
-
-    def _handlers(
-        self,
-    ) -> dict[type[EventContract], Callable[[AsyncSession, EventContract], Awaitable[None]]]:
-        return {
-            TitlePublishedV1: self._published,  # type: ignore[dict-item]
-            TitleUnpublishedV1: self._unpublished,  # type: ignore[dict-item]
-            AvailabilityChangedV1: self._availability,  # type: ignore[dict-item]
-            VideoTranscodedV1: self._transcoded,  # type: ignore[dict-item]
-            ProfileChangedV1: self._profile,  # type: ignore[dict-item]
-            SubscriptionChangedV1: self._subscription,  # type: ignore[dict-item]
-            DeviceChangedV1: self._device,  # type: ignore[dict-item]
-            UserDeletedV1: self._user_deleted,  # type: ignore[dict-item]
-        }
-
-    async def _published(self, session: AsyncSession, event: TitlePublishedV1) -> None:
+    @handles(TitlePublishedV1)
+    async def on_published(self, session: AsyncSession, event: TitlePublishedV1) -> None:
         store = DeliveryStore(session)
         previous = await store.playable(event.content_id)
         await store.upsert_playable(
@@ -124,20 +100,23 @@ class DeliveryEvents:
         if event.video_id:
             self.invalidation.servable(event.video_id)
 
-    async def _unpublished(self, session: AsyncSession, event: TitleUnpublishedV1) -> None:
+    @handles(TitleUnpublishedV1)
+    async def on_unpublished(self, session: AsyncSession, event: TitleUnpublishedV1) -> None:
         await DeliveryStore(session).set_published(event.content_id, published=False)
         if event.video_id:
             await self.playback.revoke_video(session, event.video_id)
             self.invalidation.availability_changed(event.video_id)
 
-    async def _availability(self, session: AsyncSession, event: AvailabilityChangedV1) -> None:
+    @handles(AvailabilityChangedV1)
+    async def on_availability(self, session: AsyncSession, event: AvailabilityChangedV1) -> None:
         await DeliveryStore(session).set_windows(event.content_id, _windows(event.windows))
         if event.video_id:
             # Regional changes do not change the objects, but a CDN may hold them in regions that
             # lost the title: purge so every edge revalidates through the origin's rules.
             self.invalidation.availability_changed(event.video_id)
 
-    async def _transcoded(self, session: AsyncSession, event: VideoTranscodedV1) -> None:
+    @handles(VideoTranscodedV1)
+    async def on_transcoded(self, session: AsyncSession, event: VideoTranscodedV1) -> None:
         store = DeliveryStore(session)
         previous = await store.video(event.video_id)
         if previous is not None and utc(previous.transcoded_at) > event.transcoded_at:
@@ -169,7 +148,8 @@ class DeliveryEvents:
         if previous is not None:
             self.invalidation.objects_replaced(event.video_id)  # same keys, new bytes
 
-    async def _profile(self, session: AsyncSession, event: ProfileChangedV1) -> None:
+    @handles(ProfileChangedV1)
+    async def on_profile(self, session: AsyncSession, event: ProfileChangedV1) -> None:
         store = DeliveryStore(session)
         if event.change == "deleted":
             await store.delete_profile(event.profile_id)
@@ -183,17 +163,20 @@ class DeliveryEvents:
             )
         )
 
-    async def _subscription(self, session: AsyncSession, event: SubscriptionChangedV1) -> None:
+    @handles(SubscriptionChangedV1)
+    async def on_subscription(self, session: AsyncSession, event: SubscriptionChangedV1) -> None:
         await DeliveryStore(session).set_subscription(
             event.user_id, tier=event.tier, status=event.status, changed_at=event.changed_at
         )
 
-    async def _device(self, session: AsyncSession, event: DeviceChangedV1) -> None:
+    @handles(DeviceChangedV1)
+    async def on_device(self, session: AsyncSession, event: DeviceChangedV1) -> None:
         store = DeliveryStore(session)
         if event.change == "removed":
             await store.delete_device(event.device_id)
         else:
             await store.upsert_device(event.device_id, event.user_id)
 
-    async def _user_deleted(self, session: AsyncSession, event: UserDeletedV1) -> None:
+    @handles(UserDeletedV1)
+    async def on_user_deleted(self, session: AsyncSession, event: UserDeletedV1) -> None:
         await DeliveryStore(session).erase_user(event.user_id)
