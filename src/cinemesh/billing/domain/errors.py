@@ -1,0 +1,59 @@
+"""What billing's rules refuse, each with a stable code (the problem `type` clients see)."""
+
+from __future__ import annotations
+
+from cinemesh.platform.errors import ConflictError, DomainError, NotFoundError, RuleViolation
+
+
+class PlanNotFound(NotFoundError):
+    code = "plan-not-found"
+
+
+class SubscriptionNotFound(NotFoundError):
+    code = "subscription-not-found"
+
+
+class InvoiceNotFound(NotFoundError):
+    code = "invoice-not-found"
+
+
+class SubscriptionExists(ConflictError):
+    code = "subscription-exists"
+
+
+class InvalidTransition(ConflictError):
+    """The command does not fit the subscription's status (resume what is not paused, ...)."""
+
+    code = "subscription-state"
+
+
+class SamePlan(ConflictError):
+    code = "plan-unchanged"
+
+
+class PaymentDeclined(DomainError):
+    """The provider refused the card (402)."""
+
+    code = "payment-declined"
+
+
+class InvalidPaymentMethod(RuleViolation):
+    code = "invalid-payment-method"
+
+
+class UnknownPromotionCode(RuleViolation):
+    code = "promotion-code-not-found"
+
+
+class BillingDisabled(ConflictError):
+    """CINEMESH_BILLING_MODE=free: every account has the configured plan; nothing is charged."""
+
+    code = "billing-disabled"
+
+
+class IdempotencyKeyReused(ConflictError):
+    code = "idempotency-key-reused"
+
+
+class IdempotencyKeyInFlight(ConflictError):
+    code = "idempotency-key-in-flight"

@@ -1,0 +1,40 @@
+"""The payment provider port: what billing needs of Stripe, the sandbox, or any other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from cinemesh.billing.domain.ledger import PaymentMethod
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """A card as the customer typed it; handed to the provider, never stored or logged."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+
+    def __repr__(self) -> str:  # keeps the number out of tracebacks and logs
+        return f"CardDetails(last_four={self.number[-4:]!r})"
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    charge_id: str | None  # set when paid
+    decline_code: str | None  # set when refused
+
+
+class PaymentProvider(Protocol):
+    name: str
+    test_mode: bool
+
+    async def attach(self, *, user_id: str, card: CardDetails) -> PaymentMethod:
+        """Stores the card with the provider; raises PaymentDeclined or InvalidPaymentMethod."""
+
+    async def charge(
+        self, *, payment_method: PaymentMethod, amount: int, currency: str, idempotency_key: str
+    ) -> ChargeResult:
+        """Charges once per key: asked again with the same key, answers with the first result."""

@@ -1,0 +1,154 @@
+"""A subscription's state: a pure fold of its ledger entries (`fold`). No I/O.
+
+Billing's statuses are finer than the seed schema's (`account_status` maps them): a trial and a
+subscription in dunning still play; a paused, suspended or canceled one does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from cinemesh.billing.domain import ledger as L
+from cinemesh.billing.domain.plans import PLANS, Entitlements
+
+Status = Literal["pending", "trialing", "active", "past_due", "paused", "suspended", "canceled"]
+AccountStatus = Literal["active", "canceled", "expired", "pending", "suspended"]
+
+_ACCOUNT_STATUS: dict[str, AccountStatus] = {
+    "pending": "pending",
+    "trialing": "active",
+    "active": "active",
+    "past_due": "active",  # access continues while the retries run (Stripe's default)
+    "paused": "suspended",
+    "suspended": "suspended",
+    "canceled": "canceled",
+}
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    subscription_id: str
+    user_id: str
+    plan: str
+    currency: str
+    country: str | None
+    status: Status
+    created_at: dt.datetime
+    payment_method: L.PaymentMethod
+    version: int = 0
+    trial_end: dt.datetime | None = None
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None  # paid (or trial) through
+    cancel_at_period_end: bool = False
+    scheduled_plan: str | None = None
+    failed_attempts: int = 0
+    next_retry_at: dt.datetime | None = None
+    pending_charge: L.ChargeRequested | None = None
+    paused_remaining_seconds: int | None = None
+    suspended_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    invoices: int = 0
+    updated_at: dt.datetime | None = None
+
+    @property
+    def account_status(self) -> AccountStatus:
+        """The seed schema's status (what users shows and delivery obeys)."""
+        return _ACCOUNT_STATUS[self.status]
+
+    @property
+    def entitlements(self) -> Entitlements:
+        return PLANS[self.plan].entitlements
+
+    @property
+    def is_live(self) -> bool:
+        """Not over: a new checkout is refused while one is live."""
+        return self.status not in ("pending", "canceled")
+
+
+def _apply(state: SubscriptionState | None, entry: L.Entry) -> SubscriptionState:
+    data = entry.data
+    at = entry.effective_at
+    if isinstance(data, L.Created):
+        return SubscriptionState(
+            subscription_id=entry.subscription_id,
+            user_id=data.user_id,
+            plan=data.plan,
+            currency=data.currency,
+            country=data.country,
+            status="pending",
+            created_at=at,
+            payment_method=data.payment_method,
+        )
+    if state is None:
+        raise ValueError(f"the ledger of {entry.subscription_id} does not start with 'created'")
+    match data:
+        case L.TrialStarted():
+            return replace(
+                state, status="trialing", trial_end=data.trial_end, period_start=at, period_end=data.trial_end
+            )
+        case L.ChargeRequested():
+            return replace(state, pending_charge=data)
+        case L.PaymentSucceeded():
+            return replace(state, pending_charge=None, failed_attempts=0, next_retry_at=None)
+        case L.PaymentFailed():
+            return replace(state, pending_charge=None, failed_attempts=data.attempt)
+        case L.InvoiceIssued():
+            return replace(state, invoices=state.invoices + 1)
+        case L.Activated():
+            return replace(
+                state,
+                status="active",
+                period_start=data.period_start,
+                period_end=data.period_end,
+                suspended_at=None,
+                failed_attempts=0,
+                next_retry_at=None,
+            )
+        case L.Renewed():
+            return replace(
+                state,
+                status="active",
+                plan=data.plan,
+                scheduled_plan=None,
+                period_start=data.period_start,
+                period_end=data.period_end,
+                suspended_at=None,
+                next_retry_at=None,
+            )
+        case L.PastDue():
+            return replace(state, status="past_due", next_retry_at=data.next_retry_at)
+        case L.Suspended():
+            return replace(state, status="suspended", suspended_at=at, next_retry_at=None)
+        case L.Canceled():
+            return replace(
+                state, status="canceled", ended_at=at, cancel_at_period_end=False, next_retry_at=None
+            )
+        case L.CancelScheduled():
+            return replace(state, cancel_at_period_end=True)
+        case L.Paused():
+            return replace(state, status="paused", paused_remaining_seconds=data.remaining_seconds)
+        case L.Resumed():
+            if data.period_end is not None:  # back from a pause with the paid time it had left
+                return replace(
+                    state, status="active", period_end=data.period_end, paused_remaining_seconds=None
+                )
+            return replace(state, cancel_at_period_end=False)
+        case L.PlanChanged():
+            return replace(state, plan=data.plan, scheduled_plan=None)
+        case L.PlanChangeScheduled():
+            return replace(state, scheduled_plan=data.plan)
+        case L.PaymentMethodUpdated():
+            return replace(state, payment_method=data.payment_method)
+    raise ValueError(f"unknown ledger entry {data.kind}")
+
+
+def fold(entries: Iterable[L.Entry]) -> SubscriptionState | None:
+    """The state after every entry, in version order; None for an empty ledger."""
+    state: SubscriptionState | None = None
+    for entry in entries:
+        state = _apply(state, entry)
+        state = replace(state, version=entry.version, updated_at=entry.effective_at)
+    return state
