@@ -4,6 +4,8 @@
 //
 //   /api/v1/stream/{expires}.{scope_segments}.{a|i}.{mac}/{object path}
 //   mac = base64url(HMAC-SHA256(secret, expires \n scope_segments \n scope \n ip))
+//   scope = the first scope_segments segments of the path + "/", or with scope_segments 0 the
+//           whole object path (a token for that one object)
 //
 // The secret comes from the environment (nginx `env` directive), never from the config file.
 var crypto = require('crypto');
@@ -34,10 +36,14 @@ function verdict(r) {
     var expires = parseInt(m[1], 10);
     var segments = parseInt(m[2], 10);
     var parts = m[5].split('/');
-    if (segments < 1 || segments >= parts.length) {
+    var scope;
+    if (segments === 0) {
+        scope = m[5];
+    } else if (segments >= parts.length) {
         return 'url-token-scope';
+    } else {
+        scope = parts.slice(0, segments).join('/') + '/';
     }
-    var scope = parts.slice(0, segments).join('/') + '/';
     var ip = m[3] === 'i' ? r.remoteAddress : '';
     var mac = crypto.createHmac('sha256', secret)
         .update(expires + '\n' + segments + '\n' + scope + '\n' + ip)

@@ -81,6 +81,9 @@ async def start_playback(
     kid = await d.playback.key_id(row.video_id)
     hls_drm = {"method": "AES-128", "key_format": "identity"} if d.settings.hls_aes128 else None
     dash_drm = None
+    clear_dash = bool(video.dash_manifest_key) and d.media.clear_dash_allowed(
+        clearkey=d.settings.dash_clearkey
+    )
     if d.settings.dash_clearkey and await d.media.cenc_package(video) is not None:
         dash_drm = {
             "key_system": CLEARKEY_SYSTEM,
@@ -90,9 +93,7 @@ async def start_playback(
     return PlaybackSession(
         session_id=row.session_id,
         hls_url=base + d.media.session_url(row, "master.m3u8"),
-        dash_url=base + d.media.session_url(row, "manifest.mpd")
-        if video.dash_manifest_key or dash_drm
-        else None,
+        dash_url=base + d.media.session_url(row, "manifest.mpd") if dash_drm or clear_dash else None,
         drm=DrmInfo(hls=hls_drm, dash=dash_drm),
         thumbnails_vtt=base + d.media.object_url(row, video.thumbnails_vtt_key)
         if video.thumbnails_vtt_key

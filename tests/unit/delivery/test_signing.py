@@ -61,3 +61,21 @@ def test_scopes_must_be_relative_directories() -> None:
             SIGNER.token(scope, expires=FUTURE)
     with pytest.raises(ValueError, match="outside"):
         SIGNER.url(SCOPE, "videos/v1/hls/1080p/a.m4s", expires=FUTURE)
+
+
+def test_an_object_token_opens_that_object_alone() -> None:
+    path = SCOPE + "init.mp4"
+    token, signed_path = split(SIGNER.object_url(path, expires=FUTURE))
+    assert signed_path == path and token.split(".")[1] == "0"
+    assert SIGNER.verify(token, path, client_ip=None) == path
+    # Its neighbours (the clear segments beside an init segment), its directory and longer
+    # paths all fail the MAC.
+    for other in (SCOPE + "seg_00000.m4s", SCOPE + "init.mp4/x", "videos/v1/hls/720p", SCOPE + "init.mp"):
+        assert code(token, other, client_ip=None) == "url-token-invalid", other
+    # A directory token cannot be turned into an object token for a path of the same length.
+    directory_token, _ = split(SIGNER.url(SCOPE, path, expires=FUTURE))
+    expires, _, binding, mac = directory_token.split(".")
+    assert code(f"{expires}.0.{binding}.{mac}", path, client_ip=None) == "url-token-invalid"
+    for bad in ("", "/videos/a.m4s", "videos/", "videos//a.m4s"):
+        with pytest.raises(ValueError, match="object path"):
+            SIGNER.object_token(bad, expires=FUTURE)

@@ -45,8 +45,15 @@ class SessionMedia:
         return self.signer.url(scope, scope + name, expires=self._expires(row), ip=row.client_ip)
 
     def object_url(self, row: SessionRow, key: str) -> str:
-        """A shared object's URL, its token scoped to the object's directory (a rendition)."""
+        """A shared object's URL, its token scoped to the object's directory (for directories
+        whose every object the session may have: a thumbnail sheet's sprites)."""
         return self.signer.url(directory_of(key), key, expires=self._expires(row), ip=row.client_ip)
+
+    def exact_url(self, row: SessionRow, key: str) -> str:
+        """A shared object's URL whose token opens that object alone. Every URI of an HLS media
+        playlist gets one: a rendition directory also holds the clear segments, so a directory
+        token handed out for its init segment would open them (AES-128 bypassed)."""
+        return self.signer.object_url(key, expires=self._expires(row), ip=row.client_ip)
 
     def base_url(self, row: SessionRow, scope: str, directory: str) -> str:
         """A DASH BaseURL: `directory` with a token for `scope`, the representation's own
@@ -90,12 +97,12 @@ class SessionMedia:
             encryption = manifests.HlsEncryption(
                 key_url=self.session_url(row, "key"),
                 iv_for=lambda clear: segment_iv(content_key.kid, clear),
-                encrypted_url_for=lambda clear: self.object_url(row, AES_PATH_PREFIX + clear),
+                encrypted_url_for=lambda clear: self.exact_url(row, AES_PATH_PREFIX + clear),
             )
         return manifests.rewrite_hls_media(
             await self._text(key),
             playlist_key=key,
-            segment_url=lambda k: self.object_url(row, k),
+            segment_url=lambda k: self.exact_url(row, k),
             encryption=encryption,
         )
 
@@ -105,8 +112,8 @@ class SessionMedia:
         return key if await self.store.exists(key) else None
 
     async def dash(self, row: SessionRow, video: VideoRow, *, license_url: str, clearkey: bool) -> str:
-        """The CENC package with ClearKey signalling when it exists (and ClearKey is on), else
-        the media service's clear MPD."""
+        """The CENC package with ClearKey signalling when it exists (and ClearKey is on); the
+        media service's clear MPD only where nothing is encrypted (`clear_dash_allowed`)."""
         mpd_key = await self.cenc_package(video) if clearkey else None
         protection = None
         if mpd_key is not None:
@@ -114,8 +121,14 @@ class SessionMedia:
             protection = manifests.DashProtection(
                 default_kid_uuid=str(uuid.UUID(bytes=kid)), license_url=license_url
             )
-        else:
+        elif self.clear_dash_allowed(clearkey=clearkey):
             mpd_key = video.dash_manifest_key
+        else:
+            raise Problem(
+                404,
+                "This title is served encrypted and its DASH package is not ready: play HLS.",
+                code="manifest-missing",
+            )
         if mpd_key is None:
             raise Problem(404, "This title has no DASH manifest.", code="manifest-missing")
         return manifests.rewrite_dash(
@@ -125,6 +138,11 @@ class SessionMedia:
             base_url_for=lambda scope, directory: self.base_url(row, scope, directory),
             protection=protection,
         )
+
+    def clear_dash_allowed(self, *, clearkey: bool) -> bool:
+        """The clear MPD's tokens open the clear segments: handing them out while HLS is
+        encrypted, or before the CENC package exists, would bypass the encryption."""
+        return not clearkey and not self.hls_aes128
 
     # -- AES-128 copies ---------------------------------------------------------------------
 

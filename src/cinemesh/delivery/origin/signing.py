@@ -8,7 +8,10 @@ alone (the token is validated, then left out of the cache key).
     mac   = base64url(HMAC-SHA256(secret, "{expires}\\n{scope_segments}\\n{scope}\\n{ip}"))
 
 * `scope` is the first `scope_segments` segments of the object path plus "/": one token opens
-  every object under one directory (a rendition, a session) and nothing else.
+  every object under one directory (a rendition, a session) and nothing else. With
+  `scope_segments` 0 the scope is the whole object path: the token opens that one object only
+  (an HLS init segment sits beside its clear segments, so a directory token for it would open
+  them too).
 * `binding` is "a" (any client) or "i" (bound to the client IP, which then enters the MAC).
 * `expires` is a Unix time; the URL is refused after it.
 
@@ -26,6 +29,7 @@ import time
 from dataclasses import dataclass
 
 STREAM_PREFIX = "/api/v1/stream/"
+EXACT = 0  # `scope_segments` of a token that opens one object, not a directory
 _TOKEN = re.compile(
     r"^(?P<expires>[0-9]{1,12})\.(?P<segments>[0-9]{1,2})\.(?P<binding>[ai])\.(?P<mac>[A-Za-z0-9_-]{43})$"
 )
@@ -57,6 +61,17 @@ class UrlSigner:
         binding = "i" if ip else "a"
         return f"{expires}.{segments}.{binding}.{self._mac(expires, segments, scope, ip or '')}"
 
+    def object_token(self, path: str, *, expires: int, ip: str | None = None) -> str:
+        """A token opening exactly the object `path` and nothing else."""
+        if path.endswith("/") or path.startswith("/") or "//" in path or not path:
+            raise ValueError(f"an object path is relative and names a file: {path!r}")
+        binding = "i" if ip else "a"
+        return f"{expires}.{EXACT}.{binding}.{self._mac(expires, EXACT, path, ip or '')}"
+
+    def object_url(self, path: str, *, expires: int, ip: str | None = None) -> str:
+        """The absolute-path URL of `path` with a token for that object alone."""
+        return f"{STREAM_PREFIX}{self.object_token(path, expires=expires, ip=ip)}/{path}"
+
     def url(self, scope: str, path: str, *, expires: int, ip: str | None = None) -> str:
         """The absolute-path URL of `path` (which must lie under `scope`)."""
         if not path.startswith(scope):
@@ -70,9 +85,12 @@ class UrlSigner:
             raise TokenRefusedError("The media URL token is malformed.", "url-token-malformed")
         expires, segments = int(match["expires"]), int(match["segments"])
         parts = path.split("/")
-        if segments < 1 or segments >= len(parts):
+        if segments == EXACT:
+            scope = path
+        elif segments >= len(parts):
             raise TokenRefusedError("The media URL token does not cover this object.", "url-token-scope")
-        scope = "/".join(parts[:segments]) + "/"
+        else:
+            scope = "/".join(parts[:segments]) + "/"
         ip = (client_ip or "") if match["binding"] == "i" else ""
         expected = self._mac(expires, segments, scope, ip)
         if not hmac.compare_digest(expected, match["mac"]):
