@@ -27,7 +27,7 @@ from cinemesh.contracts.catalog import (
     TitleUpdatedV1,
 )
 from cinemesh.contracts.events import EventContract
-from cinemesh.contracts.publishing import record_event
+from cinemesh.contracts.publishing import record_events
 
 SOURCE = "cinemesh/catalog"
 
@@ -157,8 +157,17 @@ def availability_changed(row: TitleRow, content_id: str, now: dt.datetime) -> li
 
 async def record_change(session: AsyncSession, row: TitleRow, events: list[EventContract]) -> None:
     """Flushes the write (bumping `version`, or failing on a concurrent one), then records events."""
+    await record_changes(session, [(row, events)])
+
+
+async def record_changes(session: AsyncSession, changed: list[tuple[TitleRow, list[EventContract]]]) -> None:
+    """`record_change` for many titles with one flush and one outbox statement (bulk import):
+    each title's events, then its snapshot, title after title, as one by one would record them."""
     await session.flush()
-    for event in events:
-        await record_event(session, event, source=SOURCE)
-    snapshot = TitleUpdatedV1(title_id=row.id, document=build_document(row), updated_at=row.updated_at)
-    await record_event(session, snapshot, source=SOURCE)
+    recorded: list[EventContract] = []
+    for row, events in changed:
+        recorded += events
+        recorded.append(
+            TitleUpdatedV1(title_id=row.id, document=build_document(row), updated_at=row.updated_at)
+        )
+    await record_events(session, recorded, source=SOURCE)

@@ -22,6 +22,7 @@ from cinemesh.catalog.domain import InvalidWindowError, TitleStatus, Window, che
 from cinemesh.catalog.schemas import TitleInput
 from cinemesh.catalog.service import may_edit, utcnow
 from cinemesh.catalog.store import TitleRow, TitleStore
+from cinemesh.contracts.events import EventContract
 from cinemesh.platform.db import Database
 from cinemesh.platform.problems import field_name
 from cinemesh.platform.tokens import Principal
@@ -129,10 +130,14 @@ class Importer:
     async def _upsert(
         self, batch: list[tuple[int, TitleInput]], principal: Principal, report: ImportReport
     ) -> None:
+        """One transaction for the batch: one lookup, one flush of every changed title, one
+        outbox statement (a round trip per title made imports 115 rows/s)."""
         now = self.clock()
         async with self.database.transaction() as session:
             store = TitleStore(session)
             existing = await store.by_external_ids([row.external_id for _, row in batch if row.external_id])
+            changed: list[tuple[TitleRow, list[EventContract]]] = []
+            created: list[TitleRow] = []  # inserted in bulk, not through the unit of work
             for number, data in batch:
                 assert data.external_id is not None
                 title = existing.get(data.external_id)
@@ -143,9 +148,9 @@ class Importer:
                         external_id=data.external_id,
                         now=now,
                     )
-                    store.add(title)
                     self._apply(title, data, now)
-                    await changes.record_change(session, title, changes.created(title))
+                    created.append(title)
+                    changed.append((title, changes.created(title)))
                     report.created += 1
                     continue
                 reason = _refusal(title, data, principal)
@@ -165,8 +170,10 @@ class Importer:
                 windows_moved = before["availability"] != wanted["availability"]
                 events = changes.availability_changed(title, title.id, now) if windows_moved else []
                 events += changes.playables_changed(title, playables, now)
-                await changes.record_change(session, title, events)
+                changed.append((title, events))
                 report.updated += 1
+            await store.insert_new(created)
+            await changes.record_changes(session, changed)
 
     @staticmethod
     def _apply(title: TitleRow, data: TitleInput, now: dt.datetime) -> None:

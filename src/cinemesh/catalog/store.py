@@ -159,12 +159,62 @@ _AGGREGATE = (
 )
 
 
+# Parents before children (foreign keys).
+_INSERT_ORDER: tuple[type[Base], ...] = (
+    TitleRow,
+    GenreRow,
+    LanguageRow,
+    CreditRow,
+    SeasonRow,
+    EpisodeRow,
+    WindowRow,
+    MediaRow,
+)
+_COLUMNS = {table: [attribute.key for attribute in sa.inspect(table).column_attrs] for table in _INSERT_ORDER}
+
+
+def _column_values(row: Base) -> dict[str, object]:
+    """The columns the object was given, as a flush would insert them: one never set is left out
+    (NULL, or the column's default), and a JSON column set to None stays JSON `null`."""
+    given = row.__dict__
+    return {key: given[key] for key in _COLUMNS[type(row)] if key in given}
+
+
+def _same_columns(values: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """Groups rows by the columns they set: one multi-row statement needs the same columns."""
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for value in values:
+        groups.setdefault(tuple(value), []).append(value)
+    return list(groups.values())
+
+
 class TitleStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     def add(self, title: TitleRow) -> None:
         self.session.add(title)
+
+    async def insert_new(self, titles: list[TitleRow]) -> None:
+        """Inserts new aggregates built in memory (not added to the session) with one statement
+        per table: the unit of work's per-object bookkeeping made a bulk import a few hundred
+        rows a second. The rows are the ones a flush would write, the version starts at 1."""
+        values: dict[type[Base], list[dict[str, object]]] = {table: [] for table in _INSERT_ORDER}
+        for title in titles:
+            title.version = 1  # where SQLAlchemy's version counter starts
+            values[TitleRow].append(_column_values(title))
+            for child in (*title.genres, *title.languages, *title.credits, *title.windows, *title.media):
+                child.title_id = title.id
+                values[type(child)].append(_column_values(child))
+            for season in title.seasons:
+                season.title_id = title.id
+                values[SeasonRow].append(_column_values(season))
+                for episode in season.episodes:
+                    episode.season_id = season.id
+                    values[EpisodeRow].append(_column_values(episode))
+        for table in _INSERT_ORDER:
+            for rows in _same_columns(values[table]):
+                await self.session.execute(table.__table__.insert(), rows)
 
     async def get(self, title_id: str) -> TitleRow | None:
         result = await self.session.execute(

@@ -33,10 +33,13 @@ class EventStreamResponse(StreamingResponse):
 
     media_type = "text/event-stream"
 
-    def __init__(self, events: AsyncGenerator[bytes, None]) -> None:
+    # `status_code` is in the signature because FastAPI reads a response class's default status
+    # from it to document the route; without it building the OpenAPI document failed.
+    def __init__(self, events: AsyncGenerator[bytes, None], status_code: int = 200) -> None:
         # no-transform and X-Accel-Buffering: no proxy (nginx included) may buffer or compress it.
         super().__init__(
             events,
+            status_code=status_code,
             headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
         )
         self._events = events
