@@ -53,7 +53,9 @@ def build_service_apps(settings: Settings, *, bus: EventBus) -> dict[str, FastAP
     apps: dict[str, FastAPI] = {"users": users_bootstrap.build_app(settings, bus=bus)}
     jwks_fetcher: JwksFetcher = in_process_jwks_fetcher(apps["users"])
     for name, factory in SERVICE_FACTORIES.items():
-        apps[name] = factory(settings, bus=bus, jwks_fetcher=jwks_fetcher)
+        # Delivery confirms devices it has not heard of yet with users (read-your-writes), in-process.
+        peers = {"users_app": apps["users"]} if name == "delivery" else {}
+        apps[name] = factory(settings, bus=bus, jwks_fetcher=jwks_fetcher, **peers)
     return apps
 
 

@@ -73,6 +73,7 @@ async def start_playback(
         max_height=body.max_height,
         unlock_token=body.unlock_token,
         client_ip=origin_api.client_ip(request, d),
+        authorization=request.headers.get("authorization"),
     )
     row = started.row
     video = await d.video(row.video_id)

@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from cinemesh.delivery.api import routers
+from cinemesh.delivery.devices import UsersDeviceDirectory
 from cinemesh.delivery.drm.cenc import CencPackager, find_ffmpeg
 from cinemesh.delivery.drm.clearkey import ClearKeyAdapter
 from cinemesh.delivery.drm.keys import ContentKeys
@@ -33,10 +36,30 @@ NAME = "delivery"
 log = get_logger("cinemesh.delivery")
 
 
+def users_devices(settings: Settings, users_app: ASGIApp | None) -> UsersDeviceDirectory | None:
+    """How delivery reaches the users service to confirm a device: the in-process app through
+    ASGI (no socket), else its URL; neither (a delivery alone in a test) confirms nothing."""
+    timeout = min(2.0, settings.upstream_timeout_seconds)  # a Play waits on it
+    if users_app is not None:
+        transport = httpx.ASGITransport(app=users_app)
+        return UsersDeviceDirectory(
+            httpx.AsyncClient(transport=transport, base_url="http://users", timeout=timeout)
+        )
+    base = settings.upstreams.get("users")
+    if not base:
+        return None
+    return UsersDeviceDirectory(httpx.AsyncClient(base_url=base.rstrip("/"), timeout=timeout))
+
+
 def build_app(
-    settings: Settings, *, bus: EventBus | None = None, jwks_fetcher: JwksFetcher | None = None
+    settings: Settings,
+    *,
+    bus: EventBus | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    users_app: ASGIApp | None = None,
 ) -> FastAPI:
     delivery_settings = DeliverySettings()
+    devices = users_devices(settings, users_app)
     database = Database.for_service(settings, NAME)
     store = build_object_store(settings)
     signer = UrlSigner(signing_secret(settings, delivery_settings).encode())
@@ -61,6 +84,8 @@ def build_app(
         await purger.close()
         await packager.close()
         await store.close()
+        if devices is not None:
+            await devices.close()
 
     async def sweep_forever() -> None:
         while True:
@@ -78,6 +103,7 @@ def build_app(
         signer=signer,
         keys=keys,
         license_adapters={ClearKeyAdapter.key_system: ClearKeyAdapter()},
+        devices=devices,
     )
     packager = CencPackager(store=store, keys=keys, ffmpeg=find_ffmpeg())
     events = DeliveryEvents(playback=playback, keys=keys, invalidation=purger, packager=packager)

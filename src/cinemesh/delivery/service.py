@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.delivery import domain
+from cinemesh.delivery.devices import DeviceDirectory
 from cinemesh.delivery.drm.clearkey import b64url
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.drm.port import LicenseAdapter, LicensePolicy, LicenseRequestError
@@ -29,6 +31,15 @@ UNLOCK_TOKEN_USE = "profile-unlock"  # noqa: S105 - a token purpose, not a secre
 log = get_logger("cinemesh.delivery")
 
 _SESSION_NOT_FOUND = Problem(404, "No such playback session.", code="session-not-found")
+_DEVICE_NOT_REGISTERED = Problem(
+    403,
+    "This device is not registered to the account: register it (POST /api/v1/me/devices) and try again.",
+    code="device-not-registered",
+)
+
+
+class _UnknownDevice(Exception):
+    """No devices event about this id has reached delivery (yet): the users service may know it."""
 
 
 def _now() -> dt.datetime:
@@ -50,12 +61,14 @@ class PlaybackService:
         signer: UrlSigner,
         keys: ContentKeys,
         license_adapters: dict[str, LicenseAdapter],
+        devices: DeviceDirectory | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.signer = signer
         self.keys = keys
         self.verifier: TokenVerifier | None = None  # set by bootstrap once the app exists
+        self.devices = devices
         self.license_adapters = license_adapters
         self.heartbeat_timeout = dt.timedelta(seconds=settings.heartbeat_timeout_seconds)
         # SQLite has one writer; concurrent creations in this process queue here in FIFO order
@@ -94,11 +107,47 @@ class PlaybackService:
         max_height: int | None,
         unlock_token: str | None,
         client_ip: str | None,
+        authorization: str | None = None,
     ) -> StartedSession:
-        """Checks every rule, then records a live session (and its started event) atomically."""
+        """Checks every rule, then records a live session (and its started event) atomically.
+
+        A device no event has told delivery about is confirmed with the users service (with the
+        caller's `authorization`) before it is refused, so a device plays the moment it is
+        registered; the confirmation is asked outside the transaction and only on that path."""
         unlocked = await self._unlocked(
             user_id=principal.user_id, profile_id=profile_id, unlock_token=unlock_token
         )
+        start = functools.partial(
+            self._start,
+            principal=principal,
+            content_id=content_id,
+            profile_id=profile_id,
+            device_id=device_id,
+            max_height=max_height,
+            unlocked=unlocked,
+            client_ip=client_ip,
+        )
+        try:
+            return await start(device_confirmed=False)
+        except _UnknownDevice:
+            if self.devices is None or authorization is None:
+                raise _DEVICE_NOT_REGISTERED from None
+            if not await self.devices.is_callers(device_id=device_id, authorization=authorization):
+                raise _DEVICE_NOT_REGISTERED from None
+        return await start(device_confirmed=True)
+
+    async def _start(
+        self,
+        *,
+        principal: Principal,
+        content_id: str,
+        profile_id: str,
+        device_id: str,
+        max_height: int | None,
+        unlocked: bool,
+        client_ip: str | None,
+        device_confirmed: bool,
+    ) -> StartedSession:
         now = _now()
         async with self._local_writer(), self.database.transaction() as session:
             store = DeliveryStore(session)
@@ -106,10 +155,11 @@ class PlaybackService:
             profile = await store.profile(profile_id)
             if profile is None or profile.user_id != principal.user_id:
                 raise Problem(404, "No such profile on this account.", code="profile-not-found")
-            if await store.device_owner(device_id) != principal.user_id:
-                raise Problem(
-                    403, "This device is not registered to the account.", code="device-not-registered"
-                )
+            owner = await store.device_owner(device_id)
+            if owner is None and not device_confirmed:
+                raise _UnknownDevice
+            if owner is not None and owner != principal.user_id:
+                raise _DEVICE_NOT_REGISTERED
             playable = await store.playable(content_id)
             # A trailer is free to watch for any signed-in account: no active subscription (the
             # plan's quality limit still applies) and no concurrent stream of the plan taken.

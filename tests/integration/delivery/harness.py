@@ -19,7 +19,7 @@ from cinemesh.contracts.users import DeviceChangedV1, ProfileChangedV1, Subscrip
 from cinemesh.delivery.bootstrap import build_app
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.settings import Settings
-from cinemesh.platform.tokens import SigningKey, TokenIssuer
+from cinemesh.platform.tokens import JwksFetcher, SigningKey, TokenIssuer
 from tests.fixtures.cmaf import CmafVideo
 
 NOW = dt.datetime.now(dt.UTC)
@@ -137,8 +137,12 @@ async def running_delivery(
     *,
     base_url: str = "http://origin.test",
     issuer: TokenIssuer | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    users_app: FastAPI | None = None,
     **settings: Any,
 ) -> AsyncIterator[DeliveryHarness]:
+    """`jwks_fetcher` and `users_app` put a real users service behind delivery (its keys, its
+    device confirmations); by default tokens come from a local issuer and nothing is confirmed."""
     issuer = issuer or TokenIssuer([SigningKey.generate()], ttl_seconds=600)
 
     async def jwks() -> dict[str, Any]:
@@ -146,7 +150,7 @@ async def running_delivery(
 
     platform = Settings(data_dir=tmp_path, **settings)
     video.install(tmp_path / "objects" / "data")
-    app = build_app(platform, jwks_fetcher=jwks)
+    app = build_app(platform, jwks_fetcher=jwks_fetcher or jwks, users_app=users_app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,
