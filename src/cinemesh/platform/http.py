@@ -18,6 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cinemesh.platform.api_contract import install_api_contract
+from cinemesh.platform.api_docs import install_api_docs
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.errors import ErrorStatuses
 from cinemesh.platform.ids import new_id_str
@@ -171,7 +173,7 @@ def create_service_app(
         version=version,
         description=description,
         lifespan=app_lifespan,
-        docs_url="/docs",
+        docs_url=None,  # install_api_docs serves it without a CDN
         openapi_url="/openapi.json",
         redoc_url=None,
     )
@@ -204,6 +206,8 @@ def create_service_app(
     app.include_router(ops)
     for router in routers:
         app.include_router(router)
+    install_api_docs(app)
+    install_api_contract(app)
     # Inside the size limit, which bounds the JSON bodies it reads whole.
     app.add_middleware(StorableTextMiddleware, exempt_prefixes=body_limit_exempt_prefixes)
     app.add_middleware(
