@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.media.store import JobRow, as_utc, utcnow
+from cinemesh.media.store import JobRow, utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
@@ -135,7 +135,3 @@ async def retry_later(session: AsyncSession, job: ClaimedJob, *, error: str, del
 
 async def get(session: AsyncSession, job_id: str) -> JobRow | None:
     return await session.get(JobRow, job_id)
-
-
-def lease_expired(row: JobRow, now: dt.datetime | None = None) -> bool:
-    return row.lease_expires_at is None or as_utc(row.lease_expires_at) < (now or utcnow())
