@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
+from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackProgressV1, PlaybackStartedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.delivery import domain
 from cinemesh.delivery.devices import DeviceDirectory
@@ -239,7 +239,37 @@ class PlaybackService:
             row.last_heartbeat_at = now
             if position_seconds is not None:
                 row.position_seconds = position_seconds
+                row.reports = (row.reports or 0) + 1
+                await self._record_progress(session, store, row, now=now)
         return row
+
+    async def _record_progress(
+        self, session: AsyncSession, store: DeliveryStore, row: SessionRow, *, now: dt.datetime
+    ) -> None:
+        """The heartbeat is the player's one progress report: viewing history takes it from
+        here (docs/history.md says why an event and not a second call from the player)."""
+        assert row.position_seconds is not None
+        playable = await store.playable(row.content_id)
+        video = await store.video(row.video_id)
+        await record_event(
+            session,
+            PlaybackProgressV1(
+                session_id=row.session_id,
+                user_id=row.user_id,
+                profile_id=row.profile_id,
+                device_id=row.device_id,
+                content_id=row.content_id,
+                title_id=playable.title_id if playable else (video.title_id if video else None),
+                content_type=playable.content_type if playable else None,
+                video_id=row.video_id,
+                position_seconds=row.position_seconds,
+                duration_seconds=video.duration_seconds if video else None,
+                trailer=not row.counts_toward_limit,
+                sequence=row.reports,
+                reported_at=now,
+            ),
+            source=SOURCE,
+        )
 
     async def end(self, *, principal: Principal, session_id: str) -> None:
         """Idempotent: ending an ended session succeeds and publishes nothing more."""

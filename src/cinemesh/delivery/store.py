@@ -153,6 +153,8 @@ class SessionRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     # False for a trailer: it never takes one of the plan's concurrent streams.
     counts_toward_limit: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Progress reports received (heartbeats with a position): the reports' sequence in the session.
+    reports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def is_live(self, *, now: dt.datetime, heartbeat_timeout: dt.timedelta) -> bool:
         return (

@@ -1,0 +1,1 @@
+"""HTTP routes of viewing history, one module per resource."""
