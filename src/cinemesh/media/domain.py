@@ -160,6 +160,25 @@ def check_probe(probe: ProbeResult, limits: Limits) -> None:
         raise BadMediaError(f"the video's aspect ratio {probe.width}x{probe.height} is absurd (over 8:1)")
 
 
+# How far an encoded rendition may fall short of the probed duration before the source counts as
+# truncated: 1 s covers frame and audio-priming rounding in short clips, 1 % a container whose
+# declared length runs past its last decodable frame by a little in long ones.
+DURATION_SHORTFALL_SECONDS = 1.0
+DURATION_SHORTFALL_SHARE = 0.01
+
+
+def check_encoded_duration(probed_seconds: float, encoded_seconds: float) -> None:
+    """Raises `BadMediaError` when the encode came out shorter than the source claims: a file
+    whose header promises more than its data holds (a faststart mp4 cut off mid-upload) probes
+    fine, and ffmpeg stops at the end of the data without an error."""
+    allowed = max(DURATION_SHORTFALL_SECONDS, DURATION_SHORTFALL_SHARE * probed_seconds)
+    if probed_seconds - encoded_seconds > allowed:
+        raise BadMediaError(
+            f"the source is truncated or damaged: only {encoded_seconds:.1f} s of its "
+            f"{probed_seconds:.1f} s could be decoded"
+        )
+
+
 @dataclass(frozen=True)
 class Rung:
     """One rendition of the ladder. `name` is its nominal height (the short side for portrait)."""

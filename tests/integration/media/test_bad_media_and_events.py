@@ -47,6 +47,25 @@ async def test_unusable_files_fail_within_seconds_with_a_reason(
     assert failed.data["permanent"] is True
 
 
+async def test_a_truncated_source_fails_with_a_reason_instead_of_a_short_ladder(
+    media: MediaHarness, media_clip: Callable[[str], Path]
+) -> None:
+    # Issue 20 item 5: the header says 6 s and the probe passes, but only ~2 s can be decoded;
+    # before, a 2 s ladder was published and the video reported ready with duration 6.0.
+    video_id = await media.upload(media_clip("truncated_faststart.mp4"))
+    document = await media.wait_for(video_id, "failed", "ready", timeout=60)
+    assert document["status"] == "failed", document
+    assert "truncated" in document["error"] and "of its 6.0 s" in document["error"], document["error"]
+    events = await outbox_events(media, video_id)
+    types = [event.type for event in events]
+    assert "media.video.transcoded.v1" not in types  # not even the first rung was announced
+    failed = events[-1]
+    assert failed.type == "media.video.failed.v1" and failed.data["permanent"] is True
+    assert failed.data["reason"] == document["error"]
+    store = media.app.state.media_service.store
+    assert not await store.exists(f"videos/{video_id}/master.m3u8")
+
+
 @pytest.fixture
 async def strict_media(tmp_path: Path, media_tokens: MediaTokens) -> AsyncIterator[MediaHarness]:
     settings = media_settings(max_duration_seconds=2, max_width=400, max_height=400)

@@ -18,7 +18,13 @@ from typing import Any
 
 from cinemesh.contracts.media import AudioTrack, Rendition, SubtitleTrack, VideoTranscodedV1
 from cinemesh.contracts.publishing import record_event
-from cinemesh.media.domain import BadMediaError, Limits, VideoStatus, check_probe
+from cinemesh.media.domain import (
+    BadMediaError,
+    Limits,
+    VideoStatus,
+    check_encoded_duration,
+    check_probe,
+)
 from cinemesh.media.intake import SOURCE, source_key
 from cinemesh.media.jobs import queue
 from cinemesh.media.objects import download_prefix, fetch_object, files_under, upload_files, video_prefix
@@ -78,6 +84,7 @@ class TranscodeRunner:
 
         async def publish_first_rung() -> None:
             videos, audios = pipeline.write_manifests(ladder, out, [ladder.first])
+            _check_durations(ladder, videos)  # before anything of it is playable
             uploads = [
                 name for key in [ladder.first.key, *ladder.track_keys] for name in files_under(out, key)
             ]
@@ -115,6 +122,7 @@ class TranscodeRunner:
             )
         report("packaging", 97.0)
         videos, audios = pipeline.write_manifests(ladder, out, ladder.rungs)
+        _check_durations(ladder, videos)
         uploads = [name for rung in ladder.rest for name in files_under(out, rung.key)]
         uploads += [*files_under(out, "thumbs"), "poster.jpg", "preview.mp4"]
         await upload_files(self.store, out, uploads, prefix=prefix)
@@ -185,6 +193,12 @@ class TranscodeRunner:
             if complete:
                 await videos_store.set_state(video.id, status=VideoStatus.READY, stage="done", progress=100.0)
                 await queue.finish(session, job)
+
+
+def _check_durations(ladder: pipeline.LadderPlan, videos: list[PackagedTrack]) -> None:
+    """Every rung must last as long as the probe said (a permanent failure otherwise)."""
+    for track in videos:
+        check_encoded_duration(ladder.probe.duration_seconds, track.duration)
 
 
 def _rendition(
