@@ -106,6 +106,24 @@ async def start_playback(
     )
 
 
+class StopOthers(BaseModel):
+    keep_device_id: str | None = Field(
+        None, max_length=64, description="This device's id: its own sessions keep playing."
+    )
+
+
+class Stopped(BaseModel):
+    stopped: int
+
+
+@router.post("/stop-others", summary="Stop playback on the account's other devices")
+async def stop_others(body: StopOthers, principal: CurrentPrincipal, d: DeliveryDep) -> Stopped:
+    """Ends every open session of the caller's account but those of `keep_device_id` (a player
+    there learns it from its next heartbeat: 409 session-ended), freeing the plan's streams."""
+    stopped = await d.playback.stop_others(principal=principal, keep_device_id=body.keep_device_id)
+    return Stopped(stopped=stopped)
+
+
 @router.post("/{session_id}/heartbeat", summary="Keep a playback session alive")
 async def heartbeat(
     session_id: str,

@@ -71,6 +71,7 @@ class PlaybackService:
         self.devices = devices
         self.license_adapters = license_adapters
         self.heartbeat_timeout = dt.timedelta(seconds=settings.heartbeat_timeout_seconds)
+        self.stale_after = self.heartbeat_timeout + dt.timedelta(seconds=settings.resume_window_seconds)
         # SQLite has one writer; concurrent creations in this process queue here in FIFO order
         # instead of in SQLite's busy handler, whose sleep-and-retry backoff makes the tail
         # latency seconds long. The database lock still guards other processes.
@@ -233,9 +234,17 @@ class PlaybackService:
             row = await self._owned(store, principal, session_id)
             if row.ended_at is not None:
                 raise Problem(409, "The playback session has ended.", code="session-ended")
-            if not row.is_live(now=now, heartbeat_timeout=self.heartbeat_timeout):
+            # A stale session stopped counting; a player back from a dead zone (a phone in a
+            # tunnel) resumes it while the plan still has room, else it is over.
+            live = row.is_live(now=now, heartbeat_timeout=self.heartbeat_timeout)
+            if not live and not await self._may_resume(store, row, now=now):
                 await self._end(session, row, reason="heartbeat_timeout", now=now)
-                raise Problem(409, "The playback session timed out; start a new one.", code="session-expired")
+                raise Problem(
+                    409,
+                    "The playback session timed out and cannot resume (its stream is in use or its "
+                    "time is up); start a new one.",
+                    code="session-expired",
+                )
             row.last_heartbeat_at = now
             if position_seconds is not None:
                 row.position_seconds = position_seconds
@@ -271,6 +280,28 @@ class PlaybackService:
             source=SOURCE,
         )
 
+    async def _may_resume(self, store: DeliveryStore, row: SessionRow, *, now: dt.datetime) -> bool:
+        if utc(row.expires_at) <= now:
+            return False
+        subscription = await store.lock_account(row.user_id)  # the limit stays exact
+        if not row.counts_toward_limit:
+            return True
+        live = await store.count_live_sessions(
+            row.user_id, heartbeat_after=now - self.heartbeat_timeout, now=now
+        )
+        return live < subscription.limits.max_streams
+
+    async def stop_others(self, *, principal: Principal, keep_device_id: str | None) -> int:
+        """Ends every open session of the account except those on `keep_device_id`: the answer to
+        a full plan whose streams a crashed or forgotten device still holds."""
+        now = _now()
+        async with self.database.transaction() as session:
+            rows = await DeliveryStore(session).open_sessions_of_user(principal.user_id)
+            stopped = [row for row in rows if row.device_id != keep_device_id]
+            for row in stopped:
+                await self._end(session, row, reason="stopped_elsewhere", now=now)
+        return len(stopped)
+
     async def end(self, *, principal: Principal, session_id: str) -> None:
         """Idempotent: ending an ended session succeeds and publishes nothing more."""
         async with self.database.transaction() as session:
@@ -298,10 +329,12 @@ class PlaybackService:
         )
 
     async def sweep(self) -> int:
-        """Ends sessions whose heartbeat stopped (they already stopped counting: lazy expiry)."""
+        """Ends sessions whose heartbeat stopped long ago (they stopped counting at the heartbeat
+        timeout already: lazy expiry)."""
         now = _now()
         async with self.database.transaction() as session:
-            rows = await DeliveryStore(session).stale_sessions(heartbeat_before=now - self.heartbeat_timeout)
+            # Past the resume window too: no heartbeat can bring them back any more.
+            rows = await DeliveryStore(session).stale_sessions(heartbeat_before=now - self.stale_after)
             for row in rows:
                 await self._end(session, row, reason="heartbeat_timeout", now=now)
         return len(rows)

@@ -34,7 +34,12 @@ class DeliverySettings(BaseSettings):
     bind_ip: bool = Field(
         False, description="Bind signed URLs to the client IP the session was created from."
     )
-    heartbeat_timeout_seconds: int = Field(90, ge=5)
+    # A session stops counting towards the plan's streams this long after its last heartbeat
+    # (players beat every third of it), so a crashed browser frees its stream within half a
+    # minute. A phone that lost coverage for longer resumes its session with its next heartbeat
+    # while the plan still has room, until the sweeper ends it `resume_window_seconds` after it.
+    heartbeat_timeout_seconds: int = Field(30, ge=5)
+    resume_window_seconds: int = Field(300, ge=0)
     sweep_interval_seconds: float = Field(30.0, gt=0)
     manifest_max_age_seconds: int = Field(5, ge=0)
     segment_max_age_seconds: int = Field(365 * 24 * 3600, ge=0)

@@ -283,6 +283,13 @@ class DeliveryStore:
         )
         return list(rows)
 
+    async def open_sessions_of_user(self, user_id: str) -> list[SessionRow]:
+        """Every session of the account not ended yet, stale ones included (they may resume)."""
+        rows = await self.session.scalars(
+            select(SessionRow).where(SessionRow.user_id == user_id, SessionRow.ended_at.is_(None))
+        )
+        return list(rows)
+
     async def live_sessions_of_video(self, video_id: str) -> list[SessionRow]:
         rows = await self.session.scalars(
             select(SessionRow).where(SessionRow.video_id == video_id, SessionRow.ended_at.is_(None))
