@@ -45,8 +45,19 @@ class PlaybackSession(BaseModel):
     heartbeat_interval_seconds: int
 
 
+# No title lasts a week (media refuses sources past its max duration, hours); anything beyond is
+# a broken or hostile client, and a non-finite value would turn into null in the ended event.
+MAX_POSITION_SECONDS = 7 * 24 * 3600
+
+
 class Heartbeat(BaseModel):
-    position_seconds: float | None = Field(None, ge=0)
+    position_seconds: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_POSITION_SECONDS,
+        allow_inf_nan=False,
+        description="Where the player is in the title, in seconds (at most 7 days).",
+    )
 
 
 class HeartbeatAck(BaseModel):

@@ -361,9 +361,12 @@ class PlaybackService:
             raise Problem(
                 409, f"No licence server for key system {key_system!r}.", code="key-system-unsupported"
             )
-        row = await self.live_session(session_id)
+        async with self.database.session() as session:
+            row = await DeliveryStore(session).session_row(session_id)
         if row is None or row.user_id != principal.user_id:
-            # Missing, another account's, ended or timed out: no key without a live session.
+            raise _SESSION_NOT_FOUND  # as heartbeat and end answer: another's looks missing
+        if not row.is_live(now=_now(), heartbeat_timeout=self.heartbeat_timeout):
+            # Ended or timed out: no key without a live session.
             raise Problem(
                 403, "Licences are issued only to a live session of yours.", code="session-not-live"
             )

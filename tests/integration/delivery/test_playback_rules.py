@@ -146,7 +146,8 @@ async def test_no_cross_account_access(h: DeliveryHarness) -> None:
     response = await h.client.post(
         f"/api/v1/playback/{sid}/license", headers=alice.auth, json={"kids": [kid]}
     )
-    assert response.status_code == 403 and problem_code(response) == "session-not-live"
+    # As heartbeat and end: another account's session is a missing one (issue 20, item 10).
+    assert response.status_code == 404 and problem_code(response) == "session-not-found"
     assert (await h.client.post(f"/api/v1/playback/{sid}/heartbeat", headers=bob.auth)).status_code == 200
 
 
@@ -184,7 +185,7 @@ async def test_keys_and_licences_only_for_a_live_session(h: DeliveryHarness) -> 
     response = await h.client.post(
         "/api/v1/playback/no-such-session/license", headers=viewer.auth, json={"kids": [kid]}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404 and problem_code(response) == "session-not-found"
 
 
 async def test_origin_refuses_tampered_expired_and_unsigned_urls(h: DeliveryHarness) -> None:
