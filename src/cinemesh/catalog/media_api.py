@@ -9,12 +9,19 @@ from fastapi.responses import Response
 
 from cinemesh.catalog.deps import Context, Editor
 from cinemesh.catalog.domain import ImageKind
+from cinemesh.platform.api_contract import raw_request_body
 from cinemesh.platform.security import OptionalPrincipal
 
 media = APIRouter(prefix="/api/v1/titles", tags=["media"])
 
 
-@media.put("/{title_id}/images/{kind}")
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/avif")
+
+
+@media.put(
+    "/{title_id}/images/{kind}",
+    openapi_extra=raw_request_body(*IMAGE_TYPES, description="The image file itself."),
+)
 async def put_image(
     title_id: uuid.UUID, kind: ImageKind, request: Request, principal: Editor, context: Context
 ) -> dict[str, object]:
@@ -29,7 +36,13 @@ async def put_image(
     )
 
 
-@media.get("/{title_id}/images/{kind}")
+@media.get(
+    "/{title_id}/images/{kind}",
+    responses={
+        200: {"content": {media_type: {} for media_type in IMAGE_TYPES}},
+        304: {"description": "The image is unchanged since the ETag in If-None-Match."},
+    },
+)
 async def get_image(
     title_id: uuid.UUID, kind: ImageKind, request: Request, principal: OptionalPrincipal, context: Context
 ) -> Response:

@@ -110,17 +110,26 @@ def _add_problems(method: str, operation: dict[str, Any]) -> None:
     operation.setdefault("security", [{"bearer": []}, {}])
 
 
+def raw_request_body(*media_types: str, description: str) -> dict[str, Any]:
+    """`openapi_extra` for a route that reads its body itself (an image, a tus chunk, a JSON
+    Lines file): FastAPI sees no body parameter, so it would document none."""
+    content = {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in media_types}
+    return {"requestBody": {"required": True, "description": description, "content": content}}
+
+
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method some route of `app` serves on `path` (FastAPI routes serve no implicit HEAD)."""
-    methods: set[str] = set()
+    """Every method the resource at `path` has: the methods of the routes whose template matches
+    it with the fewest parameters (`/titles/import` is the import, not a title called "import").
+    FastAPI routes serve no implicit HEAD, so none is added."""
+    by_parameters: dict[int, set[str]] = {}
     for context in iter_route_contexts(app.routes):
-        route = context.original_route
-        if isinstance(route, Mount) or context.methods is None:
+        if isinstance(context.original_route, Mount) or context.methods is None:
             continue
         regex = getattr(context, "path_regex", None)
         if regex is not None and regex.match(path):
-            methods.update(context.methods)
-    return sorted(methods)
+            parameters = str(getattr(context, "path_format", "")).count("{")
+            by_parameters.setdefault(parameters, set()).update(context.methods)
+    return sorted(by_parameters[min(by_parameters)]) if by_parameters else []
 
 
 def install_api_contract(app: FastAPI) -> None:

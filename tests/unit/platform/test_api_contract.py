@@ -10,7 +10,7 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from cinemesh.platform.api_contract import PROBLEM_SCHEMA_NAME
+from cinemesh.platform.api_contract import PROBLEM_SCHEMA_NAME, raw_request_body
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.problems import PROBLEM_CONTENT_TYPE
 
@@ -35,6 +35,16 @@ async def edit_note(note_id: int, note: Note) -> Note:
 
 @router.delete("/notes/{note_id}", status_code=204)
 async def delete_note(note_id: int) -> None:
+    return None
+
+
+# A literal path beside a template that also matches it: /notes/archive is not a note.
+@router.post(
+    "/notes/archive",
+    status_code=204,
+    openapi_extra=raw_request_body("application/x-ndjson", description="one note per line"),
+)
+async def archive_notes() -> None:
     return None
 
 
@@ -75,6 +85,21 @@ async def test_405_allows_every_method_of_the_path(client: httpx.AsyncClient, me
     assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
     assert response.headers["allow"] == "DELETE, GET, PATCH"
     assert response.json()["detail"] == f"{method} is not allowed on /api/v1/notes/7."
+
+
+async def test_405_on_a_literal_path_lists_its_own_methods(client: httpx.AsyncClient) -> None:
+    response = await client.options("/api/v1/notes/archive")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+async def test_a_raw_body_is_documented(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    operation = document["paths"]["/api/v1/notes/archive"]["post"]
+    body = operation["requestBody"]
+    assert body["required"] is True
+    assert body["content"] == {"application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}}
+    assert {"413", "415"} <= set(operation["responses"])
 
 
 async def test_swagger_ui_is_served_from_this_process(client: httpx.AsyncClient) -> None:

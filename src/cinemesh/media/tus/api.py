@@ -13,6 +13,7 @@ from cinemesh.media.service import MediaService, UploadState
 from cinemesh.media.tus.expiry import http_date
 from cinemesh.media.tus.protocol import (
     CHECKSUM_ALGORITHMS,
+    CHECKSUM_MISMATCH,
     OFFSET_CONTENT_TYPE,
     TUS_EXTENSIONS,
     TUS_VERSION,
@@ -22,6 +23,7 @@ from cinemesh.media.tus.protocol import (
     require_version,
     tus_headers,
 )
+from cinemesh.platform.api_contract import raw_request_body
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.security import require_roles
 from cinemesh.platform.tokens import Principal
@@ -38,7 +40,12 @@ Service = Annotated[MediaService, Depends(get_service)]
 Uploader = Annotated[Principal, Depends(require_roles("admin", "content_provider"))]
 TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
 
-uploads = APIRouter(prefix=PREFIX, tags=["uploads"])
+# Statuses of the tus protocol beyond the platform's own (cinemesh.platform.api_contract).
+_TUS_STATUSES: dict[int | str, dict[str, object]] = {
+    410: {"description": "The upload expired without bytes; start a new one."},
+    412: {"description": "Tus-Resumable is missing or a version this server does not speak."},
+}
+uploads = APIRouter(prefix=PREFIX, tags=["uploads"], responses=_TUS_STATUSES)
 
 
 def expiry_headers(state: UploadState) -> dict[str, str]:
@@ -46,10 +53,7 @@ def expiry_headers(state: UploadState) -> dict[str, str]:
     return {"Upload-Expires": http_date(state.expires_at)} if state.expires_at is not None else {}
 
 
-@uploads.options("")
-@uploads.options("/{upload_id}")
-async def discover(request: Request) -> Response:
-    service = get_service(request)
+def _discovery(service: MediaService) -> Response:
     return Response(
         status_code=204,
         headers={
@@ -60,6 +64,20 @@ async def discover(request: Request) -> Response:
             "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
         },
     )
+
+
+_DISCOVERY = {204: {"description": "What this server supports, in the Tus-* headers."}}
+
+
+@uploads.options("", status_code=204, responses=_DISCOVERY)
+async def discover(service: Service) -> Response:
+    return _discovery(service)
+
+
+@uploads.options("/{upload_id}", status_code=204, responses=_DISCOVERY)
+async def discover_upload(upload_id: str, service: Service) -> Response:
+    """The same answer for any upload URL: tus clients may ask either."""
+    return _discovery(service)
 
 
 @uploads.post("", status_code=201)
@@ -107,7 +125,12 @@ async def head(
     )
 
 
-@uploads.patch("/{upload_id}")
+@uploads.patch(
+    "/{upload_id}",
+    status_code=204,
+    responses={CHECKSUM_MISMATCH: {"description": "The chunk does not match its Upload-Checksum."}},
+    openapi_extra=raw_request_body(OFFSET_CONTENT_TYPE, description="The bytes from Upload-Offset on."),
+)
 async def patch(
     upload_id: uuid.UUID,
     request: Request,
@@ -116,10 +139,12 @@ async def patch(
     tus_resumable: TusResumable = None,
     upload_offset: Annotated[str | None, Header(alias="Upload-Offset")] = None,
     upload_checksum: Annotated[str | None, Header(alias="Upload-Checksum")] = None,
-    content_type: Annotated[str | None, Header(alias="Content-Type")] = None,
-    content_length: Annotated[str | None, Header(alias="Content-Length")] = None,
 ) -> Response:
     require_version(tus_resumable)
+    # Content-Type and Content-Length describe the body (documented as the request body), so
+    # they are read from the request rather than declared as header parameters.
+    content_type = request.headers.get("content-type")
+    content_length = request.headers.get("content-length")
     if (content_type or "").split(";")[0].strip().lower() != OFFSET_CONTENT_TYPE:
         raise Problem(
             415,
