@@ -88,6 +88,23 @@ async def test_checksum_mismatch_is_460_and_the_chunk_is_discarded(media_api_onl
     assert ok.status_code == 204 and ok.headers["upload-offset"] == "4"
 
 
+async def test_a_checksum_header_without_a_digest_is_a_bad_request(media_api_only: MediaHarness) -> None:
+    # Issue 20 item 10: `sha1` with no digest was compared as an empty digest and answered 460.
+    media = media_api_only
+    headers = media.auth()
+    location = (await media.create(8, headers)).headers["location"]
+    short = base64.b64encode(b"too short").decode()
+    for value in ("sha1", "sha1 ", "sha256 !!!", f"md5 {short}"):
+        response = await media.client.patch(
+            location,
+            content=b"abcd",
+            headers={**headers, **OCTETS, "Upload-Offset": "0", "Upload-Checksum": value},
+        )
+        body = assert_problem(response, 400, "tus-bad-header")
+        assert body["field"] == "Upload-Checksum", value  # type: ignore[comparison-overlap]
+    assert (await media.client.head(location, headers=headers)).headers["upload-offset"] == "0"
+
+
 async def test_termination_deletes_the_upload(media_api_only: MediaHarness) -> None:
     media = media_api_only
     headers = media.auth()

@@ -94,14 +94,19 @@ def parse_checksum(value: str | None) -> ExpectedChecksum | None:
             field="Upload-Checksum",
             headers=tus_headers(),
         )
+    size = hashlib.new(algorithm).digest_size
     try:
         digest = base64.b64decode(encoded.strip(), validate=True)
-    except binascii.Error as exc:
+    except binascii.Error:
+        digest = b""
+    # A missing or short digest is a malformed header (400), not a chunk that failed its
+    # checksum (460): the client's request is wrong, not its bytes.
+    if len(digest) != size:
         raise Problem(
             400,
-            "Upload-Checksum is not base64.",
+            f"Upload-Checksum must be '{algorithm} <base64 of the {size}-byte digest>'.",
             code="tus-bad-header",
             field="Upload-Checksum",
             headers=tus_headers(),
-        ) from exc
+        )
     return ExpectedChecksum(algorithm, digest)
