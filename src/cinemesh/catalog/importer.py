@@ -8,7 +8,7 @@ good lines are all kept. Re-importing the same file changes nothing and publishe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from cinemesh.platform.db import Database
 from cinemesh.platform.problems import field_name
 from cinemesh.platform.tokens import Principal
 
-BATCH_ROWS = 200  # rows per transaction: bounded memory and lock time, few commits
+BATCH_ROWS = 500  # rows per transaction: bounded memory and lock time, few commits
 
 
 @dataclass
@@ -54,6 +54,10 @@ class ImportReport:
             "failed": len(self.errors),
             "errors": sorted(self.errors, key=lambda e: e["line"]),
         }
+
+
+# Hears the report so far and how many lines were read (a job's progress, the CLI's bar).
+Progress = Callable[["ImportReport", int], Awaitable[None]]
 
 
 def parse_line(number: int, text: str | bytes, report: ImportReport) -> TitleInput | None:
@@ -88,10 +92,15 @@ class Importer:
         self.database = database
         self.clock = clock
 
-    async def run(self, lines: Iterable[str | bytes], *, principal: Principal) -> ImportReport:
+    async def run(
+        self, lines: Iterable[str | bytes], *, principal: Principal, progress: Progress | None = None
+    ) -> ImportReport:
+        """Upserts the rows batch by batch; `progress` hears the report so far and the number of
+        lines read after each batch is written, and once more at the end."""
         report = ImportReport()
         batch: list[tuple[int, TitleInput]] = []
         first_line: dict[str, int] = {}
+        number = 0
         for number, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
@@ -107,8 +116,12 @@ class Importer:
             if len(batch) >= BATCH_ROWS:
                 await self._upsert_retrying(batch, principal, report)
                 batch = []
+                if progress is not None:
+                    await progress(report, number)
         if batch:
             await self._upsert_retrying(batch, principal, report)
+        if progress is not None:
+            await progress(report, number)
         return report
 
     async def _upsert_retrying(

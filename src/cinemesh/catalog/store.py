@@ -203,7 +203,14 @@ class TitleStore:
         for title in titles:
             title.version = 1  # where SQLAlchemy's version counter starts
             values[TitleRow].append(_column_values(title))
-            for child in (*title.genres, *title.languages, *title.credits, *title.windows, *title.media):
+            children: list[GenreRow | LanguageRow | CreditRow | WindowRow | MediaRow] = [
+                *title.genres,
+                *title.languages,
+                *title.credits,
+                *title.windows,
+                *title.media,
+            ]
+            for child in children:
                 child.title_id = title.id
                 values[type(child)].append(_column_values(child))
             for season in title.seasons:
@@ -214,7 +221,7 @@ class TitleStore:
                     values[EpisodeRow].append(_column_values(episode))
         for table in _INSERT_ORDER:
             for rows in _same_columns(values[table]):
-                await self.session.execute(table.__table__.insert(), rows)
+                await self.session.execute(Base.metadata.tables[table.__tablename__].insert(), rows)
 
     async def get(self, title_id: str) -> TitleRow | None:
         result = await self.session.execute(
