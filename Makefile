@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # reach `cinemesh up` as they are: from the environment, or from the command line
 # (`make up CINEMESH_PORT=9000`), both of which make exports to recipes.
 
-.PHONY: install up test lint typecheck contracts bench lock clean web system-deps test-deps
+.PHONY: install up test check lint typecheck contracts bench lock clean web system-deps test-deps
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +51,11 @@ typecheck: install
 
 contracts: install
 	$(VENV)/bin/lint-imports
+
+# The fast loop (under 2 minutes): lint, types, import contracts and the unit tier (tests/unit,
+# marked by folder in tests/conftest.py); no backend, browser or ffmpeg is started.
+check: lint typecheck contracts
+	$(VENV)/bin/pytest -n 2 -m unit -p no:cacheprovider -q $(PYTEST_ARGS) tests/unit
 
 system-deps:
 	scripts/install-system-deps.sh

@@ -31,6 +31,7 @@ from cinemesh.gateway.streams import (
     relay_until_over,
     wait_for_event,
 )
+from cinemesh.platform.client_address import peer_address, with_client_address
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import UPSTREAM_FAILURES
@@ -121,7 +122,9 @@ class GatewayProxy:
             upstream_name = route.upstream_for(caller)
             forwarded = dict(scope)
             forwarded[PRINCIPAL_SCOPE_KEY] = principal
-            forwarded["headers"] = _with_request_id(scope["headers"])
+            forwarded["headers"] = with_client_address(
+                _with_request_id(scope["headers"]), peer_address(scope)
+            )
             await self._forward(upstream_name, forwarded, receive, observed_send)
         except Problem as problem:
             if status:
@@ -163,30 +166,8 @@ class GatewayProxy:
                     await self._finish(name, call, lambda: status)
         except UpstreamServerError:
             UPSTREAM_FAILURES.labels(name, "server_error").inc()
-        except CircuitOpenError as exc:
-            UPSTREAM_FAILURES.labels(name, "circuit_open").inc()
-            raise Problem(
-                503,
-                f"The {name} service is unavailable; try again shortly.",
-                code="upstream-unavailable",
-                headers={"Retry-After": "5"},
-            ) from exc
-        except BulkheadFullError as exc:
-            UPSTREAM_FAILURES.labels(name, "bulkhead_full").inc()
-            raise Problem(
-                503,
-                f"The {name} service is at capacity; try again shortly.",
-                code="upstream-busy",
-                headers={"Retry-After": "1"},
-            ) from exc
-        except TimeoutError as exc:
-            UPSTREAM_FAILURES.labels(name, "timeout").inc()
-            raise Problem(
-                504, f"The {name} service did not answer in time.", code="upstream-timeout"
-            ) from exc
-        except (OSError, httpx.TransportError) as exc:
-            UPSTREAM_FAILURES.labels(name, "unreachable").inc()
-            raise Problem(502, f"The {name} service cannot be reached.", code="upstream-unreachable") from exc
+        except (CircuitOpenError, BulkheadFullError, TimeoutError, OSError, httpx.TransportError) as exc:
+            raise _upstream_problem(name, exc) from exc
         if detached and call is not None:
             # Outside the bulkhead and the breaker: only the stream limit is held from here on.
             try:
@@ -228,6 +209,38 @@ class GatewayProxy:
         if not done:
             call.cancel()
             raise TimeoutError(f"{name} sent nothing within {self.first_byte_timeout} s")
+
+
+def _upstream_problem(name: str, exc: Exception) -> Problem:
+    """What the client is told when `name` could not answer (and the failure is counted)."""
+    if isinstance(exc, CircuitOpenError):
+        reason, problem = (
+            "circuit_open",
+            Problem(
+                503,
+                f"The {name} service is unavailable; try again shortly.",
+                code="upstream-unavailable",
+                headers={"Retry-After": "5"},
+            ),
+        )
+    elif isinstance(exc, BulkheadFullError):
+        reason, problem = (
+            "bulkhead_full",
+            Problem(
+                503,
+                f"The {name} service is at capacity; try again shortly.",
+                code="upstream-busy",
+                headers={"Retry-After": "1"},
+            ),
+        )
+    elif isinstance(exc, TimeoutError):
+        reason = "timeout"
+        problem = Problem(504, f"The {name} service did not answer in time.", code="upstream-timeout")
+    else:
+        reason = "unreachable"
+        problem = Problem(502, f"The {name} service cannot be reached.", code="upstream-unreachable")
+    UPSTREAM_FAILURES.labels(name, reason).inc()
+    return problem
 
 
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()

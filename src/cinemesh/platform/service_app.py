@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -73,33 +73,34 @@ def build_runtime(
     )
 
 
-def service_app(
-    runtime: ServiceRuntime,
-    *,
-    settings: Settings,
-    context: object = None,
-    routers: Sequence[APIRouter] = (),
-    error_statuses: ErrorStatuses | None = None,
-    max_body_bytes: int | None = None,
-    body_limit_exempt_prefixes: Sequence[str] = (),
-    description: str = "",
-) -> FastAPI:
+class AppOptions(TypedDict, total=False):
+    """What shapes a service's app beyond its runtime (all optional)."""
+
+    context: object  # the frozen <Service>Context the routes read (`context_of`)
+    routers: Sequence[APIRouter]
+    error_statuses: ErrorStatuses  # the service's domain error -> HTTP status table
+    max_body_bytes: int  # default: the platform setting
+    body_limit_exempt_prefixes: Sequence[str]  # e.g. tus uploads, which stream large bodies
+    description: str  # the OpenAPI description
+
+
+def service_app(runtime: ServiceRuntime, *, settings: Settings, **options: Unpack[AppOptions]) -> FastAPI:
     """The service's ASGI app over a built runtime: its lifespan starts and stops the runtime,
     and the routes find everything they need in `app.state.context` (one frozen object the
     bootstrap made; see `context_of`)."""
     app = create_service_app(
         name=runtime.name,
-        routers=routers,
+        routers=options.get("routers", ()),
         lifespan=runtime.lifespan,
         ready_checks=[runtime.database.ping],
-        max_body_bytes=max_body_bytes or settings.max_request_body_bytes,
-        body_limit_exempt_prefixes=body_limit_exempt_prefixes,
-        description=description,
-        error_statuses=error_statuses,
+        max_body_bytes=options.get("max_body_bytes") or settings.max_request_body_bytes,
+        body_limit_exempt_prefixes=options.get("body_limit_exempt_prefixes", ()),
+        description=options.get("description", ""),
+        error_statuses=options.get("error_statuses"),
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier
-    app.state.context = context
+    app.state.context = options.get("context")
     return app
 
 
@@ -116,16 +117,13 @@ def build_service(
     settings: Settings,
     name: str,
     migrations: Path,
-    routers: Sequence[APIRouter] = (),
     bus: EventBus | None = None,
     jwks_fetcher: JwksFetcher | None = None,
     subscriptions: Sequence[ConsumerSpec] = (),
     on_start: Sequence[Callable[[], Awaitable[None]]] = (),
     on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
     database: Database | None = None,
-    max_body_bytes: int | None = None,
-    body_limit_exempt_prefixes: Sequence[str] = (),
-    description: str = "",
+    **options: Unpack[AppOptions],
 ) -> tuple[FastAPI, ServiceRuntime]:
     """`build_runtime` then `service_app`, for the services not yet moved to the anatomy."""
     runtime = build_runtime(
@@ -139,12 +137,4 @@ def build_service(
         on_stop=on_stop,
         database=database,
     )
-    app = service_app(
-        runtime,
-        settings=settings,
-        routers=routers,
-        max_body_bytes=max_body_bytes,
-        body_limit_exempt_prefixes=body_limit_exempt_prefixes,
-        description=description,
-    )
-    return app, runtime
+    return service_app(runtime, settings=settings, **options), runtime
