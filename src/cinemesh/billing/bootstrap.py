@@ -1,29 +1,89 @@
-"""Composition root of the billing service."""
+"""Composition root of the billing service: the runtime first, then the use cases, then the app."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from cinemesh.billing.api import routers
+from cinemesh.billing.domain.rules import DunningPolicy
+from cinemesh.billing.domain.tax import TaxTable
+from cinemesh.billing.http import ROUTERS
+from cinemesh.billing.http.deps import BillingContext
+from cinemesh.billing.http.problems import ERROR_STATUSES
+from cinemesh.billing.jobs import RenewalJob
+from cinemesh.billing.providers.sandbox import SandboxProvider
+from cinemesh.billing.service.charges import Charger
+from cinemesh.billing.service.idempotency import IdempotencyService
+from cinemesh.billing.service.ledger import Clock, LedgerAccess, system_clock
+from cinemesh.billing.service.queries import BillingQueries
+from cinemesh.billing.service.renewals import RenewalService
+from cinemesh.billing.service.subscriptions import BillingPolicy, SubscriptionService
+from cinemesh.billing.settings import BillingSettings
+from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
-from cinemesh.platform.service_app import build_service
+from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "billing"
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_app(
-    settings: Settings, *, bus: EventBus | None = None, jwks_fetcher: JwksFetcher | None = None
+    settings: Settings,
+    *,
+    bus: EventBus | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    billing_settings: BillingSettings | None = None,
+    clock: Clock = system_clock,
 ) -> FastAPI:
-    app, _ = build_service(
+    options = billing_settings or BillingSettings()
+    database = Database.for_service(settings, NAME)
+    policy = DunningPolicy(
+        retry_after=tuple(dt.timedelta(days=days) for days in options.retry_days),
+        cancel_after=dt.timedelta(days=options.cancel_after_days),
+    )
+    access = LedgerAccess(database, policy=policy)
+    provider = SandboxProvider(database)
+    tax = TaxTable(options.tax_rates)
+    charger = Charger(access=access, provider=provider, clock=clock)
+    renewals = RenewalService(access=access, charger=charger, tax=tax)
+    billing_policy = BillingPolicy(
+        mode=options.mode, free_plan=options.free_plan, trial_days=options.trial_days
+    )
+    job = RenewalJob(renewals=renewals, interval_seconds=options.renewal_interval_seconds)
+
+    async def start_jobs() -> None:
+        if options.mode != "free":
+            job.start(runtime.tasks)
+
+    runtime = build_runtime(
         settings=settings,
         name=NAME,
-        migrations=Path(__file__).parent / "migrations",
-        routers=routers,
+        migrations=MIGRATIONS,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
+        database=database,
+        on_start=[start_jobs],
     )
-    return app
+    context = BillingContext(
+        subscriptions=SubscriptionService(
+            access=access, provider=provider, charger=charger, tax=tax, policy=billing_policy, clock=clock
+        ),
+        renewals=renewals,
+        queries=BillingQueries(access=access),
+        idempotency=IdempotencyService(access=access),
+        policy=billing_policy,
+        provider_name=provider.name,
+        test_mode=provider.test_mode,
+    )
+    return service_app(
+        runtime,
+        settings=settings,
+        context=context,
+        routers=ROUTERS,
+        error_statuses=ERROR_STATUSES,
+        description="Plans, subscriptions (an event-sourced ledger), payments, renewals and invoices.",
+    )

@@ -48,4 +48,4 @@ def parse_event(event_type: str, data: dict[str, Any]) -> EventContract:
 
 def _load_all() -> None:
     # Importing the modules registers their contracts.
-    from cinemesh.contracts import catalog, delivery, history, media, users  # noqa: F401
+    from cinemesh.contracts import billing, catalog, delivery, history, media, users  # noqa: F401

@@ -72,5 +72,7 @@ DEFAULT_ROUTES: tuple[Route, ...] = (
     Route("/api/v1/recommendations", "discovery"),
     Route("/api/v1/history", "history"),
     Route("/api/v1/billing", "billing"),
+    Route("/api/v1/plans", "billing"),
+    Route("/api/v1/admin/billing", "billing"),
     Route("/api/v1/analytics", "analytics"),
 )

@@ -6,6 +6,7 @@ Pure functions: the use cases load the state, ask here, and append what comes ba
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -250,3 +251,20 @@ def plan_change(state: SubscriptionState, plan: Plan) -> ChangeKind:
     if plan.rank > PLANS[state.plan].rank:
         return "upgrade"
     return "at_period_end"
+
+
+def due_at(state: SubscriptionState, *, policy: DunningPolicy) -> dt.datetime | None:
+    """When the renewal pass next owes the subscription something (its index entry)."""
+    if state.pending_charge is not None:
+        return state.updated_at or state.created_at
+    if state.status in ("trialing", "active"):
+        return state.period_end
+    if state.status == "past_due":
+        return state.next_retry_at
+    if state.status == "suspended" and state.suspended_at is not None:
+        return state.suspended_at + policy.cancel_after
+    return None
+
+
+# A command's decision: the entries to append, given the state and the time it takes effect.
+Decision = Callable[[SubscriptionState, dt.datetime], list[L.Data]]

@@ -70,7 +70,6 @@ class SubscriptionState:
 
 def _apply(state: SubscriptionState | None, entry: L.Entry) -> SubscriptionState:
     data = entry.data
-    at = entry.effective_at
     if isinstance(data, L.Created):
         return SubscriptionState(
             subscription_id=entry.subscription_id,
@@ -79,16 +78,22 @@ def _apply(state: SubscriptionState | None, entry: L.Entry) -> SubscriptionState
             currency=data.currency,
             country=data.country,
             status="pending",
-            created_at=at,
+            created_at=entry.effective_at,
             payment_method=data.payment_method,
         )
     if state is None:
         raise ValueError(f"the ledger of {entry.subscription_id} does not start with 'created'")
+    changed = _money(state, data)
+    if changed is None:
+        changed = _lifecycle(state, data, entry.effective_at)
+    if changed is None:
+        raise ValueError(f"unknown ledger entry {data.kind}")
+    return changed
+
+
+def _money(state: SubscriptionState, data: L.Data) -> SubscriptionState | None:
+    """Payments, invoices, plans and payment methods."""
     match data:
-        case L.TrialStarted():
-            return replace(
-                state, status="trialing", trial_end=data.trial_end, period_start=at, period_end=data.trial_end
-            )
         case L.ChargeRequested():
             return replace(state, pending_charge=data)
         case L.PaymentSucceeded():
@@ -97,22 +102,29 @@ def _apply(state: SubscriptionState | None, entry: L.Entry) -> SubscriptionState
             return replace(state, pending_charge=None, failed_attempts=data.attempt)
         case L.InvoiceIssued():
             return replace(state, invoices=state.invoices + 1)
-        case L.Activated():
+        case L.PlanChanged():
+            return replace(state, plan=data.plan, scheduled_plan=None)
+        case L.PlanChangeScheduled():
+            return replace(state, scheduled_plan=data.plan)
+        case L.PaymentMethodUpdated():
+            return replace(state, payment_method=data.payment_method)
+    return None
+
+
+def _lifecycle(state: SubscriptionState, data: L.Data, at: dt.datetime) -> SubscriptionState | None:
+    """Status and period changes."""
+    match data:
+        case L.TrialStarted():
             return replace(
-                state,
-                status="active",
-                period_start=data.period_start,
-                period_end=data.period_end,
-                suspended_at=None,
-                failed_attempts=0,
-                next_retry_at=None,
+                state, status="trialing", trial_end=data.trial_end, period_start=at, period_end=data.trial_end
             )
-        case L.Renewed():
+        case L.Activated() | L.Renewed():
+            plan = data.plan if isinstance(data, L.Renewed) else state.plan
             return replace(
                 state,
                 status="active",
-                plan=data.plan,
-                scheduled_plan=None,
+                plan=plan,
+                scheduled_plan=None if isinstance(data, L.Renewed) else state.scheduled_plan,
                 period_start=data.period_start,
                 period_end=data.period_end,
                 suspended_at=None,
@@ -136,19 +148,17 @@ def _apply(state: SubscriptionState | None, entry: L.Entry) -> SubscriptionState
                     state, status="active", period_end=data.period_end, paused_remaining_seconds=None
                 )
             return replace(state, cancel_at_period_end=False)
-        case L.PlanChanged():
-            return replace(state, plan=data.plan, scheduled_plan=None)
-        case L.PlanChangeScheduled():
-            return replace(state, scheduled_plan=data.plan)
-        case L.PaymentMethodUpdated():
-            return replace(state, payment_method=data.payment_method)
-    raise ValueError(f"unknown ledger entry {data.kind}")
+    return None
 
 
-def fold(entries: Iterable[L.Entry]) -> SubscriptionState | None:
-    """The state after every entry, in version order; None for an empty ledger."""
-    state: SubscriptionState | None = None
+def apply_all(state: SubscriptionState | None, entries: Iterable[L.Entry]) -> SubscriptionState | None:
+    """`state` after `entries` (the next versions of its ledger)."""
     for entry in entries:
         state = _apply(state, entry)
         state = replace(state, version=entry.version, updated_at=entry.effective_at)
     return state
+
+
+def fold(entries: Iterable[L.Entry]) -> SubscriptionState | None:
+    """The state after every entry, in version order; None for an empty ledger."""
+    return apply_all(None, entries)

@@ -1,0 +1,9 @@
+"""Billing's routes, one module per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cinemesh.billing.http import admin, invoices, plans, subscription
+
+ROUTERS: tuple[APIRouter, ...] = (plans.router, subscription.router, invoices.router, admin.router)

@@ -1,0 +1,21 @@
+"""The customer's invoices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cinemesh.billing.http.deps import Context
+from cinemesh.billing.http.schemas import InvoiceOut
+from cinemesh.platform.security import CurrentPrincipal
+
+router = APIRouter(prefix="/api/v1/billing/invoices", tags=["billing"])
+
+
+@router.get("", response_model=list[InvoiceOut], summary="The account's invoices, oldest first")
+async def invoices(principal: CurrentPrincipal, context: Context) -> list[InvoiceOut]:
+    return [InvoiceOut.of(invoice) for invoice in await context.queries.invoices(user_id=principal.user_id)]
+
+
+@router.get("/{invoice_id}", response_model=InvoiceOut, summary="One invoice")
+async def invoice(invoice_id: str, principal: CurrentPrincipal, context: Context) -> InvoiceOut:
+    return InvoiceOut.of(await context.queries.invoice(user_id=principal.user_id, invoice_id=invoice_id))

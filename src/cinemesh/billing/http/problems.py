@@ -1,0 +1,11 @@
+"""The one table from billing's domain errors to HTTP statuses (the platform's defaults map the
+not-found, conflict and rule families)."""
+
+from __future__ import annotations
+
+from cinemesh.billing.domain.errors import PaymentDeclined
+from cinemesh.platform.errors import ErrorStatuses
+
+ERROR_STATUSES: ErrorStatuses = {
+    PaymentDeclined: 402,
+}

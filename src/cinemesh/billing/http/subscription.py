@@ -1,0 +1,167 @@
+"""The customer's subscription: checkout, plan change, cancel / resume / pause, payment method."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from cinemesh.billing.domain.errors import SubscriptionNotFound
+from cinemesh.billing.domain.state import SubscriptionState
+from cinemesh.billing.http.deps import BillingContext, Context
+from cinemesh.billing.http.problems import ERROR_STATUSES
+from cinemesh.billing.http.schemas import (
+    CardIn,
+    CheckoutIn,
+    PlanChangeIn,
+    SubscriptionEnvelope,
+    SubscriptionOut,
+)
+from cinemesh.billing.service.idempotency import Answer, request_hash
+from cinemesh.platform.errors import DomainError
+from cinemesh.platform.problems import PROBLEM_CONTENT_TYPE, domain_problem
+from cinemesh.platform.security import CurrentPrincipal
+
+router = APIRouter(prefix="/api/v1/billing", tags=["billing"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retries with the same key get the first answer; another body with it is a 409.",
+    ),
+]
+
+
+def _envelope(state: SubscriptionState, context: BillingContext) -> SubscriptionEnvelope:
+    return SubscriptionEnvelope(subscription=SubscriptionOut.of(state, test_mode=context.test_mode))
+
+
+async def _idempotent(
+    context: BillingContext,
+    *,
+    user_id: str,
+    key: str | None,
+    fingerprint: str,
+    status_code: int,
+    work: Callable[[], Awaitable[SubscriptionState]],
+) -> JSONResponse:
+    async def answer() -> Answer:
+        try:
+            state = await work()
+        except DomainError as error:  # a refusal is an answer too: replayed as it was given
+            problem = domain_problem(error, ERROR_STATUSES)
+            return Answer(problem.status, problem.to_dict())
+        return Answer(status_code, _envelope(state, context).model_dump(mode="json"))
+
+    if key is None:
+        result = await answer()
+    else:
+        result = await context.idempotency.run(user_id=user_id, key=key, fingerprint=fingerprint, work=answer)
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    media_type = PROBLEM_CONTENT_TYPE if result.status_code >= 400 else "application/json"
+    return JSONResponse(result.body, status_code=result.status_code, headers=headers, media_type=media_type)
+
+
+@router.post(
+    "/checkout",
+    status_code=201,
+    response_model=SubscriptionEnvelope,
+    summary="Start a subscription (a trial when the account and card never had one)",
+    responses={402: {"description": "The card was declined"}, 409: {"description": "Already subscribed"}},
+)
+async def checkout(
+    body: CheckoutIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    context: Context,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def work() -> SubscriptionState:
+        return await context.subscriptions.checkout(
+            user_id=principal.user_id,
+            country=principal.country,
+            plan=body.plan,
+            card=body.payment_method.details(),
+            promotion_code=body.promotion_code,
+            causation=request.headers.get("x-request-id"),
+        )
+
+    fingerprint = request_hash("POST", request.url.path, body.model_dump_json().encode())
+    return await _idempotent(
+        context, user_id=principal.user_id, key=key, fingerprint=fingerprint, status_code=201, work=work
+    )
+
+
+@router.get("/subscription", response_model=SubscriptionEnvelope, summary="The account's subscription")
+async def current(principal: CurrentPrincipal, context: Context) -> SubscriptionEnvelope:
+    state = await context.subscriptions.current(user_id=principal.user_id)
+    if state is None:
+        raise SubscriptionNotFound("The account has no subscription; start one at checkout.")
+    return _envelope(state, context)
+
+
+@router.patch(
+    "/subscription",
+    response_model=SubscriptionEnvelope,
+    summary="Change plan: an upgrade now (prorated to the second), a downgrade at period end",
+)
+async def change_plan(
+    body: PlanChangeIn, request: Request, principal: CurrentPrincipal, context: Context
+) -> SubscriptionEnvelope:
+    state = await context.subscriptions.change_plan(
+        user_id=principal.user_id, plan=body.plan, causation=request.headers.get("x-request-id")
+    )
+    return _envelope(state, context)
+
+
+@router.post("/subscription/cancel", response_model=SubscriptionEnvelope, summary="Cancel at period end")
+async def cancel(request: Request, principal: CurrentPrincipal, context: Context) -> SubscriptionEnvelope:
+    state = await context.subscriptions.cancel(
+        user_id=principal.user_id, causation=request.headers.get("x-request-id")
+    )
+    return _envelope(state, context)
+
+
+@router.post(
+    "/subscription/resume", response_model=SubscriptionEnvelope, summary="Undo a cancel, or end a pause"
+)
+async def resume(request: Request, principal: CurrentPrincipal, context: Context) -> SubscriptionEnvelope:
+    state = await context.subscriptions.resume(
+        user_id=principal.user_id, causation=request.headers.get("x-request-id")
+    )
+    return _envelope(state, context)
+
+
+@router.post(
+    "/subscription/pause",
+    response_model=SubscriptionEnvelope,
+    summary="Pause, keeping the paid time for later",
+)
+async def pause(request: Request, principal: CurrentPrincipal, context: Context) -> SubscriptionEnvelope:
+    state = await context.subscriptions.pause(
+        user_id=principal.user_id, causation=request.headers.get("x-request-id")
+    )
+    return _envelope(state, context)
+
+
+@router.put(
+    "/payment-method",
+    response_model=SubscriptionEnvelope,
+    summary="Replace the card; an unpaid subscription is charged on it at once",
+)
+async def payment_method(
+    body: CardIn, request: Request, principal: CurrentPrincipal, context: Context, key: IdempotencyKey = None
+) -> JSONResponse:
+    async def work() -> SubscriptionState:
+        return await context.subscriptions.update_payment_method(
+            user_id=principal.user_id, card=body.details(), causation=request.headers.get("x-request-id")
+        )
+
+    fingerprint = request_hash("PUT", request.url.path, body.model_dump_json().encode())
+    return await _idempotent(
+        context, user_id=principal.user_id, key=key, fingerprint=fingerprint, status_code=200, work=work
+    )

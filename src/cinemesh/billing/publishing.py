@@ -1,0 +1,35 @@
+"""What billing emits: the account's subscription after each change that a consumer can see."""
+
+from __future__ import annotations
+
+from cinemesh.billing.domain.state import SubscriptionState
+from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1
+
+SOURCE = "billing"
+
+
+def visible(state: SubscriptionState | None) -> tuple[object, ...]:
+    """The part of a state the event carries: a change here is published, nothing else is."""
+    if state is None:
+        return ()
+    return (state.plan, state.status, state.cancel_at_period_end, state.period_end, state.subscription_id)
+
+
+def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChangedV1:
+    entitlements = state.entitlements
+    return BillingSubscriptionChangedV1(
+        user_id=state.user_id,
+        subscription_id=state.subscription_id,
+        version=state.version,
+        tier=state.plan,
+        status=state.account_status,
+        billing_status=state.status,
+        auto_renew=state.status not in ("canceled", "pending") and not state.cancel_at_period_end,
+        entitlements=EntitlementsV1(
+            max_height=entitlements.max_height,
+            concurrent_streams=entitlements.concurrent_streams,
+            downloads=entitlements.downloads,
+        ),
+        current_period_end=state.period_end,
+        changed_at=state.updated_at or state.created_at,
+    )

@@ -1,4 +1,0 @@
-"""Use cases of the billing service (keyword-only command handlers).
-
-The skeleton holds no rules yet; its issue fills it in.
-"""

@@ -1,0 +1,113 @@
+"""The unit of work of every billing use case: lock, fold the ledger, append, keep the
+projections (due index, invoices) and publish, all in the caller's transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.billing import publishing
+from cinemesh.billing.domain import ledger as L
+from cinemesh.billing.domain.errors import SubscriptionNotFound
+from cinemesh.billing.domain.invoices import invoice_of
+from cinemesh.billing.domain.rules import DunningPolicy, due_at
+from cinemesh.billing.domain.state import SubscriptionState, apply_all, fold
+from cinemesh.billing.store.repository import BillingStore
+from cinemesh.contracts.publishing import record_event
+from cinemesh.platform.db import Database
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Unit:
+    """One transaction over one subscription's ledger."""
+
+    session: AsyncSession
+    store: BillingStore
+    policy: DunningPolicy
+    state: SubscriptionState | None = None
+    entries: int = 0
+
+    def at(self, now: dt.datetime) -> dt.datetime:
+        """A subscription's time never runs backwards: an operator's billing clock (run-renewals
+        ?now=) may be ahead of the wall clock, and later commands take effect after it."""
+        if self.state is not None and self.state.updated_at is not None:
+            return max(now, self.state.updated_at)
+        return now
+
+    def require(self) -> SubscriptionState:
+        if self.state is None:
+            raise SubscriptionNotFound("The account has no subscription.")
+        return self.state
+
+    async def load(self, subscription_id: str) -> SubscriptionState | None:
+        await self.store.lock_subscription(subscription_id)
+        self.state = fold(await self.store.entries(subscription_id))
+        return self.state
+
+    async def append(
+        self,
+        subscription_id: str,
+        data: Sequence[L.Data],
+        *,
+        at: dt.datetime,
+        causation: str | None,
+        key: str,
+    ) -> SubscriptionState:
+        """Appends `data`; a key already in the ledger means the command was done: no-op."""
+        if not data:
+            return self.require()
+        if await self.store.entry_by_key(subscription_id, key) is not None:
+            return self.require()
+        before = self.state
+        written = await self.store.append(
+            subscription_id,
+            after_version=before.version if before else 0,
+            data=data,
+            effective_at=at,
+            recorded_at=system_clock(),
+            causation=causation,
+            idempotency_key=key,
+        )
+        state = apply_all(before, written)
+        assert state is not None
+        for entry in written:
+            if isinstance(entry.data, L.InvoiceIssued):
+                await self.store.save_invoice(invoice_of(entry, user_id=state.user_id))
+        await self.store.save_index(state, due_at=due_at(state, policy=self.policy))
+        if publishing.visible(before) != publishing.visible(state):
+            await record_event(self.session, publishing.subscription_changed(state), source=publishing.SOURCE)
+        self.state = state
+        self.entries += len(written)
+        return state
+
+
+class LedgerAccess:
+    """Opens units of work; on SQLite one writer at a time in this process (its lock would
+    otherwise fail a second writer that read before writing)."""
+
+    def __init__(self, database: Database, *, policy: DunningPolicy) -> None:
+        self.database = database
+        self.policy = policy
+        self._sqlite_writer = asyncio.Lock() if database.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        writer = self._sqlite_writer or contextlib.nullcontext()
+        async with writer, self.database.transaction() as session:
+            yield Unit(session=session, store=BillingStore(session), policy=self.policy)
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[BillingStore]:
+        async with self.database.transaction() as session:
+            yield BillingStore(session)

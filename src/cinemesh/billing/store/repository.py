@@ -1,0 +1,215 @@
+"""Queries on billing's tables, inside the caller's transaction (one use case = one transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.billing.domain.invoices import Invoice
+from cinemesh.billing.domain.ledger import Data, Entry
+from cinemesh.billing.domain.state import SubscriptionState
+from cinemesh.billing.store.tables import (
+    accounts,
+    counters,
+    invoices,
+    ledger,
+    subscriptions,
+    trial_claims,
+    utc,
+)
+
+
+class BillingStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    # -- accounts: the row a use case locks first ---------------------------------------------
+    async def lock_account(self, user_id: str) -> str | None:
+        """The account's current subscription id, its row locked until the transaction ends
+        (SQLite has one writer at a time; the service adds a process lock for it)."""
+        insert = postgresql_insert(accounts) if self._postgres else sqlite_insert(accounts)
+        await self.session.execute(insert.values(user_id=user_id).on_conflict_do_nothing())
+        query = sa.select(accounts.c.subscription_id).where(accounts.c.user_id == user_id)
+        if self._postgres:
+            query = query.with_for_update()
+        current: str | None = (await self.session.execute(query)).scalar_one()
+        return current
+
+    async def current_subscription(self, user_id: str) -> str | None:
+        query = sa.select(accounts.c.subscription_id).where(accounts.c.user_id == user_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def set_current(self, user_id: str, subscription_id: str) -> None:
+        await self.session.execute(
+            sa.update(accounts).where(accounts.c.user_id == user_id).values(subscription_id=subscription_id)
+        )
+
+    # -- the ledger --------------------------------------------------------------------------
+    async def lock_subscription(self, subscription_id: str) -> None:
+        if self._postgres:
+            await self.session.execute(
+                sa.select(subscriptions.c.subscription_id)
+                .where(subscriptions.c.subscription_id == subscription_id)
+                .with_for_update()
+            )
+
+    async def entries(self, subscription_id: str) -> list[Entry]:
+        query = (
+            sa.select(ledger).where(ledger.c.subscription_id == subscription_id).order_by(ledger.c.version)
+        )
+        return [_entry(row) for row in (await self.session.execute(query)).mappings()]
+
+    async def entry_by_key(self, subscription_id: str, idempotency_key: str) -> Entry | None:
+        query = sa.select(ledger).where(
+            ledger.c.subscription_id == subscription_id, ledger.c.idempotency_key == idempotency_key
+        )
+        row = (await self.session.execute(query)).mappings().first()
+        return _entry(row) if row is not None else None
+
+    async def append(
+        self,
+        subscription_id: str,
+        *,
+        after_version: int,
+        data: Sequence[Data],
+        effective_at: dt.datetime,
+        recorded_at: dt.datetime,
+        causation: str | None,
+        idempotency_key: str,
+    ) -> list[Entry]:
+        """Appends `data` as versions after_version+1...; the unique (subscription, version) pair
+        refuses a writer that read a stale ledger. The first entry carries `idempotency_key`, the
+        others the key suffixed with their position."""
+        written = [
+            Entry(
+                subscription_id=subscription_id,
+                version=after_version + position + 1,
+                effective_at=effective_at,
+                recorded_at=recorded_at,
+                causation=causation,
+                idempotency_key=idempotency_key if position == 0 else f"{idempotency_key}#{position}",
+                data=item,
+            )
+            for position, item in enumerate(data)
+        ]
+        if written:
+            await self.session.execute(
+                sa.insert(ledger),
+                [
+                    {**entry.model_dump(exclude={"data"}), "data": entry.data, "kind": entry.kind}
+                    for entry in written
+                ],
+            )
+        return written
+
+    async def save_index(self, state: SubscriptionState, *, due_at: dt.datetime | None) -> None:
+        values = {
+            "user_id": state.user_id,
+            "status": state.status,
+            "plan": state.plan,
+            "version": state.version,
+            "due_at": due_at,
+            "updated_at": state.updated_at or state.created_at,
+        }
+        updated = await self.session.execute(
+            sa.update(subscriptions)
+            .where(subscriptions.c.subscription_id == state.subscription_id)
+            .values(**values)
+        )
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            await self.session.execute(
+                sa.insert(subscriptions).values(subscription_id=state.subscription_id, **values)
+            )
+
+    async def due(self, now: dt.datetime, *, limit: int) -> list[str]:
+        query = (
+            sa.select(subscriptions.c.subscription_id)
+            .where(subscriptions.c.due_at.is_not(None), subscriptions.c.due_at <= now)
+            .order_by(subscriptions.c.due_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def all_subscription_ids(self, user_id: str) -> list[str]:
+        query = sa.select(subscriptions.c.subscription_id).where(subscriptions.c.user_id == user_id)
+        return list((await self.session.execute(query.order_by(subscriptions.c.subscription_id))).scalars())
+
+    # -- invoices ----------------------------------------------------------------------------
+    async def next_invoice_number(self) -> int:
+        """The next number, without gaps: the counter row stays locked until this transaction
+        ends, and a rollback takes the number back with everything else."""
+        statement = (
+            sa.update(counters)
+            .where(counters.c.name == "invoice")
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
+    async def save_invoice(self, invoice: Invoice) -> None:
+        await self.session.execute(
+            sa.insert(invoices).values(
+                invoice_id=invoice.invoice_id,
+                number=invoice.number,
+                user_id=invoice.user_id,
+                subscription_id=invoice.subscription_id,
+                issued_at=invoice.issued_at,
+                currency=invoice.currency,
+                total=invoice.total,
+                document=invoice,
+            )
+        )
+
+    async def invoices_of(self, user_id: str) -> list[Invoice]:
+        query = (
+            sa.select(invoices.c.document).where(invoices.c.user_id == user_id).order_by(invoices.c.number)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def invoice(self, invoice_id: str) -> Invoice | None:
+        query = sa.select(invoices.c.document).where(invoices.c.invoice_id == invoice_id)
+        document: Invoice | None = (await self.session.execute(query)).scalar_one_or_none()
+        return document
+
+    async def invoice_numbers(self) -> list[int]:
+        return list(
+            (await self.session.execute(sa.select(invoices.c.number).order_by(invoices.c.number))).scalars()
+        )
+
+    # -- trials ------------------------------------------------------------------------------
+    async def claim_trial(self, claims: Sequence[str], *, subscription_id: str, at: dt.datetime) -> bool:
+        """True when none of the claims (the account, the card) had a trial yet; then claims them."""
+        taken = await self.session.execute(
+            sa.select(trial_claims.c.claim).where(trial_claims.c.claim.in_(claims))
+        )
+        if taken.first() is not None:
+            return False
+        rows = [{"claim": claim, "subscription_id": subscription_id, "claimed_at": at} for claim in claims]
+        try:
+            async with self.session.begin_nested():  # a concurrent checkout with the same card
+                await self.session.execute(sa.insert(trial_claims), rows)
+        except IntegrityError:
+            return False
+        return True
+
+
+def _entry(row: sa.RowMapping) -> Entry:
+    return Entry(
+        subscription_id=row["subscription_id"],
+        version=row["version"],
+        effective_at=utc(row["effective_at"]),
+        recorded_at=utc(row["recorded_at"]),
+        causation=row["causation"],
+        idempotency_key=row["idempotency_key"],
+        data=row["data"],
+    )

@@ -1,0 +1,45 @@
+"""Events the billing service publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict
+
+from cinemesh.contracts.events import EventContract
+
+BILLING_TOPIC = "billing.subscription"
+
+
+class EntitlementsV1(BaseModel):
+    """What the plan lets the account play: delivery enforces these."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    max_height: int
+    concurrent_streams: int
+    downloads: int
+
+
+class BillingSubscriptionChangedV1(EventContract):
+    """The account's subscription as billing now holds it (published at every change of state).
+
+    `status` is the seed schema's (active, canceled, expired, pending, suspended): what the
+    account document shows and what delivery obeys (playback only when active).
+    `billing_status` is billing's finer one (trialing, past_due, paused, ...). `version` is the
+    ledger version: a consumer keeps the highest it has seen (events can be redelivered)."""
+
+    event_type = "billing.subscription.changed.v1"
+    topic = BILLING_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    subscription_id: str
+    version: int
+    tier: str
+    status: str
+    billing_status: str
+    auto_renew: bool
+    entitlements: EntitlementsV1
+    current_period_end: dt.datetime | None
+    changed_at: dt.datetime
