@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Cookie, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Cookie, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from cinemesh.users.deps import AllServices
+from cinemesh.users.deps import AllServices, Services
 from cinemesh.users.domain import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from cinemesh.users.oidc import STATE_COOKIE, STATE_TTL_SECONDS
+from cinemesh.users.refresh_cookie import MISSING as REFRESH_MISSING
+from cinemesh.users.refresh_cookie import (
+    clear_refresh_cookie,
+    cookie_token,
+    set_refresh_cookie,
+    wants_cookie,
+)
 from cinemesh.users.schemas import MailToken, PasswordResetConfirm, PasswordResetRequest
 from cinemesh.users.service import TokenPair
 
@@ -46,7 +53,8 @@ class RefreshRequest(BaseModel):
 
 class TokenResponse(BaseModel):
     access_token: str
-    refresh_token: str
+    # None when it travels in the HttpOnly cookie instead (X-Refresh-Transport: cookie).
+    refresh_token: str | None
     token_type: str
     expires_in: int
 
@@ -74,13 +82,45 @@ async def register(body: RegisterRequest, services: AllServices) -> RegisterResp
 
 
 @auth.post("/login")
-async def login(body: LoginRequest, services: AllServices) -> TokenResponse:
-    return TokenResponse.of(await services.users.login(email=body.email, password=body.password))
+async def login(
+    body: LoginRequest, services: AllServices, request: Request, response: Response
+) -> TokenResponse:
+    pair = await services.users.login(email=body.email, password=body.password)
+    return token_answer(pair, request, response, services)
+
+
+def token_answer(pair: TokenPair, request: Request, response: Response, services: Services) -> TokenResponse:
+    """The pair as JSON, or - for a client that asked for the cookie transport - the refresh
+    token in its HttpOnly cookie and only the access token in the body (see refresh_cookie)."""
+    if not wants_cookie(request):
+        return TokenResponse.of(pair)
+    set_refresh_cookie(
+        response,
+        pair.refresh_token,
+        max_age=services.users.refresh_token_ttl,
+        public_url=services.oidc.public_url,
+    )
+    return TokenResponse.of(pair).model_copy(update={"refresh_token": None})
 
 
 @auth.post("/refresh")
-async def refresh(body: RefreshRequest, services: AllServices) -> TokenResponse:
-    return TokenResponse.of(await services.users.refresh(refresh_token=body.refresh_token))
+async def refresh(
+    services: AllServices, request: Request, response: Response, body: RefreshRequest | None = None
+) -> TokenResponse:
+    """The token from the body, or from the cookie (which takes the X-Refresh-Transport header)."""
+    token = body.refresh_token if body is not None else cookie_token(request)
+    if token is None:
+        raise REFRESH_MISSING
+    return token_answer(await services.users.refresh(refresh_token=token), request, response, services)
+
+
+@auth.delete("/refresh", status_code=204)
+async def sign_out_cookie(services: AllServices, request: Request, response: Response) -> None:
+    """Sign-out of a cookie session: ends the cookie's session and clears the cookie."""
+    token = cookie_token(request)
+    if token is not None:
+        await services.users.logout(refresh_token=token)
+    clear_refresh_cookie(response, public_url=services.oidc.public_url)
 
 
 @auth.post("/logout", status_code=204)

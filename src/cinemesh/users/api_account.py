@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from cinemesh.users.api import TokenResponse
+from cinemesh.users.api import TokenResponse, token_answer
 from cinemesh.users.deps import ActiveUser, AllServices
 from cinemesh.users.document import (
     device_document,
@@ -72,11 +72,14 @@ async def update_preferences(
 
 
 @me.post("/password")
-async def change_password(body: PasswordChange, user: ActiveUser, services: AllServices) -> TokenResponse:
+async def change_password(
+    body: PasswordChange, user: ActiveUser, services: AllServices, request: Request, response: Response
+) -> TokenResponse:
     pair = await services.credentials.change_password(
         user_id=user.user_id, current_password=body.current_password, new_password=body.new_password
     )
-    return TokenResponse.of(pair)
+    # Every other session ends, the web app's cookie session included: it gets the new cookie.
+    return token_answer(pair, request, response, services)
 
 
 @me.post("/verify-email/resend", status_code=202)

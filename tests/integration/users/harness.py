@@ -135,9 +135,8 @@ async def running_users(
     app = build_app(
         Settings(
             data_dir=tmp_path,
-            public_url=BASE_URL,
             admin_password="admin-password-for-tests",
-            **(settings or {}),
+            **{"public_url": BASE_URL, **(settings or {})},
         ),
         passwords=FAST_PASSWORDS,
         users_settings=UsersSettings(key_activation_delay_seconds=0, **(users_settings or {})),
