@@ -13,7 +13,8 @@ import pytest
 from cinemesh.media.transcode.probe import probe_file
 from cinemesh.platform.settings import Settings
 from cinemesh.web.app import CSP, IMMUTABLE, build_web_app
-from cinemesh.web.demo import COUNTRIES, DEMO, Clip, clip_command, sample_path, tus_metadata, write_subtitles
+from cinemesh.web.demo_clips import clip_command, sample_path, tus_metadata
+from cinemesh.web.demo_titles import COUNTRIES, DEMO, Clip, write_subtitles
 from cinemesh.web.settings import WebSettings
 
 
