@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinemesh.contracts.billing import BillingSubscriptionChangedV1
 from cinemesh.contracts.catalog import (
     AvailabilityChangedV1,
     AvailabilityWindow,
@@ -165,6 +166,14 @@ class DeliveryEvents:
 
     @handles(SubscriptionChangedV1)
     async def on_subscription(self, session: AsyncSession, event: SubscriptionChangedV1) -> None:
+        await DeliveryStore(session).set_subscription(
+            event.user_id, tier=event.tier, status=event.status, changed_at=event.changed_at
+        )
+
+    @handles(BillingSubscriptionChangedV1)
+    async def on_billing(self, session: AsyncSession, event: BillingSubscriptionChangedV1) -> None:
+        # Billing owns subscriptions: its status decides playback (a suspended or paused account
+        # is refused with subscription-inactive), its tier the plan's limits.
         await DeliveryStore(session).set_subscription(
             event.user_id, tier=event.tier, status=event.status, changed_at=event.changed_at
         )
