@@ -92,3 +92,17 @@ class SessionsEndedV1(EventContract):
     session_generation: int
     reason: str  # password_changed, password_reset, suspended
     ended_at: dt.datetime
+
+
+class SessionRevokedV1(EventContract):
+    """One session is over (logout, or its refresh token was presented twice): access tokens
+    carrying its `sid` claim must be refused everywhere; the account's other sessions live on."""
+
+    event_type = "users.session.revoked.v1"
+    topic = USERS_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    session_id: str
+    reason: str  # logout, refresh_token_reused
+    ended_at: dt.datetime

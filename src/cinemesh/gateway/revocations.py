@@ -2,10 +2,11 @@
 
 A signature proves who issued a token, not that its session is still alive. The users service
 announces when it ends an account's sessions (`users.sessions.ended.v1`: password change,
-reset, suspension) or deletes the account (`users.user.deleted.v1`). The gateway keeps what it
-heard for one access-token lifetime, after which every older token has expired anyway, and
-refuses the tokens those events ended. Each gateway process reads the users topic from
-"one lifetime ago" at start, so a restart forgets nothing that still matters.
+reset, suspension), ends one session (`users.session.revoked.v1`: logout, a reused refresh
+token; tokens carry their session as `sid`) or deletes the account (`users.user.deleted.v1`).
+The gateway keeps what it heard for one access-token lifetime, after which every older token
+has expired anyway, and refuses the tokens those events ended. Each gateway process reads the
+users topic from "one lifetime ago" at start, so a restart forgets nothing that still matters.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cinemesh.contracts.users import USERS_TOPIC, SessionsEndedV1, UserDeletedV1
+from cinemesh.contracts.users import USERS_TOPIC, SessionRevokedV1, SessionsEndedV1, UserDeletedV1
 from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.events.bus import EventBus, Subscription
 from cinemesh.platform.events.envelope import Envelope
@@ -39,6 +40,7 @@ class SessionRevocations:
         self.remember_seconds = remember_seconds
         self._clock = clock
         self._by_user: dict[str, _Revocation] = {}
+        self._sessions: dict[str, float] = {}  # ended session id -> when to forget it
 
     def account_deleted(self, user_id: str) -> None:
         self._by_user[user_id] = _Revocation(True, 0, self._clock() + self.remember_seconds)
@@ -50,7 +52,14 @@ class SessionRevocations:
             bool(known and known.deleted), floor, self._clock() + self.remember_seconds
         )
 
+    def session_revoked(self, session_id: str) -> None:
+        self._sessions[session_id] = self._clock() + self.remember_seconds
+
     def refuses(self, principal: Principal) -> bool:
+        if principal.session_id is not None and principal.session_id in self._sessions:
+            if self._clock() < self._sessions[principal.session_id]:
+                return True
+            del self._sessions[principal.session_id]
         revocation = self._by_user.get(principal.user_id)
         if revocation is None:
             return False
@@ -68,6 +77,8 @@ class SessionRevocations:
         elif envelope.type == SessionsEndedV1.event_type:
             ended = SessionsEndedV1.model_validate(envelope.data)
             self.sessions_ended(ended.user_id, ended.session_generation)
+        elif envelope.type == SessionRevokedV1.event_type:
+            self.session_revoked(SessionRevokedV1.model_validate(envelope.data).session_id)
 
 
 class RevocationFeed:

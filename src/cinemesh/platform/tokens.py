@@ -48,6 +48,9 @@ class Principal:
     # The account's session generation at issue ("sgen"): ending an account's sessions raises it,
     # so tokens issued before can be refused while they are still unexpired.
     session_generation: int | None = None
+    # The session the token belongs to ("sid", its refresh-token family): ending that one session
+    # (logout) refuses its tokens while the account's other sessions live on.
+    session_id: str | None = None
 
     def has_any_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -177,6 +180,7 @@ class TokenVerifier:
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
             country=claims["country"] if isinstance(claims.get("country"), str) else None,
             session_generation=claims["sgen"] if type(claims.get("sgen")) is int else None,
+            session_id=claims["sid"] if isinstance(claims.get("sid"), str) else None,
         )
 
     async def verified_claims(self, token: str) -> dict[str, Any]:

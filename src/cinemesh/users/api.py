@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Cookie, Query, Request, Response
+from fastapi import APIRouter, Cookie, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from cinemesh.platform.client_address import client_address
 from cinemesh.users.deps import AllServices, Services
 from cinemesh.users.domain import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from cinemesh.users.oidc import STATE_COOKIE, STATE_TTL_SECONDS
@@ -85,7 +86,8 @@ async def register(body: RegisterRequest, services: AllServices) -> RegisterResp
 async def login(
     body: LoginRequest, services: AllServices, request: Request, response: Response
 ) -> TokenResponse:
-    pair = await services.users.login(email=body.email, password=body.password)
+    client = client_address(request.scope)
+    pair = await services.users.login(email=body.email, password=body.password, client=client)
     return token_answer(pair, request, response, services)
 
 
@@ -146,10 +148,9 @@ async def verify_email_link(
 
 @auth.post("/password-reset", status_code=202)
 async def request_password_reset(
-    body: PasswordResetRequest, services: AllServices, background: BackgroundTasks
+    body: PasswordResetRequest, services: AllServices, request: Request
 ) -> dict[str, str]:
-    # After the answer: its timing must not tell whether the address has an account.
-    background.add_task(services.credentials.request_password_reset, email=body.email)
+    await services.credentials.request_password_reset(email=body.email, client=client_address(request.scope))
     return {"detail": "If an account has this address, a reset link is on its way."}
 
 

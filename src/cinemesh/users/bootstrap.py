@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from cinemesh.platform.cache import Cache, build_cache
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
@@ -23,12 +24,14 @@ from cinemesh.users.credentials import CredentialsService
 from cinemesh.users.deps import Services
 from cinemesh.users.keys import KeyRing
 from cinemesh.users.library_service import LibraryService
+from cinemesh.users.mail_queue import MailQueue
 from cinemesh.users.mailer import Mailer, build_mailer
 from cinemesh.users.oidc import OidcLogin
 from cinemesh.users.passwords import PasswordHashing
 from cinemesh.users.profiles_service import ProfilesService
 from cinemesh.users.service import UsersService
 from cinemesh.users.settings import UsersSettings
+from cinemesh.users.throttle import Throttles
 
 NAME = "users"
 DEFAULT_ADMIN_EMAIL = "admin@cinemesh.localhost"
@@ -43,10 +46,17 @@ def build_app(
     passwords: PasswordHashing | None = None,
     users_settings: UsersSettings | None = None,
     mailer: Mailer | None = None,
+    cache: Cache | None = None,
 ) -> FastAPI:
-    """`jwks_fetcher` is accepted like every service's, but unused: this service holds the keys."""
+    """`jwks_fetcher` is accepted like every service's, but unused: this service holds the keys.
+    `cache` (the throttles' counts) belongs to the caller when given; else the service builds
+    the one `settings.cache` selects and closes it on stop."""
     del jwks_fetcher
     config = users_settings or UsersSettings()
+    owned_cache = cache is None
+    cache = cache or build_cache(settings)
+    throttles = Throttles(cache, config)
+    mail_queue = MailQueue(capacity=config.mail_queue_capacity)
     database = Database.for_service(settings, NAME)
     passwords = passwords or PasswordHashing(
         time_cost=config.argon2_time_cost,
@@ -66,6 +76,7 @@ def build_app(
         passwords=passwords,
         keys=keys,
         settings=config,
+        throttles=throttles,
         access_token_ttl=settings.access_token_ttl_seconds,
         refresh_token_ttl=settings.refresh_token_ttl_seconds,
     )
@@ -76,6 +87,8 @@ def build_app(
             database=database,
             passwords=passwords,
             mailer=mailer or build_mailer(config, dev_mode=settings.dev_mode),
+            mail_queue=mail_queue,
+            throttles=throttles,
             public_url=settings.base_url,
             token_ttl_seconds=config.email_token_ttl_seconds,
         ),
@@ -110,6 +123,10 @@ def build_app(
                 await task
         reloading.clear()
 
+    async def close_cache() -> None:
+        if owned_cache:
+            await cache.close()
+
     async def own_jwks() -> dict[str, Any]:
         return keys.jwks()
 
@@ -120,8 +137,8 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=own_jwks,
-        on_start=[keys.load, first_admin, watch_keys],
-        on_stop=[stop_watching_keys],
+        on_start=[keys.load, first_admin, watch_keys, mail_queue.start],
+        on_stop=[stop_watching_keys, mail_queue.stop, close_cache],
         database=database,
         description="Identity, credentials, tokens and the account document.",
     )

@@ -13,11 +13,13 @@ from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.problems import Problem
 from cinemesh.users.limits import ACCOUNT_GONE
+from cinemesh.users.mail_queue import MailQueue
 from cinemesh.users.mailer import Mail, MailDeliveryError, Mailer
 from cinemesh.users.passwords import PasswordHashing
 from cinemesh.users.service import TokenPair, UsersService, hash_secret, now
 from cinemesh.users.sessions import end_sessions
 from cinemesh.users.store import MailTokenRow, UserRow, UserStore, utc
+from cinemesh.users.throttle import Throttles
 
 log = get_logger("cinemesh.users.credentials")
 
@@ -36,6 +38,8 @@ class CredentialsService:
         database: Database,
         passwords: PasswordHashing,
         mailer: Mailer,
+        mail_queue: MailQueue,
+        throttles: Throttles,
         public_url: str,
         token_ttl_seconds: int,
     ) -> None:
@@ -43,6 +47,8 @@ class CredentialsService:
         self.database = database
         self.passwords = passwords
         self.mailer = mailer
+        self.mail_queue = mail_queue
+        self.throttles = throttles
         self.public_url = public_url.rstrip("/")
         self.token_ttl = dt.timedelta(seconds=token_ttl_seconds)
 
@@ -70,9 +76,14 @@ class CredentialsService:
             user.email_verified = True
             user.email_verified_at = current
 
-    async def request_password_reset(self, *, email: str) -> None:
-        """Mails a reset link if the account exists. The route runs this after answering, the same
-        way for every address, so neither the answer nor its timing reveals who has an account."""
+    async def request_password_reset(self, *, email: str, client: str) -> None:
+        """Throttled per address and per client (429), then queued: the answer comes at once, the
+        same for every address, so neither it nor its timing reveals who has an account; the mail
+        (if the account exists) is the queue worker's, outside the request."""
+        await self.throttles.reset_requested(client=client, email=email)
+        self.mail_queue.submit(lambda: self._mail_reset_link(email))
+
+    async def _mail_reset_link(self, email: str) -> None:
         async with self.database.session() as session:
             user = await UserStore(session).by_email(email)
         if user is None:
@@ -95,6 +106,9 @@ class CredentialsService:
             if user is None:
                 raise _INVALID_TOKEN
             self._set_password(user, password_hash, current)
+            # The other links mailed before are ended too: one was enough, and any of them may
+            # sit in a mailbox someone else reads.
+            await store.spend_mail_tokens(user.id, RESET_PASSWORD, now=current)
             # Whoever could read the mailbox proved it is theirs: a reset also verifies the email.
             user.email_verified, user.email_verified_at = True, user.email_verified_at or current
             user.failed_logins, user.locked_until = 0, None
@@ -118,6 +132,7 @@ class CredentialsService:
             if fresh is None:
                 raise ACCOUNT_GONE
             self._set_password(fresh, password_hash, current)
+            await store.spend_mail_tokens(user.id, RESET_PASSWORD, now=current)
             await end_sessions(session, fresh, reason="password_changed", current=current)
             return self.users.issue_pair(session=session, user=fresh, family_id=new_id_str())
 

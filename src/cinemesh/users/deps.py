@@ -16,7 +16,7 @@ from cinemesh.users.credentials import CredentialsService
 from cinemesh.users.library_service import LibraryService
 from cinemesh.users.oidc import OidcLogin
 from cinemesh.users.profiles_service import ProfilesService
-from cinemesh.users.service import SESSION_GENERATION_CLAIM, UsersService
+from cinemesh.users.service import SESSION_GENERATION_CLAIM, SESSION_ID_CLAIM, UsersService
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,10 @@ _STALE = Problem(
 )
 
 
-def _session_generation(request: Request, principal: Principal) -> int:
-    """The session generation in the caller's token. Its signature was verified already (by the
-    gateway or by this service); the `jti` check ties the claims read here to that token."""
+def _session_claims(request: Request, principal: Principal) -> tuple[int, str | None]:
+    """The session generation and session id in the caller's token. Its signature was verified
+    already (by the gateway or by this service); the `jti` check ties the claims read here to
+    that token. Tokens issued before sessions had ids carry no `sid`."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise _STALE
@@ -55,16 +56,20 @@ def _session_generation(request: Request, principal: Principal) -> int:
     except jwt.InvalidTokenError as exc:
         raise _STALE from exc
     generation = claims.get(SESSION_GENERATION_CLAIM, 0)
+    session_id = claims.get(SESSION_ID_CLAIM)
     if claims.get("jti") != principal.token_id or not isinstance(generation, int):
         raise _STALE
-    return generation
+    if session_id is not None and not isinstance(session_id, str):
+        raise _STALE
+    return generation, session_id
 
 
 async def current_user(request: Request, principal: CurrentPrincipal, services: AllServices) -> Principal:
     """The caller, refused (401) when the account was deleted or its sessions were ended after the
     token was issued: a signature alone cannot know that."""
+    generation, session_id = _session_claims(request, principal)
     await services.users.ensure_token_current(
-        user_id=principal.user_id, session_generation=_session_generation(request, principal)
+        user_id=principal.user_id, session_generation=generation, session_id=session_id
     )
     return principal
 

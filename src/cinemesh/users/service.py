@@ -22,8 +22,10 @@ from cinemesh.users.household_store import ProfileRow
 from cinemesh.users.keys import KeyRing
 from cinemesh.users.passwords import PasswordHashing
 from cinemesh.users.profile_events import SOURCE, publish_profile_change
+from cinemesh.users.sessions import revoke_session
 from cinemesh.users.settings import UsersSettings
 from cinemesh.users.store import RefreshTokenRow, UserRow, UserStore, utc
+from cinemesh.users.throttle import Throttles
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class TokenPair:
 
 # The access-token claim holding the account's session generation when the token was issued.
 SESSION_GENERATION_CLAIM = "sgen"
+# The access-token claim naming its session (the refresh-token family), ended alone by logout.
+SESSION_ID_CLAIM = "sid"
 
 
 def now() -> dt.datetime:
@@ -84,6 +88,7 @@ class UsersService:
         passwords: PasswordHashing,
         keys: KeyRing,
         settings: UsersSettings,
+        throttles: Throttles,
         access_token_ttl: int,
         refresh_token_ttl: int,
     ) -> None:
@@ -91,6 +96,7 @@ class UsersService:
         self.passwords = passwords
         self.keys = keys
         self.settings = settings
+        self.throttles = throttles
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
 
@@ -161,16 +167,24 @@ class UsersService:
             raise Problem(409, "That email or username is already registered.", code="account-taken") from exc
         return row.to_account()
 
-    async def login(self, *, email: str, password: str) -> TokenPair:
+    async def login(self, *, email: str, password: str, client: str) -> TokenPair:
+        """`client`: the caller's address, for the per-client limit on failures."""
         current = now()
+        await self.throttles.check_login_client(client)
         async with self.database.session() as session:
             row = await UserStore(session).by_email(email)
             password_hash = row.password_hash if row else None
             locked_until = utc(row.locked_until) if row and row.locked_until else None
+        if row is None:
+            # Locked like an account, so the lockout does not tell which addresses have one.
+            locked_until = await self.throttles.unknown_address_locked_until(email)
         if locked_until is not None and locked_until > current:
             raise locked_problem(locked_until, current, "login")
         verified = await self.passwords.verify(password_hash, password)
+        if not verified:
+            await self.throttles.login_failed(client=client)
         if row is None:
+            await self.throttles.unknown_address_failed(email, current=current)
             raise INVALID_CREDENTIALS
         async with self.database.transaction() as session:
             store = UserStore(session)
@@ -202,7 +216,7 @@ class UsersService:
                     raise _INVALID_REFRESH
                 token.used_at = current
                 return self.issue_pair(session=session, user=user, family_id=token.family_id)
-            await store.revoke_family(token.family_id, now=current)
+            await revoke_session(session, token, reason="refresh_token_reused", current=current)
         raise Problem(
             401,
             "This refresh token was already used; every session it started is now revoked.",
@@ -214,15 +228,20 @@ class UsersService:
         async with self.database.transaction() as session:
             store = UserStore(session)
             token = await store.refresh_token(hash_secret(refresh_token))
-            if token is not None and user_id in (None, token.user_id):
-                await store.revoke_family(token.family_id, now=now())
+            if token is not None and token.revoked_at is None and user_id in (None, token.user_id):
+                await revoke_session(session, token, reason="logout", current=now())
 
-    async def ensure_token_current(self, *, user_id: str, session_generation: int) -> Account:
+    async def ensure_token_current(
+        self, *, user_id: str, session_generation: int, session_id: str | None = None
+    ) -> Account:
         """The account behind a verified access token, refusing tokens that outlived it (401):
-        the account was deleted or closed, or its sessions were ended after the token was issued."""
+        the account was deleted or closed, its sessions were ended after the token was issued,
+        or the token's own session was (logout, a reused refresh token)."""
         async with self.database.session() as session:
-            row = await UserStore(session).by_id(user_id)
-        if row is None or not row.to_account().can_log_in():
+            store = UserStore(session)
+            row = await store.by_id(user_id)
+            revoked = session_id is not None and await store.session_revoked(session_id)
+        if row is None or not row.to_account().can_log_in() or revoked:
             raise _TOKEN_REVOKED
         if session_generation != row.session_generation:
             raise _TOKEN_REVOKED
@@ -268,7 +287,11 @@ class UsersService:
         access_token = self.keys.issuer().issue(
             user_id=user.id,
             roles=user.roles,
-            extra={"country": user.country, SESSION_GENERATION_CLAIM: user.session_generation},
+            extra={
+                "country": user.country,
+                SESSION_GENERATION_CLAIM: user.session_generation,
+                SESSION_ID_CLAIM: family_id,
+            },
         )
         return TokenPair(
             access_token=access_token, refresh_token=refresh_token, expires_in=self.access_token_ttl

@@ -1,4 +1,5 @@
-"""Ending every session of an account: one rule for password change, reset and suspension."""
+"""Ending sessions: every session of an account (password change, reset, suspension), or one
+(logout, a reused refresh token)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import SessionsEndedV1
+from cinemesh.contracts.users import SessionRevokedV1, SessionsEndedV1
 from cinemesh.users.profile_events import SOURCE
-from cinemesh.users.store import UserRow, UserStore
+from cinemesh.users.store import RefreshTokenRow, UserRow, UserStore
 
 
 async def end_sessions(session: AsyncSession, user: UserRow, *, reason: str, current: dt.datetime) -> None:
@@ -24,3 +25,16 @@ async def end_sessions(session: AsyncSession, user: UserRow, *, reason: str, cur
         ),
         source=SOURCE,
     )
+
+
+async def revoke_session(
+    session: AsyncSession, token: RefreshTokenRow, *, reason: str, current: dt.datetime
+) -> None:
+    """Ends the session `token` belongs to: its refresh tokens, its access tokens here (they
+    carry its id as `sid`, refused once the family is revoked) and, through the event, at the
+    gateway. The account's other sessions live on."""
+    await UserStore(session).revoke_family(token.family_id, now=current)
+    event = SessionRevokedV1(
+        user_id=token.user_id, session_id=token.family_id, reason=reason, ended_at=current
+    )
+    await record_event(session, event, source=SOURCE)

@@ -33,6 +33,15 @@ class UsersSettings(BaseSettings):
     login_lockout_seconds: int = Field(15 * 60, ge=1)
     max_failed_pins: int = Field(5, ge=1)
     pin_lockout_seconds: int = Field(15 * 60, ge=1)
+    # Throttles on the anonymous routes, per client (the caller's address as the gateway saw
+    # it) and per address: failed logins, and password-reset requests (each sends a mail).
+    login_failures_per_client: int = Field(30, ge=1)
+    login_client_window_seconds: int = Field(15 * 60, ge=1)
+    resets_per_address: int = Field(3, ge=1)
+    resets_per_client: int = Field(10, ge=1)
+    reset_window_seconds: int = Field(3600, ge=1)
+    # Reset mails waiting for the worker; past this, new ones are dropped (and logged).
+    mail_queue_capacity: int = Field(1000, ge=1)
 
     unlock_token_ttl_seconds: int = Field(10 * 60, ge=30)
     email_token_ttl_seconds: int = Field(24 * 3600, ge=60)

@@ -202,6 +202,27 @@ class UserStore:
     async def mail_token(self, token_hash: str) -> MailTokenRow | None:
         return await self.session.get(MailTokenRow, token_hash, with_for_update=True)
 
+    async def spend_mail_tokens(self, user_id: str, purpose: str, *, now: dt.datetime) -> None:
+        """Ends every outstanding link of `purpose` for the account (marked used)."""
+        await self.session.execute(
+            update(MailTokenRow)
+            .where(
+                MailTokenRow.user_id == user_id,
+                MailTokenRow.purpose == purpose,
+                MailTokenRow.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+
+    async def session_revoked(self, family_id: str) -> bool:
+        """Whether the session (refresh-token family) was ended: logout or a reused refresh token."""
+        revoked = await self.session.scalar(
+            select(RefreshTokenRow.token_hash)
+            .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_not(None))
+            .limit(1)
+        )
+        return revoked is not None
+
     async def oidc_identity(self, provider: str, subject: str) -> OidcIdentityRow | None:
         return await self.session.get(OidcIdentityRow, (provider, subject))
 

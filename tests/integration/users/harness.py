@@ -96,6 +96,10 @@ class Harness:
         assert_valid_document(document)
         return document
 
+    async def mail_settled(self) -> None:
+        """Waits for the mails queued so far (reset links are sent by a worker, after the 202)."""
+        await self.services.credentials.mail_queue.settled()
+
     async def events(self, event_type: str, user_id: str | None = None) -> list[dict[str, Any]]:
         """Payloads of the events the service recorded in its outbox, oldest first."""
         database = self.app.state.runtime.database

@@ -142,6 +142,7 @@ async def test_password_reset_by_mail_is_single_use_and_does_not_reveal_accounts
     unknown = await users.client.post("/api/v1/auth/password-reset", json={"email": "nobody@example.com"})
     known = await users.client.post("/api/v1/auth/password-reset", json={"email": user.email})
     assert unknown.status_code == known.status_code == 202 and unknown.json() == known.json()
+    await users.mail_settled()
     token = users.mailer.last_token(user.email)
     assert "reset-password" in users.mailer.sent[-1].link and PASSWORD not in users.mailer.sent[-1].text
     body = {"token": token, "new_password": "reset passphrase"}

@@ -89,6 +89,14 @@ async def test_routes_and_passes_the_verified_principal() -> None:
     assert (await client.get("/api/v1/me")).text == "users:anonymous"
 
 
+async def test_the_client_address_is_the_one_the_gateway_saw_never_the_clients_claim() -> None:
+    seen: list[Scope] = []
+    client, _ = gateway({"users": echo_upstream("users", seen)}, [Route("/api/v1/auth", "users")])
+    await client.post("/api/v1/auth/login", headers={"X-Cinemesh-Client": "10.9.9.9"})
+    addresses = [value for key, value in seen[0]["headers"] if key == b"x-cinemesh-client"]
+    assert addresses == [b"127.0.0.1"]  # httpx's ASGI transport is the peer
+
+
 async def test_bad_token_is_refused_before_the_upstream() -> None:
     seen: list[Scope] = []
     client, _ = gateway({"users": echo_upstream("users", seen)}, [Route("/api/v1/me", "users")])

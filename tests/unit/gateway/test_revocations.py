@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cinemesh.contracts.users import SessionsEndedV1, UserDeletedV1
+from cinemesh.contracts.users import SessionRevokedV1, SessionsEndedV1, UserDeletedV1
 from cinemesh.gateway.revocations import SessionRevocations
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.tokens import Principal
@@ -26,7 +26,7 @@ class Clock:
         return self.now
 
 
-def envelope(event: SessionsEndedV1 | UserDeletedV1) -> Envelope:
+def envelope(event: SessionsEndedV1 | SessionRevokedV1 | UserDeletedV1) -> Envelope:
     return Envelope.new(
         type=event.event_type,
         source="cinemesh/users",
@@ -68,3 +68,31 @@ def test_other_users_events_are_ignored() -> None:
     other = Envelope.new(type="users.user.registered.v1", source="s", subject="u", data={"user_id": "u"})
     revocations.apply(other)
     assert not revocations.refuses(principal("u", 0))
+
+
+def test_a_revoked_session_refuses_its_tokens_only_until_they_have_expired() -> None:
+    clock = Clock()
+    revocations = SessionRevocations(remember_seconds=960, clock=clock)
+    ended = SessionRevokedV1(user_id="u", session_id="family-1", reason="logout", ended_at=NOW)
+    revocations.apply(envelope(ended))
+    in_session = Principal(
+        user_id="u",
+        roles=frozenset(),
+        token_id="j",
+        expires_at=NOW,
+        session_generation=0,
+        session_id="family-1",
+    )
+    other_session = Principal(
+        user_id="u",
+        roles=frozenset(),
+        token_id="k",
+        expires_at=NOW,
+        session_generation=0,
+        session_id="family-2",
+    )
+    assert revocations.refuses(in_session)
+    assert not revocations.refuses(other_session)  # the account's other devices stay signed in
+    assert not revocations.refuses(principal("u", 0))  # a token without a session id
+    clock.now += 960
+    assert not revocations.refuses(in_session)

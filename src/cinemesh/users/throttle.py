@@ -1,0 +1,86 @@
+"""Throttles on the anonymous credential routes, counted in the platform cache (in-process when
+embedded, Redis at scale, so every users replica shares the counts).
+
+* Login failures per client: a client that fails `login_failures_per_client` times within the
+  window gets 429 before any password is checked (the per-account lockout alone let one client
+  spray a password over many accounts).
+* Login failures per unknown address: an address without an account is locked exactly like an
+  account (the same count, the same 429 and Retry-After), so the lockout no longer tells which
+  addresses have accounts. Known accounts keep their counter in the database.
+* Reset requests, per address and per client: 429 past either limit. The count is kept whether
+  or not the address has an account, so the 429 tells nothing about accounts either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from cinemesh.platform.cache import Cache, RateLimiter
+from cinemesh.platform.problems import Problem
+from cinemesh.users.settings import UsersSettings
+
+
+def _key(value: str) -> str:
+    # Hashed: addresses (personal data) do not sit in the cache in clear.
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
+def _too_many(retry_after: float, detail: str, code: str) -> Problem:
+    seconds = max(1, int(retry_after) + 1)
+    return Problem(
+        429, f"{detail} Try again in {seconds} seconds.", code=code, headers={"Retry-After": str(seconds)}
+    )
+
+
+class Throttles:
+    def __init__(self, cache: Cache, settings: UsersSettings) -> None:
+        self._counts = cache.namespaced("users-throttle")
+        self._limiter = RateLimiter(cache, namespace="users-ratelimit")
+        self._settings = settings
+
+    async def check_login_client(self, client: str) -> None:
+        """429 when this client has failed too many logins in the current window."""
+        key = f"login-client:{_key(client)}"
+        failures = await self._counts.get(key)
+        if failures is not None and int(failures) >= self._settings.login_failures_per_client:
+            retry_after = await self._counts.ttl(key) or self._settings.login_client_window_seconds
+            raise _too_many(retry_after, "Too many failed logins from this client.", "login-throttled")
+
+    async def login_failed(self, *, client: str) -> None:
+        window = self._settings.login_client_window_seconds
+        await self._counts.incr(f"login-client:{_key(client)}", ttl=window)
+
+    async def unknown_address_locked_until(self, email: str) -> dt.datetime | None:
+        until = await self._counts.get(f"login-unknown-locked:{_key(email)}")
+        return dt.datetime.fromisoformat(until.decode()) if until is not None else None
+
+    async def unknown_address_failed(self, email: str, *, current: dt.datetime) -> None:
+        """Counts like `UserStore.record_login_failure`: the last failure allowed locks the
+        address for the lockout time and starts the count again."""
+        key = _key(email)
+        lockout = self._settings.login_lockout_seconds
+        # The database counter of an account never expires; a day keeps the cache bounded.
+        count = await self._counts.incr(f"login-unknown:{key}", ttl=24 * 3600)
+        if count >= self._settings.max_failed_logins:
+            until = current + dt.timedelta(seconds=lockout)
+            await self._counts.set(f"login-unknown-locked:{key}", until.isoformat().encode(), ttl=lockout)
+            await self._counts.delete(f"login-unknown:{key}")
+
+    async def reset_requested(self, *, client: str, email: str) -> None:
+        window = self._settings.reset_window_seconds
+        for key, limit, detail in (
+            (
+                f"reset-address:{_key(email)}",
+                self._settings.resets_per_address,
+                "Too many reset requests for this address.",
+            ),
+            (
+                f"reset-client:{_key(client)}",
+                self._settings.resets_per_client,
+                "Too many reset requests from this client.",
+            ),
+        ):
+            result = await self._limiter.hit(key, limit=limit, window_seconds=window)
+            if not result.allowed:
+                raise _too_many(result.reset_after, detail, "password-reset-throttled")
