@@ -6,8 +6,7 @@ Layout under `root`:
 * `meta/<key>.json`  its content type, plus the validator of the data file it describes;
 * `tmp/`  staging files, on the same filesystem so `os.replace` is an atomic rename.
 
-A write stages the bytes in `tmp/`, fsyncs them, then renames over the key: readers see the old
-object or the new one, never a torn one, and a crash leaves at worst an orphan in `tmp/`. The
+A write stages the bytes in `tmp/` and renames them over the key (`_atomic_files`). The
 metadata records the staged file's validator (inode, size, mtime survive the rename), so after a
 crash between the two renames `stat` notices the mismatch and falls back to guessing the type
 instead of reporting the wrong one.
@@ -24,13 +23,12 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from cinemesh.platform.storage import _atomic_files as files
 from cinemesh.platform.storage._content_type import resolve_content_type
 from cinemesh.platform.storage.base import (
     DEFAULT_CHUNK_SIZE,
@@ -84,14 +82,7 @@ class FilesystemObjectStore(ObjectStore):
 
     async def ensure_ready(self) -> None:
         await asyncio.to_thread(self._ensure_dirs)
-        await asyncio.to_thread(self._sweep_staging, STALE_STAGING_SECONDS)
-
-    def _sweep_staging(self, max_age: float) -> None:
-        cutoff = time.time() - max_age
-        for entry in os.scandir(self._tmp):
-            with contextlib.suppress(OSError):  # racing another sweeper is fine
-                if entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
+        await asyncio.to_thread(files.sweep_staging, self._tmp, STALE_STAGING_SECONDS)
 
     def _ensure_dirs(self) -> None:
         for directory in (self._data, self._meta, self._tmp):
@@ -116,47 +107,20 @@ class FilesystemObjectStore(ObjectStore):
     def _put(self, key: str, write: Callable[[BinaryIO], object], content_type: str) -> None:
         target = self._data_path(key)
         self._ensure_dirs()
-        fd, staged = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        staged, st = files.write_staged(self._tmp, write, prefix="put-")
         try:
-            with os.fdopen(fd, "wb") as out:
-                write(out)
-                out.flush()
-                os.fsync(out.fileno())  # the rename must never publish bytes still in the page cache
-                st = os.fstat(out.fileno())
-            self._write_meta(key, {"content_type": content_type, "etag": _etag(st)})
-            self._replace(staged, target, key)
+            files.write_json(
+                self._tmp, self._meta_path(key), {"content_type": content_type, "etag": _etag(st)}
+            )
+            files.replace_into(staged, target)
+        except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+            files.discard(staged)
+            # S3 allows `a` and `a/b` side by side; a directory tree cannot.
+            raise ObjectStoreError(
+                f"key {key!r} collides with an existing object or prefix on the filesystem store"
+            ) from exc
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
-            raise
-
-    def _replace(self, staged: str, target: Path, key: str) -> None:
-        # A concurrent delete may prune the parent directory between mkdir and rename: retry once.
-        for attempt in range(2):
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(staged, target)
-                return
-            except FileNotFoundError:
-                if attempt:
-                    raise
-            except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
-                # S3 allows `a` and `a/b` side by side; a directory tree cannot.
-                raise ObjectStoreError(
-                    f"key {key!r} collides with an existing object or prefix on the filesystem store"
-                ) from exc
-
-    def _write_meta(self, key: str, meta: dict[str, str]) -> None:
-        path = self._meta_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, staged = tempfile.mkstemp(dir=self._tmp, prefix="meta-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(json.dumps(meta).encode())
-            os.replace(staged, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
+            files.discard(staged)
             raise
 
     # -- reads -------------------------------------------------------------------------------
@@ -280,20 +244,9 @@ class FilesystemObjectStore(ObjectStore):
             existed = True
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             self._meta_path(key).unlink()
-        self._prune(path.parent, self._data)
-        self._prune(self._meta_path(key).parent, self._meta)
+        files.prune_empty(path.parent, self._data)
+        files.prune_empty(self._meta_path(key).parent, self._meta)
         return existed
-
-    @staticmethod
-    def _prune(directory: Path, stop: Path) -> None:
-        # Remove directories left empty so a deleted video leaves no trail of folders. rmdir is
-        # atomic and refuses non-empty directories, so a concurrent put is never harmed.
-        while directory != stop and directory.is_relative_to(stop):
-            try:
-                directory.rmdir()
-            except OSError:
-                return
-            directory = directory.parent
 
     async def delete_prefix(self, prefix: str) -> int:
         deleted = 0

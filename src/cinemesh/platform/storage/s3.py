@@ -49,10 +49,6 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _unquote(etag: str) -> str:
-    return etag.strip('"')
-
-
 class S3ObjectStore(ObjectStore):
     def __init__(
         self,
@@ -230,7 +226,7 @@ class S3ObjectStore(ObjectStore):
             key=key,
             size=head["ContentLength"],
             content_type=head.get("ContentType"),
-            etag=_unquote(head["ETag"]),
+            etag=head["ETag"].strip('"'),
             last_modified=head["LastModified"],
         )
 
@@ -278,7 +274,7 @@ class S3ObjectStore(ObjectStore):
                     key=obj["Key"],
                     size=obj["Size"],
                     content_type=None,
-                    etag=_unquote(obj["ETag"]),
+                    etag=obj["ETag"].strip('"'),
                     last_modified=obj["LastModified"],
                 )
 
