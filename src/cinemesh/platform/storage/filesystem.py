@@ -286,8 +286,6 @@ class FilesystemObjectStore(ObjectStore):
                 infos.append(self._stat(key))
         return infos
 
-    # -- direct access -----------------------------------------------------------------------
-
     def local_path(self, key: str) -> Path | None:
         return self._data_path(key)
 
