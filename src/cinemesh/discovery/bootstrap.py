@@ -1,4 +1,4 @@
-"""Composition root of the discovery service."""
+"""Composition root of the discovery service: runtime first, then the app over it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cinemesh.discovery.api import routers
+from cinemesh.discovery.http import ROUTERS
 from cinemesh.platform.events.bus import EventBus
-from cinemesh.platform.service_app import build_service
+from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
 
@@ -18,12 +18,11 @@ NAME = "discovery"
 def build_app(
     settings: Settings, *, bus: EventBus | None = None, jwks_fetcher: JwksFetcher | None = None
 ) -> FastAPI:
-    app, _ = build_service(
+    runtime = build_runtime(
         settings=settings,
         name=NAME,
         migrations=Path(__file__).parent / "migrations",
-        routers=routers,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
     )
-    return app
+    return service_app(runtime, settings=settings, routers=ROUTERS)

@@ -1,5 +1,0 @@
-"""HTTP routes of the analytics service."""
-
-from fastapi import APIRouter
-
-routers: tuple[APIRouter, ...] = ()
