@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from cinemesh.billing.domain.payments import PaymentProvider
 from cinemesh.billing.domain.rules import DunningPolicy
 from cinemesh.billing.domain.tax import TaxTable
+from cinemesh.billing.events import GROUP, BillingEvents
 from cinemesh.billing.http import ROUTERS
 from cinemesh.billing.http.deps import BillingContext
 from cinemesh.billing.http.problems import ERROR_STATUSES
@@ -23,6 +26,7 @@ from cinemesh.billing.service.subscriptions import BillingPolicy, SubscriptionSe
 from cinemesh.billing.settings import BillingSettings
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
+from cinemesh.platform.events.handlers import EventHandlers
 from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
@@ -38,7 +42,9 @@ def build_app(
     jwks_fetcher: JwksFetcher | None = None,
     billing_settings: BillingSettings | None = None,
     clock: Clock = system_clock,
+    provider_factory: Callable[[Database], PaymentProvider] = SandboxProvider,
 ) -> FastAPI:
+    """`provider_factory` is the tests' way to put a provider in (e.g. one that dies mid-charge)."""
     options = billing_settings or BillingSettings()
     database = Database.for_service(settings, NAME)
     policy = DunningPolicy(
@@ -46,7 +52,7 @@ def build_app(
         cancel_after=dt.timedelta(days=options.cancel_after_days),
     )
     access = LedgerAccess(database, policy=policy)
-    provider = SandboxProvider(database)
+    provider = provider_factory(database)
     tax = TaxTable(options.tax_rates)
     charger = Charger(access=access, provider=provider, clock=clock)
     renewals = RenewalService(access=access, charger=charger, tax=tax)
@@ -54,6 +60,11 @@ def build_app(
         mode=options.mode, free_plan=options.free_plan, trial_days=options.trial_days
     )
     job = RenewalJob(renewals=renewals, interval_seconds=options.renewal_interval_seconds)
+
+    subscriptions = SubscriptionService(
+        access=access, provider=provider, charger=charger, tax=tax, policy=billing_policy, clock=clock
+    )
+    handlers = EventHandlers.collect(BillingEvents(subscriptions=subscriptions))
 
     async def start_jobs() -> None:
         if options.mode != "free":
@@ -66,12 +77,11 @@ def build_app(
         bus=bus,
         jwks_fetcher=jwks_fetcher,
         database=database,
+        subscriptions=[handlers.consumer(GROUP)],
         on_start=[start_jobs],
     )
     context = BillingContext(
-        subscriptions=SubscriptionService(
-            access=access, provider=provider, charger=charger, tax=tax, policy=billing_policy, clock=clock
-        ),
+        subscriptions=subscriptions,
         renewals=renewals,
         queries=BillingQueries(access=access),
         idempotency=IdempotencyService(access=access),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from cinemesh.billing.domain.plans import Plan
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1
 
@@ -32,4 +35,25 @@ def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChanged
         ),
         current_period_end=state.period_end,
         changed_at=state.updated_at or state.created_at,
+    )
+
+
+def free_plan_granted(*, user_id: str, plan: Plan, at: dt.datetime) -> BillingSubscriptionChangedV1:
+    """Free mode: a new account has the configured plan, active, with its entitlements."""
+    entitlements = plan.entitlements
+    return BillingSubscriptionChangedV1(
+        user_id=user_id,
+        subscription_id="free",
+        version=0,
+        tier=plan.id,
+        status="active",
+        billing_status="free",
+        auto_renew=True,
+        entitlements=EntitlementsV1(
+            max_height=entitlements.max_height,
+            concurrent_streams=entitlements.concurrent_streams,
+            downloads=entitlements.downloads,
+        ),
+        current_period_end=None,
+        changed_at=at,
     )

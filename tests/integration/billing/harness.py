@@ -72,7 +72,11 @@ class BillingHarness:
 
 @asynccontextmanager
 async def running_billing(
-    tmp_path: Path, *, database_url: str | None = None, billing: BillingSettings | None = None
+    tmp_path: Path,
+    *,
+    database_url: str | None = None,
+    billing: BillingSettings | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[BillingHarness]:
     issuer = TokenIssuer([SigningKey.generate()], ttl_seconds=600)
 
@@ -80,7 +84,8 @@ async def running_billing(
         return issuer.jwks()
 
     settings = Settings(data_dir=tmp_path, database_url=database_url)
-    app = build_app(settings, jwks_fetcher=jwks, billing_settings=billing or BillingSettings(trial_days=7))
+    options = billing or BillingSettings(trial_days=7)
+    app = build_app(settings, jwks_fetcher=jwks, billing_settings=options, **overrides)
     admin_token = issuer.issue(user_id=new_id_str(), roles=["admin"])
     async with (
         app.router.lifespan_context(app),

@@ -91,7 +91,7 @@ class SubscriptionOut(BaseModel):
     start_date: dt.datetime | None
     end_date: dt.datetime | None
     next_billing_date: dt.datetime | None
-    payment_method: PaymentMethodOut
+    payment_method: PaymentMethodOut | None
     billing_status: str
     trial_end: dt.datetime | None
     cancel_at_period_end: bool
@@ -127,6 +127,16 @@ class SubscriptionOut(BaseModel):
             entitlements=EntitlementsOut.of(state.entitlements),
             test_mode=test_mode,
         )
+
+
+def free_subscription(plan: Plan) -> SubscriptionOut:
+    """CINEMESH_BILLING_MODE=free: the configured plan, active, never billed."""
+    return SubscriptionOut(
+        subscription_id="free", tier=plan.id, status="active", auto_renew=True, start_date=None,
+        end_date=None, next_billing_date=None, payment_method=None, billing_status="free", trial_end=None,
+        cancel_at_period_end=False, scheduled_plan=None, currency="USD",
+        entitlements=EntitlementsOut.of(plan.entitlements), test_mode=False,
+    )  # fmt: skip
 
 
 class SubscriptionEnvelope(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from cinemesh.billing.domain.errors import SubscriptionNotFound
+from cinemesh.billing.domain.plans import PLANS
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.http.deps import BillingContext, Context
 from cinemesh.billing.http.problems import ERROR_STATUSES
@@ -18,6 +19,7 @@ from cinemesh.billing.http.schemas import (
     PlanChangeIn,
     SubscriptionEnvelope,
     SubscriptionOut,
+    free_subscription,
 )
 from cinemesh.billing.service.idempotency import Answer, request_hash
 from cinemesh.platform.errors import DomainError
@@ -98,6 +100,8 @@ async def checkout(
 
 @router.get("/subscription", response_model=SubscriptionEnvelope, summary="The account's subscription")
 async def current(principal: CurrentPrincipal, context: Context) -> SubscriptionEnvelope:
+    if context.policy.mode == "free":
+        return SubscriptionEnvelope(subscription=free_subscription(PLANS[context.policy.free_plan]))
     state = await context.subscriptions.current(user_id=principal.user_id)
     if state is None:
         raise SubscriptionNotFound("The account has no subscription; start one at checkout.")

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.billing import publishing
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
 from cinemesh.billing.domain.errors import (
@@ -16,11 +19,12 @@ from cinemesh.billing.domain.errors import (
     UnknownPromotionCode,
 )
 from cinemesh.billing.domain.payments import CardDetails, PaymentProvider
-from cinemesh.billing.domain.plans import currency_for
+from cinemesh.billing.domain.plans import PLANS, currency_for
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.domain.tax import TaxTable
 from cinemesh.billing.service.charges import Charger
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, Unit
+from cinemesh.contracts.publishing import record_event
 from cinemesh.platform.ids import new_id_str
 
 Mode = Literal["sandbox", "free"]
@@ -56,6 +60,16 @@ class SubscriptionService:
             raise BillingDisabled(
                 f"This deployment does not charge: every account has the {self.policy.free_plan} plan."
             )
+
+    async def account_registered(
+        self, session: AsyncSession, *, user_id: str, registered_at: dt.datetime
+    ) -> None:
+        """Free mode grants the configured plan; otherwise the account chooses one at checkout."""
+        if self.policy.mode == "free":
+            event = publishing.free_plan_granted(
+                user_id=user_id, plan=PLANS[self.policy.free_plan], at=registered_at
+            )
+            await record_event(session, event, source=publishing.SOURCE)
 
     async def current(self, *, user_id: str) -> SubscriptionState | None:
         async with self.access.unit() as unit:
