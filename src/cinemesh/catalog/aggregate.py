@@ -85,7 +85,12 @@ def editable_state(row: TitleRow) -> dict[str, Any]:
                 for s in row.seasons
             ],
             "availability": [
-                {"country": w.country, "starts_at": utc(w.starts_at), "ends_at": w.ends_at and utc(w.ends_at)}
+                {
+                    "country": w.country,
+                    "starts_at": utc(w.starts_at),
+                    "ends_at": w.ends_at and utc(w.ends_at),
+                    "except_countries": w.except_countries or [],
+                }
                 for w in row.windows
                 if w.content_id == row.id
             ],
@@ -203,21 +208,41 @@ def set_windows(
     row: TitleRow, content_id: str, windows: list[WindowInput], *, now: dt.datetime
 ) -> list[Window]:
     """Replaces the windows of the title or one of its episodes; raises InvalidWindowError."""
-    checked = check_windows(Window(w.country, w.starts_at, w.ends_at) for w in windows)
+    checked = check_windows(domain_windows(windows))
     row.windows = [w for w in row.windows if w.content_id != content_id] + [
-        WindowRow(content_id=content_id, country=w.country, starts_at=w.starts_at, ends_at=w.ends_at)
+        WindowRow(
+            content_id=content_id,
+            country=w.country,
+            starts_at=w.starts_at,
+            ends_at=w.ends_at,
+            except_countries=sorted(w.except_countries) or None,
+        )
         for w in checked
     ]
     row.updated_at = now
     return checked
 
 
+def domain_windows(windows: Iterable[WindowInput]) -> list[Window]:
+    return [Window(w.country, w.starts_at, w.ends_at, frozenset(w.except_countries)) for w in windows]
+
+
+def _window(row: WindowRow) -> Window:
+    return Window(
+        row.country,
+        utc(row.starts_at),
+        utc(row.ends_at) if row.ends_at else None,
+        frozenset(row.except_countries or ()),
+    )
+
+
 def windows_of_row(row: TitleRow, content_id: str) -> list[Window]:
-    return [
-        Window(w.country, utc(w.starts_at), utc(w.ends_at) if w.ends_at else None)
-        for w in row.windows
-        if w.content_id == content_id
-    ]
+    return [_window(w) for w in row.windows if w.content_id == content_id]
+
+
+def all_windows_of_row(row: TitleRow) -> list[Window]:
+    """The title's windows and every episode's."""
+    return [_window(w) for w in row.windows]
 
 
 def episode_ids(row: TitleRow) -> set[str]:

@@ -37,7 +37,15 @@ def _contract_windows(row: TitleRow, content_id: str) -> list[AvailabilityWindow
     (which has none of its own) are shown where and when the title is."""
     own = windows_of_row(row, content_id)
     chosen = own if own or content_id == row.id else windows_of_row(row, row.id)
-    return [AvailabilityWindow(country=w.country, starts_at=w.starts_at, ends_at=w.ends_at) for w in chosen]
+    return [
+        AvailabilityWindow(
+            country=w.country,
+            starts_at=w.starts_at,
+            ends_at=w.ends_at,
+            except_countries=sorted(w.except_countries),
+        )
+        for w in chosen
+    ]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,12 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def window_dicts(rows: list[WindowRow], content_id: str) -> list[dict[str, Any]]:
     return [
-        {"country": w.country, "starts_at": _iso(w.starts_at), "ends_at": _iso(w.ends_at)}
+        {
+            "country": w.country,
+            "starts_at": _iso(w.starts_at),
+            "ends_at": _iso(w.ends_at),
+            "except_countries": w.except_countries or [],
+        }
         for w in rows
         if w.content_id == content_id
     ]
@@ -35,6 +40,8 @@ def windows_of(document: dict[str, Any]) -> list[Window]:
             country=w["country"],
             starts_at=dt.datetime.fromisoformat(w["starts_at"]),
             ends_at=dt.datetime.fromisoformat(w["ends_at"]) if w["ends_at"] else None,
+            # Documents from before worldwide windows have no such key.
+            except_countries=frozenset(w.get("except_countries") or ()),
         )
         for w in document.get("availability", [])
     ]

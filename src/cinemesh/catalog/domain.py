@@ -94,6 +94,8 @@ def accepts_video(status: TitleStatus) -> bool:
 # -- availability ----------------------------------------------------------------------------------
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+WORLDWIDE = "*"  # a window's country for "everywhere", less its `except_countries`
+_ALL_COUNTRIES = 249  # ISO 3166-1 alpha-2 assigned codes; excepting them all leaves no one
 
 
 def is_country_code(value: str) -> bool:
@@ -103,19 +105,31 @@ def is_country_code(value: str) -> bool:
 
 @dataclass(frozen=True)
 class Window:
-    """Where and when a title (or one episode) may be shown; `ends_at` None means open-ended."""
+    """Where and when a title (or one episode) may be shown; `ends_at` None means open-ended.
+    `country` is a code or `WORLDWIDE`; a worldwide window excludes `except_countries`."""
 
     country: str
     starts_at: dt.datetime
     ends_at: dt.datetime | None = None
+    except_countries: frozenset[str] = frozenset()
+
+    def covers(self, country: str) -> bool:
+        if self.country == WORLDWIDE:
+            return country not in self.except_countries
+        return self.country == country
 
     def is_open(self, country: str | None, at: dt.datetime) -> bool:
         return (
             country is not None
-            and self.country == country
+            and self.covers(country)
             and self.starts_at <= at
             and (self.ends_at is None or at < self.ends_at)
         )
+
+    def may_open(self, at: dt.datetime) -> bool:
+        """Open now or later somewhere: a title with such a window has an audience."""
+        everyone_excepted = self.country == WORLDWIDE and len(self.except_countries) >= _ALL_COUNTRIES
+        return not everyone_excepted and (self.ends_at is None or at < self.ends_at)
 
     def has_closed(self, at: dt.datetime) -> bool:
         return self.ends_at is not None and self.ends_at <= at
@@ -133,10 +147,19 @@ def check_windows(windows: Iterable[Window]) -> list[Window]:
     """Validated, sorted windows: real country codes, ends after starts, no overlap per country."""
     checked = list(windows)
     for index, window in enumerate(checked):
-        if not is_country_code(window.country):
+        if window.country != WORLDWIDE and not is_country_code(window.country):
             raise InvalidWindowError(
-                index, "country", f"{window.country!r} is not an ISO 3166-1 alpha-2 code"
+                index, "country", f'{window.country!r} is not an ISO 3166-1 alpha-2 code or "*" (worldwide)'
             )
+        if window.except_countries and window.country != WORLDWIDE:
+            raise InvalidWindowError(
+                index, "except_countries", 'only a worldwide ("*") window excepts countries'
+            )
+        for code in sorted(window.except_countries):
+            if not is_country_code(code):
+                raise InvalidWindowError(
+                    index, "except_countries", f"{code!r} is not an ISO 3166-1 alpha-2 code"
+                )
         if window.starts_at.tzinfo is None or (window.ends_at is not None and window.ends_at.tzinfo is None):
             raise InvalidWindowError(index, "starts_at", "times need a time zone (e.g. 2026-01-01T00:00:00Z)")
         if window.ends_at is not None and window.ends_at <= window.starts_at:
@@ -152,6 +175,11 @@ def check_windows(windows: Iterable[Window]) -> list[Window]:
 
 def available(windows: Iterable[Window], country: str | None, at: dt.datetime) -> bool:
     return any(window.is_open(country, at) for window in windows)
+
+
+def has_audience(windows: Iterable[Window], at: dt.datetime) -> bool:
+    """Someone can watch, now or once a window opens: publishing without it reaches no one."""
+    return any(window.may_open(at) for window in windows)
 
 
 def all_windows_closed(windows: Iterable[Window], at: dt.datetime) -> bool:

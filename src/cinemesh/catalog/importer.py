@@ -17,8 +17,15 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from cinemesh.catalog import changes
-from cinemesh.catalog.aggregate import apply_metadata, editable_state, new_title, normalised, set_windows
-from cinemesh.catalog.domain import InvalidWindowError, TitleStatus, Window, check_windows
+from cinemesh.catalog.aggregate import (
+    apply_metadata,
+    domain_windows,
+    editable_state,
+    new_title,
+    normalised,
+    set_windows,
+)
+from cinemesh.catalog.domain import InvalidWindowError, TitleStatus, check_windows
 from cinemesh.catalog.schemas import TitleInput
 from cinemesh.catalog.service import may_edit, utcnow
 from cinemesh.catalog.store import TitleRow, TitleStore
@@ -80,7 +87,7 @@ def parse_line(number: int, text: str | bytes, report: ImportReport) -> TitleInp
         report.fail(number, "external_id is required to import", "external_id")
         return None
     try:
-        check_windows(Window(w.country, w.starts_at, w.ends_at) for w in row.availability or [])
+        check_windows(domain_windows(row.availability or []))
     except InvalidWindowError as exc:
         report.fail(number, exc.reason, f"availability[{exc.index}].{exc.field}")
         return None

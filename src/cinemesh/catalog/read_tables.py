@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cinemesh.catalog.store import JSON_DOCUMENT, Base
@@ -38,9 +38,11 @@ class DocumentWindowRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title_id: Mapped[str] = mapped_column(ForeignKey("title_documents.id", ondelete="CASCADE"))
-    country: Mapped[str] = mapped_column(String(2))
+    country: Mapped[str] = mapped_column(String(2))  # or "*": worldwide
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime | None]
+    # A worldwide window's exceptions as ",FR,DE," (read_model.excepted_column), else "".
+    except_countries: Mapped[str] = mapped_column(Text, default="")
 
 
 class DocumentGenreRow(Base):

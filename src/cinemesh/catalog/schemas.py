@@ -22,10 +22,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
+
+
 class WindowInput(Strict):
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
+    # An ISO 3166-1 alpha-2 code, or "*": worldwide, less `except_countries`.
+    country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2}|\*)$", to_upper=True)]
     starts_at: AwareDatetime
     ends_at: AwareDatetime | None = None
+    except_countries: list[CountryCode] = Field(default_factory=list, max_length=249)
+
+    @model_validator(mode="after")
+    def _exceptions_only_worldwide(self) -> WindowInput:
+        if self.except_countries and self.country != "*":
+            raise ValueError('except_countries needs a worldwide window (country "*")')
+        self.except_countries = sorted(set(self.except_countries))
+        return self
 
 
 class CastInput(Strict):

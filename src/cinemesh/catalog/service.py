@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from cinemesh.catalog import changes, read_model
-from cinemesh.catalog.aggregate import apply_metadata, episode_ids, has_playable_video, new_title, set_windows
+from cinemesh.catalog.aggregate import (
+    all_windows_of_row,
+    apply_metadata,
+    episode_ids,
+    has_playable_video,
+    new_title,
+    set_windows,
+)
 from cinemesh.catalog.documents import build_document, editor_card, viewer_view, windows_of
 from cinemesh.catalog.domain import (
     Action,
@@ -20,6 +27,7 @@ from cinemesh.catalog.domain import (
     InvalidWindowError,
     TitleStatus,
     available,
+    has_audience,
     next_status,
 )
 from cinemesh.catalog.read_model import Audience, BrowseFilters
@@ -173,6 +181,15 @@ class CatalogService:
             if target == TitleStatus.PUBLISHED:
                 if not has_playable_video(row):
                     raise Problem(409, "Publishing needs a ready video.", code="video-not-ready")
+                if not has_audience(all_windows_of_row(row), now):
+                    # Published with no window open now or later, a title reaches no one, silently.
+                    raise Problem(
+                        409,
+                        "No one could watch this title: give it an availability window that is open "
+                        'now or later (country "*" for worldwide).',
+                        code="no-availability",
+                        field="availability",
+                    )
                 row.published_at = now
                 row.status = target
                 events = changes.published(row, now)

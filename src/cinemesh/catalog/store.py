@@ -130,9 +130,11 @@ class WindowRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title_id: Mapped[str] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), index=True)
     content_id: Mapped[str] = mapped_column(String(36))
-    country: Mapped[str] = mapped_column(String(2))
+    country: Mapped[str] = mapped_column(String(2))  # or "*": worldwide
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime | None]
+    # A worldwide window's excepted countries (sorted codes); null on country windows.
+    except_countries: Mapped[list[str] | None] = mapped_column(JSON_DOCUMENT, default=None)
 
 
 class MediaRow(Base):

@@ -27,11 +27,13 @@ class TitleCreatedV1(EventContract):
 
 
 class AvailabilityWindow(BaseModel):
-    """Where and when a title may be shown: ISO 3166-1 alpha-2 country, UTC bounds."""
+    """Where and when a title may be shown: ISO 3166-1 alpha-2 country, UTC bounds. `country` "*"
+    is worldwide, less `except_countries` (added field: older payloads have none)."""
 
     country: str
     starts_at: dt.datetime
     ends_at: dt.datetime | None = None  # open-ended
+    except_countries: list[str] = []
 
 
 class TitleUpdatedV1(EventContract):

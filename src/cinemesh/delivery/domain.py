@@ -45,18 +45,23 @@ class Subscription:
         return PLAN_LIMITS.get(self.tier, PLAN_LIMITS[DEFAULT_TIER])
 
 
+WORLDWIDE = "*"  # the catalog's worldwide window
+
+
 @dataclass(frozen=True)
 class Window:
-    country: str
+    country: str  # a code, or "*": everywhere but `except_countries`
     starts_at: dt.datetime
     ends_at: dt.datetime | None
+    except_countries: frozenset[str] = frozenset()
+
+    def covers(self, country: str) -> bool:
+        if self.country == WORLDWIDE:
+            return country.upper() not in self.except_countries
+        return self.country.upper() == country.upper()
 
     def contains(self, country: str, now: dt.datetime) -> bool:
-        return (
-            self.country.upper() == country.upper()
-            and self.starts_at <= now
-            and (self.ends_at is None or now < self.ends_at)
-        )
+        return self.covers(country) and self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
 
 
 @dataclass(frozen=True)

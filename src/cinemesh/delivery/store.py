@@ -74,6 +74,7 @@ class PlayableRow(Base):
                     country=w["country"],
                     starts_at=dt.datetime.fromisoformat(w["starts_at"]),
                     ends_at=dt.datetime.fromisoformat(w["ends_at"]) if w.get("ends_at") else None,
+                    except_countries=frozenset(w.get("except_countries") or ()),  # rows from before "*"
                 )
                 for w in self.windows
             ],

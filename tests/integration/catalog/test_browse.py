@@ -43,10 +43,13 @@ async def test_region_and_window_decide_what_a_viewer_sees(catalog: Catalog) -> 
         {"title": "Later", "type": "movie", "maturity_rating": "G"},
         [{"country": "US", "starts_at": "2099-01-01T00:00:00Z"}],
     )
-    ended = await catalog.publish_title(
-        {"title": "Ended", "type": "movie", "maturity_rating": "G"},
-        [{"country": "US", "starts_at": "2000-01-01T00:00:00Z", "ends_at": "2001-01-01T00:00:00Z"}],
+    ended = await catalog.publish_title({"title": "Ended", "type": "movie", "maturity_rating": "G"})
+    # Published while open (a publish no one could watch is refused), then its window closed.
+    closed = [{"country": "US", "starts_at": "2000-01-01T00:00:00Z", "ends_at": "2001-01-01T00:00:00Z"}]
+    response = await catalog.client.put(
+        f"/api/v1/titles/{ended['id']}/availability", json=closed, headers=catalog.admin()
     )
+    assert response.status_code == 200, response.text
     draft = await catalog.create({"title": "Draft", "type": "movie", "maturity_rating": "G"})
     await catalog.settled()
 

@@ -19,7 +19,9 @@ async def event_types(catalog: Catalog, title_id: str, *, expected: int) -> list
 
 async def test_publishing_needs_a_ready_video_and_illegal_moves_are_409(catalog: Catalog) -> None:
     headers = catalog.admin()
-    title = await catalog.create(MOVIE, headers)
+    # Open somewhere: a publish no one could watch is refused (test_worldwide.py).
+    worldwide = [{"country": "*", "starts_at": "2020-01-01T00:00:00Z"}]
+    title = await catalog.create({**MOVIE, "availability": worldwide}, headers)
     url = f"/api/v1/titles/{title['id']}"
 
     draft_publish = await catalog.client.post(f"{url}/publish", headers=headers)

@@ -41,7 +41,18 @@ async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) ->
         rows = read_model.rows_of(document)
         async with database.transaction() as session:
             await session.execute(sa.insert(read_model.DocumentRow), [rows.document])
-            await session.execute(sa.insert(read_model.DocumentWindowRow), rows.windows)
+            # Revision 0002's columns (except_countries came with 0004).
+            columns = ("title_id", "country", "starts_at", "ends_at")
+            windows = [{name: w[name] for name in columns} for w in rows.windows]
+            table = sa.Table(
+                "document_windows",
+                sa.MetaData(),
+                sa.Column("title_id", sa.String(36)),
+                sa.Column("country", sa.String(2)),
+                sa.Column("starts_at", sa.DateTime(timezone=True)),
+                sa.Column("ends_at", sa.DateTime(timezone=True)),
+            )
+            await session.execute(sa.insert(table), windows)
 
         await upgrade_to_head(database, service="catalog", script_location=migrations_of("catalog"))
 

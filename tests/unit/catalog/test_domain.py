@@ -18,6 +18,7 @@ from cinemesh.catalog.domain import (
     all_windows_closed,
     available,
     check_windows,
+    has_audience,
     image_matches,
     next_status,
 )
@@ -95,6 +96,35 @@ def test_windows_are_checked_and_sorted() -> None:
         with pytest.raises(InvalidWindowError) as raised:
             check_windows(bad)
         assert raised.value.field == field
+
+
+def test_a_worldwide_window_is_open_everywhere_but_its_exceptions() -> None:
+    worldwide = Window("*", T0, None, frozenset({"FR", "DE"}))
+    assert worldwide.is_open("BR", T0) and worldwide.is_open("US", T0 + DAY)
+    assert not worldwide.is_open("FR", T0) and not worldwide.is_open("DE", T0)
+    assert not worldwide.is_open("BR", T0 - DAY) and not worldwide.is_open(None, T0)
+    # A country's own window opens it even where the worldwide one excepts it.
+    assert available([worldwide, Window("FR", T0)], "FR", T0)
+    assert check_windows([worldwide, Window("US", T0)])[0].country == "*"
+
+
+def test_only_a_worldwide_window_excepts_countries_and_they_must_be_codes() -> None:
+    with pytest.raises(InvalidWindowError) as on_a_country:
+        check_windows([Window("US", T0, None, frozenset({"FR"}))])
+    assert on_a_country.value.field == "except_countries"
+    with pytest.raises(InvalidWindowError) as bad_code:
+        check_windows([Window("*", T0, None, frozenset({"France"}))])
+    assert bad_code.value.field == "except_countries"
+    with pytest.raises(InvalidWindowError) as overlap:
+        check_windows([Window("*", T0), Window("*", T0 + DAY)])
+    assert overlap.value.field == "starts_at"
+
+
+def test_a_title_has_an_audience_only_with_a_window_open_now_or_later() -> None:
+    assert not has_audience([], T0)
+    assert not has_audience([Window("US", T0 - 2 * DAY, T0 - DAY)], T0)
+    assert has_audience([Window("US", T0 + DAY)], T0)  # a scheduled release
+    assert has_audience([Window("US", T0 - 2 * DAY, T0 - DAY), Window("*", T0)], T0)
 
 
 def test_expiry_needs_windows_and_every_one_closed() -> None:

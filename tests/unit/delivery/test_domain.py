@@ -55,6 +55,16 @@ def test_windows_are_per_country_and_half_open() -> None:
     assert refused(domain.check_available, None, country="US", now=NOW) == "title-not-published"
 
 
+def test_a_worldwide_window_plays_everywhere_but_its_excepted_countries() -> None:
+    worldwide = domain.Window("*", NOW - dt.timedelta(days=1), None, frozenset({"FR"}))
+    everywhere = playable(windows=[worldwide])
+    assert domain.check_available(everywhere, country="br", now=NOW) == "v"
+    assert domain.check_available(everywhere, country="US", now=NOW) == "v"
+    assert refused(domain.check_available, everywhere, country="fr", now=NOW) == "region-unavailable"
+    not_yet = playable(windows=[domain.Window("*", NOW + dt.timedelta(days=1), None)])
+    assert refused(domain.check_available, not_yet, country="US", now=NOW) == "region-unavailable"
+
+
 def test_maturity_and_unlock() -> None:
     kids = domain.ViewerProfile("p", "u", "PG", pin_required=False)
     locked = domain.ViewerProfile("p", "u", "PG-13", pin_required=True)
