@@ -13,12 +13,26 @@ from cinemesh.platform.runtime import ConsumerSpec, ServiceRuntime
 from cinemesh.platform.settings import Settings
 
 
+def require_event_log(settings: Settings) -> None:
+    """The embedded log must exist already: opening it would create an empty one (in the current
+    directory when no data dir is given) and wait on it for events that never come."""
+    if settings.event_bus != "embedded":
+        return
+    path = (settings.data_dir / "events.db").resolve()
+    if not path.exists():
+        raise SystemExit(
+            f"cinemesh events: no event log at {path}; give the platform's data directory "
+            "with --data-dir (or CINEMESH_DATA_DIR)"
+        )
+
+
 async def tail(
     settings: Settings, topic: str, *, from_beginning: bool, follow: bool, limit: int | None, console: Console
 ) -> None:
     """Reads as a throwaway group that never commits, so tailing changes no one's offsets.
 
     Without `follow` it stops once it has printed everything up to the end it saw at start."""
+    require_event_log(settings)
     seen = 0
     async with build_event_bus(settings) as bus:
         group = f"cinemesh-tail-{new_id_str()}"
@@ -64,6 +78,7 @@ def _find_subscription(settings: Settings, group: str) -> tuple[ServiceRuntime, 
 async def replay(
     settings: Settings, group: str, *, to_offset: int | None, to_time: dt.datetime | None, console: Console
 ) -> None:
+    require_event_log(settings)
     runtime, subscription = _find_subscription(settings, group)
     await runtime.prepare_replay(subscription)
     async with build_event_bus(settings) as bus:

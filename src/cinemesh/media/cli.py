@@ -8,6 +8,7 @@ the upload up at the offset the server reports.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from pathlib import Path
@@ -24,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from tusclient.exceptions import TusCommunicationError
 
 app = typer.Typer(help="Media operator commands.")
 console = Console(stderr=True)
@@ -122,7 +124,12 @@ def _follow(client: httpx.Client, video_id: str, timeout: float) -> dict[str, An
 def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The video file.")],
     title: Annotated[str, typer.Option(help="A title id, or the name of a new draft title to create.")],
-    url: Annotated[str, typer.Option(envvar="CINEMESH_URL", help="The gateway.")] = "http://127.0.0.1:8000",
+    url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CINEMESH_URL", help="The gateway [default: http://127.0.0.1:$CINEMESH_PORT, 8000]."
+        ),
+    ] = None,
     token: Annotated[str | None, typer.Option(envvar="CINEMESH_TOKEN", help="A bearer access token.")] = None,
     email: Annotated[str | None, typer.Option(help="Log in with this account instead of --token.")] = None,
     password: Annotated[str | None, typer.Option(envvar="CINEMESH_PASSWORD", hide_input=True)] = None,
@@ -132,22 +139,64 @@ def ingest(
     timeout: Annotated[float, typer.Option(help="Seconds to follow processing.")] = 3600,
 ) -> None:
     """Upload FILE (tus, resumable) for a title and follow its processing."""
-    url = url.rstrip("/")
-    with httpx.Client(base_url=url, timeout=30) as client:
-        if token is None:
-            if not (email and password):
-                raise typer.BadParameter("give --token (or CINEMESH_TOKEN), or --email and --password")
-            token = _login(client, email, password)
-        client.headers["Authorization"] = f"Bearer {token}"
-        title_id = _title_id(client, title)
-        video_id = _upload(url, token, file, title_id, chunk_mib * MIB, resume)
-        console.print(f"Uploaded [bold]{file.name}[/] as video {video_id}")
-        typer.echo(video_id)
-        if not wait:
-            return
-        video = _follow(client, video_id, timeout)
+    if token is None and not (email and password):
+        raise typer.BadParameter("give --token (or CINEMESH_TOKEN), or --email and --password")
+    base_url = gateway_url(url)
+    try:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            if token is None:
+                assert email and password
+                token = _login(client, email, password)
+            client.headers["Authorization"] = f"Bearer {token}"
+            title_id = _title_id(client, title)
+            video_id = _upload(base_url, token, file, title_id, chunk_mib * MIB, resume)
+            console.print(f"Uploaded [bold]{file.name}[/] as video {video_id}")
+            typer.echo(video_id)
+            if not wait:
+                return
+            video = _follow(client, video_id, timeout)
+    except (httpx.TransportError, TusCommunicationError) as exc:
+        # One line, not a traceback: almost always no server at that address.
+        reason = unreachable_reason(exc)
+        console.print(
+            f"Error: cannot reach the gateway at {base_url} ({reason}); {NO_SERVER_HINT}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
     if video["status"] != "ready":
         console.print(f"[red]Video {video_id} is {video['status']}:[/] {video.get('error') or 'timed out'}")
         raise typer.Exit(1)
+    console.print(ready_message(base_url, title_id, video), markup=False, highlight=False, soft_wrap=True)
+
+
+WORLDWIDE_BODY = '[{"country": "*", "starts_at": "2020-01-01T00:00:00Z"}]'
+NO_SERVER_HINT = "is `cinemesh up` running? Set --url, CINEMESH_URL or CINEMESH_PORT."
+
+
+def gateway_url(url: str | None) -> str:
+    """--url or CINEMESH_URL, else this machine on the port `cinemesh up` listens on (CINEMESH_PORT)."""
+    if url:
+        return url.rstrip("/")
+    return f"http://127.0.0.1:{os.environ.get('CINEMESH_PORT') or 8000}"
+
+
+def unreachable_reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+
+
+def ready_message(base_url: str, title_id: str, video: dict[str, Any]) -> str:
+    """What was made, and the one step left: a ready title is seen by no one until it is published
+    (with an availability window)."""
     heights = ", ".join(f"{r['height']}p" for r in video["renditions"])
-    console.print(f"[green]Ready:[/] {heights}; HLS {video['manifests']['hls']}")
+    return (
+        f"Ready: {heights}\n"
+        f"Title: {base_url}/admin/title/{title_id}\n"
+        f"Next: publish it there (set its availability, then Publish), or over the API:\n"
+        f"  curl -X PUT {base_url}/api/v1/titles/{title_id}/availability -H 'authorization: Bearer ...' "
+        f"-H 'content-type: application/json' -d '{WORLDWIDE_BODY}'\n"
+        f"  curl -X POST {base_url}/api/v1/titles/{title_id}/publish -H 'authorization: Bearer ...'\n"
+        f"Viewers will find it at {base_url}/title/{title_id}"
+    )
