@@ -1,10 +1,14 @@
 // The one way the app talks to the platform: same-origin fetch to /api/v1 through the gateway.
 //
 // Tokens: the access token lives only in memory (a script injected later cannot read it from
-// storage, and it expires in minutes); the refresh token is in sessionStorage, so a reload of
-// this tab keeps you signed in, a new tab or a closed browser does not. See docs/web.md.
+// storage, and it expires in minutes). The refresh token never reaches a script: the users
+// service keeps it in an HttpOnly, SameSite=Strict cookie scoped to /api/v1/auth/refresh
+// (`X-Refresh-Transport: cookie`), so a new tab or a restarted browser signs in again by one
+// refresh. localStorage only remembers *that* there is a session (no secret), so anonymous
+// visitors are not sent into a refresh that must fail. See docs/web.md.
 
-const REFRESH_KEY = "cinemesh.refresh";
+const SIGNED_IN_KEY = "cinemesh.signed-in";
+const COOKIE_TRANSPORT = { "X-Refresh-Transport": "cookie" };
 let accessToken = null;
 let refreshing = null;
 const listeners = new Set();
@@ -24,7 +28,7 @@ export function onSignedOut(listener) {
 }
 
 export function hasSession() {
-  return accessToken !== null || sessionStorage.getItem(REFRESH_KEY) !== null;
+  return accessToken !== null || localStorage.getItem(SIGNED_IN_KEY) !== null;
 }
 
 export function bearer() {
@@ -33,33 +37,56 @@ export function bearer() {
 
 export function setTokens(tokens) {
   accessToken = tokens.access_token;
-  if (tokens.refresh_token) sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
+  localStorage.setItem(SIGNED_IN_KEY, "1");
 }
 
 export function clearTokens() {
   accessToken = null;
-  sessionStorage.removeItem(REFRESH_KEY);
+  localStorage.removeItem(SIGNED_IN_KEY);
 }
 
-/** Trades the refresh token for a new pair, once at a time however many calls are waiting. */
+/** Signs in; the refresh token comes back as the cookie, never to this script. */
+export async function logIn(email, password) {
+  setTokens(await api("/auth/login", { method: "POST", body: { email, password }, headers: COOKIE_TRANSPORT, auth: false }));
+}
+
+/** A refresh token handed over in a URL fragment (social login) is traded for the cookie at once. */
+export async function adoptRefreshToken(refreshToken) {
+  const body = { refresh_token: refreshToken };
+  setTokens(await api("/auth/refresh", { method: "POST", body, headers: COOKIE_TRANSPORT, auth: false }));
+}
+
+/** Ends this browser's session at the server and forgets the cookie. */
+export async function logOut() {
+  await fetch("/api/v1/auth/refresh", { method: "DELETE", headers: COOKIE_TRANSPORT }).catch(() => {});
+  clearTokens();
+}
+
+function rotate() {
+  return fetch("/api/v1/auth/refresh", { method: "POST", headers: COOKIE_TRANSPORT }).then(async (response) => {
+    if (!response.ok) {
+      // 401: signed out, expired or revoked. Anything else (the server restarting) keeps the
+      // session for the next attempt.
+      if (response.status === 401) clearTokens();
+      return false;
+    }
+    setTokens(await response.json());
+    return true;
+  });
+}
+
+/**
+ * Trades the cookie for a new access token (and a rotated cookie), once at a time however many
+ * calls are waiting - in this tab by sharing the promise, across tabs by a Web Lock: two tabs
+ * presenting the same refresh token would look like a stolen token being reused, and the
+ * server would end the session.
+ */
 export function refresh() {
-  const token = sessionStorage.getItem(REFRESH_KEY);
-  if (!token) return Promise.resolve(false);
-  refreshing ??= fetch("/api/v1/auth/refresh", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ refresh_token: token }),
-  })
-    .then(async (response) => {
-      if (!response.ok) {
-        clearTokens();
-        return false;
-      }
-      setTokens(await response.json());
-      return true;
-    })
-    .catch(() => false)
-    .finally(() => (refreshing = null));
+  if (!hasSession()) return Promise.resolve(false);
+  const run = () => rotate().catch(() => false);
+  refreshing ??= (navigator.locks ? navigator.locks.request("cinemesh.refresh", run) : run()).finally(
+    () => (refreshing = null),
+  );
   return refreshing;
 }
 

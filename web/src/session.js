@@ -1,8 +1,8 @@
 // Who is watching: the signed-in account, the chosen profile, this browser's registered device.
-import { api, clearTokens, hasSession, refresh, setTokens } from "./api.js";
+import { api, hasSession, logIn, logOut, refresh } from "./api.js";
+import { registerDevice } from "./device.js";
 
 const PROFILE_KEY = "cinemesh.profile";
-const deviceKey = (userId) => `cinemesh.device.${userId}`;
 
 export const session = {
   /** @type {any} the /me document */
@@ -27,7 +27,7 @@ export async function restore() {
 }
 
 export async function signIn(email, password) {
-  setTokens(await api("/auth/login", { method: "POST", body: { email, password }, auth: false }));
+  await logIn(email, password);
   await loadMe();
 }
 
@@ -37,11 +37,8 @@ export async function signUp({ email, username, password, country }) {
 }
 
 export async function signOut() {
-  const token = sessionStorage.getItem("cinemesh.refresh");
-  if (token) {
-    await api("/auth/logout", { method: "POST", body: { refresh_token: token }, auth: false }).catch(() => {});
-  }
-  clearTokens();
+  await logOut();
+  forgetDevice();
   sessionStorage.removeItem(PROFILE_KEY);
   session.me = session.profile = session.unlockToken = null;
 }
@@ -67,26 +64,25 @@ export function chooseProfile(profile, unlockToken = null) {
   sessionStorage.setItem(PROFILE_KEY, profile.profile_id);
 }
 
-/** This browser as a registered device of the account (playback needs one). */
-export async function deviceId({ renew = false } = {}) {
-  const key = deviceKey(session.me.user_id);
-  let id = localStorage.getItem(key);
-  if (id && !renew) return id;
-  const ua = navigator.userAgentData?.brands?.map((b) => b.brand).find((b) => !b.includes("Not")) ?? "Browser";
-  const device = await api("/me/devices", {
-    method: "POST",
-    body: { device_type: "desktop", device_name: `${ua} on the web`, app_version: "web" },
+let registering = null;
+/**
+ * This browser as a registered device of the account (playback needs one): registered once per
+ * page load - the same browser always gets its own device back, and its "last used" moves on -
+ * however many views ask at once. `replace`: the device id to swap out when the list is full.
+ * Rejects with the users service's problem (e.g. `device-limit-reached`).
+ */
+export function deviceId({ renew = false, replace = null } = {}) {
+  if (renew || replace) registering = null;
+  registering ??= registerDevice({ replace }).catch((error) => {
+    registering = null;
+    throw error;
   });
-  id = device.device_id;
-  localStorage.setItem(key, id);
-  registeredAt.set(id, Date.now());
-  return id;
+  return registering;
 }
 
-const registeredAt = new Map();
-/** Registered by this page in the last 30 s (its event may still be on its way to delivery). */
-export function freshDevice(id) {
-  return Date.now() - (registeredAt.get(id) ?? 0) < 30_000;
+/** Forgets the registration of this page load (the device was removed, or the user changed). */
+export function forgetDevice() {
+  registering = null;
 }
 
 let onListCache = null;

@@ -1,7 +1,8 @@
 // Account pages: profiles, devices, preferences, parental controls.
 import { api } from "../api.js";
 import { field, form, h, render, toast } from "../dom.js";
-import { loadMe } from "../session.js";
+import { forgetDevice, loadMe } from "../session.js";
+import { stopOtherDevices } from "./refusal.js";
 
 const RATINGS = ["G", "PG", "PG-13", "R", "NC-17", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"];
 const SECTIONS = [
@@ -129,6 +130,21 @@ function devices(me) {
     "section.panel",
     { "aria-labelledby": "devices-heading" },
     h("h2#devices-heading", null, "Devices"),
+    h(
+      "div.actions",
+      null,
+      h(
+        "button.secondary",
+        {
+          type: "button",
+          onclick: async () => {
+            const stopped = await stopOtherDevices().catch((error) => toast(error.message, "error"));
+            if (stopped !== undefined) toast(stopped ? `Stopped playback on ${stopped} other device${stopped > 1 ? "s" : ""}` : "Nothing was playing on other devices");
+          },
+        },
+        "Stop playback on other devices",
+      ),
+    ),
     me.devices.length
       ? h(
           "ul.list",
@@ -138,14 +154,18 @@ function devices(me) {
               "li.list-item",
               null,
               h("span", null, device.device_name ?? device.device_type),
-              h("span.muted", null, `Since ${new Date(device.first_registered).toLocaleDateString()}`),
+              h(
+                "span.muted",
+                null,
+                `Last used ${new Date(device.last_active ?? device.first_registered).toLocaleDateString()} · since ${new Date(device.first_registered).toLocaleDateString()}`,
+              ),
               h(
                 "button.link",
                 {
                   type: "button",
                   onclick: async () => {
                     await api(`/me/devices/${device.device_id}`, { method: "DELETE" });
-                    localStorage.removeItem(`cinemesh.device.${me.user_id}`);
+                    forgetDevice(); // if it was this browser's, it registers again on the next Play
                     toast("Device removed");
                     again("devices")();
                   },

@@ -110,12 +110,13 @@ export async function signUpView() {
 
 /** Social login comes back as /auth/callback#access_token=...&refresh_token=... */
 export async function oidcCallbackView() {
-  const { setTokens } = await import("../api.js");
+  const { adoptRefreshToken } = await import("../api.js");
   const { loadMe } = await import("../session.js");
   const values = new URLSearchParams(location.hash.slice(1));
   history.replaceState(null, "", "/auth/callback");
-  if (!values.get("access_token")) return navigate("/signin", { replace: true });
-  setTokens({ access_token: values.get("access_token"), refresh_token: values.get("refresh_token") });
+  if (!values.get("refresh_token")) return navigate("/signin", { replace: true });
+  // Into the HttpOnly cookie at once (one rotation): no script keeps the refresh token.
+  await adoptRefreshToken(values.get("refresh_token"));
   await loadMe();
   return navigate("/profiles", { replace: true });
 }

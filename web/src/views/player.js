@@ -9,13 +9,13 @@ import { icon } from "../icons.js";
 import {
   deviceId,
   forgetPosition,
-  freshDevice as fresh,
   rememberEpisode,
   rememberPosition,
   savedPosition,
   session,
 } from "../session.js";
 import { viewableTitle } from "./title.js";
+import { endedPanel, refusalPanel } from "./refusal.js";
 
 /** What the tests and the benchmark read: the player, the session, startup and switch counts. */
 const metrics = (window.__cinemesh = {
@@ -49,7 +49,7 @@ export async function playerView({ id }, query) {
     playback = await startSession(id, stage);
   } catch (error) {
     stage.dataset.state = "error";
-    stage.append(errorPanel(error, item));
+    stage.append(refusalPanel(error, item, () => navigate(location.pathname + location.search, { replace: true })));
     return;
   }
   metrics.session = playback;
@@ -209,19 +209,10 @@ async function startSession(contentId, stage) {
     return await api("/playback", { method: "POST", body });
   } catch (error) {
     if (error.code === "device-not-registered") {
-      // Delivery learns of devices from the users service's events: a device registered a moment
-      // ago may not have reached it yet. Wait for it; a device removed since gets replaced.
-      const started = Date.now();
-      for (let delay = 250; Date.now() - started < 15_000; delay = Math.min(delay * 2, 2000)) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        try {
-          return await api("/playback", { method: "POST", body });
-        } catch (again) {
-          if (again.code !== "device-not-registered") throw again;
-          if (Date.now() - started > 5000 && !fresh(body.device_id)) body.device_id = await deviceId({ renew: true });
-        }
-      }
-      throw error;
+      // Delivery confirms a just-registered device with the users service, so this means the
+      // device was removed (on the Devices page, from another browser): register this one again.
+      body.device_id = await deviceId({ renew: true });
+      return api("/playback", { method: "POST", body });
     }
     if (error.code === "profile-unlock-required" || error.code === "invalid-unlock-token") {
       body.unlock_token = await askPin(stage);
@@ -266,7 +257,16 @@ function keepAlive(playback, video, save) {
     api(`/playback/${playback.session_id}/heartbeat`, {
       method: "POST",
       body: { position_seconds: Number.isFinite(video.currentTime) ? video.currentTime : null },
-    }).catch((error) => metrics.errors.push(`heartbeat: ${error.message}`));
+    }).catch((error) => {
+      metrics.errors.push(`heartbeat: ${error.message}`);
+      // Ended from another device ("stop playback on other devices"), or timed out while its
+      // stream went elsewhere: stop here too instead of playing on without a session.
+      if (error.code === "session-ended" || error.code === "session-expired") {
+        stop(false);
+        video.pause();
+        (video.closest(".player") ?? video.parentElement)?.append(endedPanel(error));
+      }
+    });
   const heartbeat = setInterval(beat, (playback.heartbeat_interval_seconds ?? 20) * 1000);
   let ended = false;
   const stop = async (unloading) => {
