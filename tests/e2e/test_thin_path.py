@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from cinemesh.contracts.schemas import user_profile_schema
-from tests.fixtures.platform import RunningPlatform
+from tests.fixtures.platform import METRICS_AUTH, RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("platform")]
 PROBLEM = "application/problem+json"
@@ -187,7 +187,8 @@ def test_bad_input_is_problem_json_never_500(client: httpx.Client) -> None:
 def test_operations_endpoints_answer(client: httpx.Client) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.get("/readyz").status_code == 200
-    assert "cinemesh_http_request_duration_seconds" in client.get("/metrics").text
+    assert "cinemesh_http_request_duration_seconds" in client.get("/metrics", headers=METRICS_AUTH).text
+    assert client.get("/metrics").status_code == 401  # not public on the API port
     jwks = client.get("/.well-known/jwks.json").json()
     assert jwks["keys"] and all(key["alg"] == "EdDSA" and "d" not in key for key in jwks["keys"])
 

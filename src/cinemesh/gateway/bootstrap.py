@@ -113,6 +113,7 @@ def build_app(
         max_body_bytes=settings.max_request_body_bytes,
         body_limit_exempt_prefixes=("/api/v1/uploads",),
         description="The single public entry of cinemesh: /api/v1/... routed to the services.",
+        metrics_token=settings.metrics_bearer,
     )
     proxy = GatewayProxy(
         routes=served,

@@ -13,8 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,7 +23,7 @@ from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.errors import ErrorStatuses
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS
+from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS, metrics_response
 from cinemesh.platform.problems import Problem, install_problem_handlers, problem_response
 from cinemesh.platform.storable_text import StorableTextMiddleware, install_data_exception_handler
 
@@ -159,7 +158,11 @@ def create_service_app(
     body_limit_exempt_prefixes: Sequence[str] = (),
     description: str = "",
     error_statuses: ErrorStatuses | None = None,
+    metrics_token: str | None = None,
 ) -> FastAPI:
+    """`metrics_token`: what a scraper must send as a bearer token for `/metrics`; without one
+    `/metrics` answers 404 (platform/metrics.py says why)."""
+
     @asynccontextmanager
     async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
         if lifespan is None:
@@ -200,8 +203,8 @@ def create_service_app(
         return JSONResponse({"status": "ready", "service": name})
 
     @ops.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(request: Request) -> Response:
+        return metrics_response(request.headers.get("authorization"), metrics_token)
 
     app.include_router(ops)
     for router in routers:

@@ -97,6 +97,7 @@ def service_app(runtime: ServiceRuntime, *, settings: Settings, **options: Unpac
         body_limit_exempt_prefixes=options.get("body_limit_exempt_prefixes", ()),
         description=options.get("description", ""),
         error_statuses=options.get("error_statuses"),
+        metrics_token=settings.metrics_bearer,
     )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.verifier

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
     max_request_body_bytes: int = Field(1024 * 1024, ge=1024)
 
+    metrics_token: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Bearer token a Prometheus scraper sends for /metrics; unset: /metrics is not served.",
+    )
+
     admin_email: str | None = None
     admin_password: SecretStr | None = None
 
@@ -85,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def metrics_bearer(self) -> str | None:
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:

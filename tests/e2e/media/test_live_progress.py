@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fixtures.platform import RunningPlatform
+from tests.fixtures.platform import METRICS_AUTH, RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("platform")]
 
@@ -141,7 +141,7 @@ def media_metrics_url(platform: RunningPlatform) -> str:
 
 async def open_streams(platform: RunningPlatform) -> float:
     async with httpx.AsyncClient(timeout=10) as client:
-        text = (await client.get(media_metrics_url(platform))).text
+        text = (await client.get(media_metrics_url(platform), headers=METRICS_AUTH)).text
     for line in text.splitlines():
         if line.startswith("cinemesh_media_live_streams "):
             return float(line.split()[1])

@@ -34,9 +34,12 @@ async def boom() -> None:
     raise RuntimeError("secret internal detail")
 
 
+METRICS_TOKEN = "unit-test-metrics-token"
+
+
 @pytest.fixture
 async def client() -> httpx.AsyncClient:
-    app = create_service_app(name="test", routers=[router], max_body_bytes=2048)
+    app = create_service_app(name="test", routers=[router], max_body_bytes=2048, metrics_token=METRICS_TOKEN)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
@@ -121,9 +124,22 @@ async def test_operations_endpoints(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok", "service": "test"}
     assert (await client.get("/readyz")).status_code == 200
     await client.get("/healthz")
-    metrics = await client.get("/metrics")
+    metrics = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert 'cinemesh_http_request_duration_seconds_count{method="GET",route="/healthz"' in metrics.text
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "cinemesh test"
+
+
+async def test_metrics_need_the_metrics_token(client: httpx.AsyncClient) -> None:
+    # Issue 20 item 10: /metrics was public on the API port.
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": METRICS_TOKEN}):
+        refused = await client.get("/metrics", headers=headers)
+        assert assert_problem(refused, 401)["type"] == "https://cinemesh.dev/problems/metrics-token-required"
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+        assert "cinemesh_http" not in refused.text
+    unset = create_service_app(name="test")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=unset), base_url="http://test") as plain:
+        disabled = await plain.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert assert_problem(disabled, 404)["type"] == "https://cinemesh.dev/problems/metrics-disabled"
 
 
 async def test_unready_dependency_gives_503() -> None:
