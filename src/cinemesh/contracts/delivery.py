@@ -38,7 +38,7 @@ class PlaybackEndedV1(EventContract):
     user_id: str
     profile_id: str
     content_id: str
-    reason: str  # stopped, heartbeat_timeout, revoked
+    reason: str  # stopped, stopped_elsewhere (stop-others), heartbeat_timeout, revoked
     ended_at: dt.datetime
     video_id: str | None = None
     position_seconds: float | None = None  # the last position the player reported
