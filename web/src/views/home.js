@@ -2,15 +2,17 @@ import { h, render } from "../dom.js";
 import { browse, card, genres, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
 import { onLeave } from "../router.js";
 import { deviceId, myList, session } from "../session.js";
+import { continueRow } from "./continue_row.js";
 
 export async function homeView() {
   // Register this browser as a device early: playback needs delivery to know it.
   deviceId().catch(() => {});
   const main = render(h("h1.visually-hidden", null, "Home"), h("div.rows", { "aria-busy": "true" }, skeleton()));
-  const [latest, genreCounts, list] = await Promise.all([
+  const [latest, genreCounts, list, resumeRow] = await Promise.all([
     browse({ sort: "newest", limit: 20 }),
     genres().catch(() => []),
     myList({ fresh: true }).catch(() => []),
+    continueRow().catch(() => null), // history down: the page does without the row
   ]);
   // Browse items are summaries; the featured title shows its description from the detail.
   const featured = latest.items[0] && (await getTitle(latest.items[0].id).catch(() => latest.items[0]));
@@ -36,6 +38,7 @@ export async function homeView() {
   container.removeAttribute("aria-busy");
   container.replaceChildren(
     ...(hero ? [hero] : []),
+    ...(resumeRow ? [resumeRow] : []),
     ...(rows.length
       ? rows
       : [

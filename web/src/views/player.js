@@ -11,9 +11,9 @@ import {
   forgetPosition,
   rememberEpisode,
   rememberPosition,
-  savedPosition,
   session,
 } from "../session.js";
+import { resumePoint } from "../history.js";
 import { viewableTitle } from "./title.js";
 import { endedPanel, refusalPanel } from "./refusal.js";
 
@@ -83,7 +83,7 @@ export async function playerView({ id }, query) {
   else video.addEventListener("playing", firstFrame, { once: true });
 
   // Resume where this profile stopped, unless asked to start over (?from=start).
-  const resume = query.get("from") === "start" ? 0 : savedPosition(id);
+  const resume = query.get("from") === "start" ? 0 : await resumePoint(id);
   try {
     await player.load(player.cinemeshUrl, resume > 5 ? resume : null);
   } catch (error) {
@@ -268,11 +268,17 @@ function keepAlive(playback, video, save) {
       }
     });
   const heartbeat = setInterval(beat, (playback.heartbeat_interval_seconds ?? 20) * 1000);
+  // The heartbeat is also the progress report: a pause or a seek reports at once, so the
+  // viewer's other devices (and a resume) see where playback really is.
+  video.addEventListener("pause", beat);
+  video.addEventListener("seeked", beat);
   let ended = false;
   const stop = async (unloading) => {
     if (ended) return;
     ended = true;
     clearInterval(heartbeat);
+    video.removeEventListener("pause", beat);
+    video.removeEventListener("seeked", beat);
     window.removeEventListener("pagehide", pagehide);
     save();
     await stopSession(playback, unloading);

@@ -1,7 +1,8 @@
 import { api } from "../api.js";
 import { formatTime, h, render, toast } from "../dom.js";
 import { title as getTitle } from "../catalog.js";
-import { lastEpisode, myList, savedPosition, session, toggleMyList } from "../session.js";
+import { lastEpisode, myList, session, toggleMyList } from "../session.js";
+import { resumePoint } from "../history.js";
 
 /**
  * The title as this profile may see it. The catalog hides titles above the profile's limit; a
@@ -27,7 +28,7 @@ export async function titleView({ id }) {
   const playable = episodes.filter((e) => e.video_id);
   const current = playable.find((e) => e.id === lastEpisode(item.id)) ?? playable[0] ?? episodes[0];
   const playHref = item.type === "tv_series" ? current && watchHref(item, current) : watchHref(item);
-  const resumeAt = savedPosition(item.type === "tv_series" ? current?.id : item.id);
+  const resumeAt = await resumePoint(item.type === "tv_series" ? current?.id : item.id);
   const playLabel =
     resumeAt > 0
       ? `▶ Resume ${item.type === "tv_series" ? `E${current.number} ` : ""}from ${formatTime(resumeAt)}`
