@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cinemesh.platform.secret_file import describe_mode, describe_secret, ensure_secret
 from cinemesh.platform.settings import Settings
 
 app = typer.Typer(help="cinemesh: a video streaming platform you can run.", no_args_is_help=True)
@@ -35,9 +36,12 @@ def _export(host: str | None, port: int | None, data_dir: Path | None) -> Settin
         os.environ["CINEMESH_PORT"] = str(port)
     if data_dir is not None:
         os.environ["CINEMESH_DATA_DIR"] = str(data_dir)
-    settings = Settings()  # validates now, so a bad setting fails here and not in a worker
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return settings
+    # dev_mode forced for this first read only: a missing secret must not fail before the data
+    # directory's own is in place (the built-in one is never used by the CLI).
+    probe = Settings(dev_mode=True)
+    probe.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_secret(probe)
+    return Settings()  # validates now, so a bad setting fails here and not in a worker
 
 
 def _serve(target: str, settings: Settings) -> None:
@@ -68,6 +72,7 @@ def up(
     os.environ["CINEMESH_DEMO"] = "true" if demo else "false"
     settings = _export(host, port, data_dir)
     console.print(f"Starting cinemesh on {settings.base_url} (data in {settings.data_dir.resolve()}) ...")
+    console.print(f"Secret: {describe_secret(settings)}. Mode: {describe_mode(settings)}.")
     _serve("cinemesh.composition:platform_app_from_env", settings)
 
 
@@ -86,6 +91,7 @@ def serve(
     os.environ[SERVE_SERVICE_ENV] = service
     settings = _export(host, port, data_dir)
     console.print(f"Serving {service} on {settings.base_url}")
+    console.print(f"Secret: {describe_secret(settings)}. Mode: {describe_mode(settings)}.")
     _serve("cinemesh.composition:service_app_from_env", settings)
 
 
