@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +11,7 @@ from cinemesh.catalog import changes, read_model
 from cinemesh.catalog.domain import Action, TitleStatus, may, next_status
 from cinemesh.catalog.schemas import MAX_TRAILERS
 from cinemesh.catalog.service import attach
-from cinemesh.catalog.store import MediaRow, TitleRow, TitleStore
+from cinemesh.catalog.store import EpisodeRow, MediaRow, TitleRow, TitleStore
 from cinemesh.contracts.catalog import TitleUpdatedV1
 from cinemesh.contracts.events import parse_event
 from cinemesh.contracts.media import FEATURE, TRAILER, UploadCompletedV1, VideoFailedV1, VideoTranscodedV1
@@ -68,15 +69,51 @@ async def on_media_event(session: AsyncSession, envelope: Envelope) -> None:
         row.updated_at = now
         await changes.record_change(session, row, [])
     elif isinstance(event, VideoTranscodedV1):
-        current = episode.video_id if episode is not None else row.video_id
-        if status == TitleStatus.ARCHIVED or (current == event.video_id and status != TitleStatus.PROCESSING):
-            return  # the full ladder after the first rung: the title already plays this video
-        events = attach(row, video_id=event.video_id, episode_id=episode.id if episode else None, now=now)
-        await changes.record_change(session, row, events)
+        await _on_transcoded(session, row, episode, event, now)
     elif event.permanent and status == TitleStatus.PROCESSING:
         row.status = next_status(status, Action.VIDEO_FAILED)
         row.updated_at = now
         await changes.record_change(session, row, [])
+
+
+async def _on_transcoded(
+    session: AsyncSession,
+    row: TitleRow,
+    episode: EpisodeRow | None,
+    event: VideoTranscodedV1,
+    now: dt.datetime,
+) -> None:
+    status = TitleStatus(row.status)
+    framed = status != TitleStatus.ARCHIVED and adopt_poster_frame(row, event.poster_key)
+    current = episode.video_id if episode is not None else row.video_id
+    if status == TitleStatus.ARCHIVED or (current == event.video_id and status != TitleStatus.PROCESSING):
+        # The full ladder after the first rung: the title already plays this video (the ladder
+        # brings the poster frame, though).
+        if framed:
+            row.updated_at = now
+            await changes.record_change(session, row, [])
+        return
+    events = attach(row, video_id=event.video_id, episode_id=episode.id if episode else None, now=now)
+    await changes.record_change(session, row, events)
+
+
+def adopt_poster_frame(row: TitleRow, poster_key: str | None) -> bool:
+    """A title with no picture of its own gets the poster frame media chose from its video (as its
+    `thumbnail`, the card's fallback after the backdrop), so it is not shown as bare initials.
+    The image stays media's object (one object store for the platform); an image an editor
+    uploads replaces it, and a later video's frame never replaces a frame already taken."""
+    if poster_key is None or any(m.kind in ("backdrop", "thumbnail") for m in row.media):
+        return False
+    row.media.append(
+        MediaRow(
+            kind="thumbnail",
+            position=0,
+            ref=poster_key,
+            content_type="image/jpeg",
+            etag=hashlib.sha256(poster_key.encode()).hexdigest()[:32],
+        )
+    )
+    return True
 
 
 async def _add_trailer(session: AsyncSession, row: TitleRow, video_id: str) -> None:
