@@ -1,58 +1,27 @@
 // Admin and content providers: create titles, upload their video (tus, resumable, with a progress
 // bar), follow the transcode, edit metadata and availability windows, publish.
 import * as tus from "tus-js-client";
-import { api, bearer } from "../api.js";
+import { api, bearer, refresh } from "../api.js";
 import { followEvents } from "../sse.js";
 import { field, form, h, render, toast } from "../dom.js";
-import { browse } from "../catalog.js";
+import { titleListing } from "./admin_titles.js";
 import { navigate, onLeave } from "../router.js";
 
 const RATINGS = ["", "G", "PG", "PG-13", "R", "NC-17", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"];
 const TYPES = [["movie", "Movie"], ["tv_series", "Series"], ["documentary", "Documentary"], ["special", "Special"]];
-const RECENT_KEY = "cinemesh.admin.recent";
 
-function recent() {
-  try {
-    return JSON.parse(localStorage.getItem(RECENT_KEY) ?? "[]");
-  } catch {
-    return [];
-  }
-}
-
-function remember(id) {
-  localStorage.setItem(RECENT_KEY, JSON.stringify([id, ...recent().filter((r) => r !== id)].slice(0, 50)));
-}
-
-export async function adminView() {
-  // The catalog lists published titles to everyone; drafts an editor made here are remembered
-  // by this browser until the catalog offers an editor listing.
-  const published = (await browse({ sort: "newest", limit: 100 })).items;
-  const drafts = (
-    await Promise.all(
-      recent()
-        .filter((id) => !published.some((p) => p.id === id))
-        .map((id) => api(`/titles/${id}`).catch(() => null)),
-    )
-  ).filter(Boolean);
-  const rows = [...drafts, ...published].map((t) =>
-    h(
-      "tr",
-      null,
-      h("td", null, h("a", { href: `/admin/title/${t.id}` }, t.title)),
-      h("td", null, t.type),
-      h("td", null, t.maturity_rating ?? "—"),
-      h("td", null, h("span.status", { dataset: { status: t.status ?? "published" } }, t.status ?? "published")),
-    ),
-  );
+export async function adminView(_, query) {
+  // Every title the editor may open, in any status, from the server (the editors' listing):
+  // nothing is remembered by this browser, so another browser or editor sees the same list.
+  const listing = titleListing(query ?? new URLSearchParams(), { path: "/admin" });
   render(
     h(
       "section.admin",
       null,
       h("h1", null, "Catalog"),
-      h("p", null, h("a", { href: "/admin/titles" }, "All titles, drafts included")),
       h(
         "details.panel",
-        { open: rows.length === 0 },
+        null,
         h("summary", null, "New title"),
         form(
           { "aria-label": "New title", class: "grid-form" },
@@ -67,21 +36,15 @@ export async function adminView() {
           ],
           async (values) => {
             const created = await api("/titles", { method: "POST", body: metadata(values, true) });
-            remember(created.id);
             toast(`Created ${created.title}`);
             navigate(`/admin/title/${created.id}`);
           },
         ),
       ),
-      h(
-        "table.table",
-        null,
-        h("caption.visually-hidden", null, "Titles"),
-        h("thead", null, h("tr", null, ["Title", "Type", "Rating", "Status"].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", null, rows),
-      ),
+      listing.node,
     ),
   );
+  await listing.load();
 }
 
 function metadata(values, creating) {
@@ -98,7 +61,6 @@ function metadata(values, creating) {
 
 export async function adminTitleView({ id }) {
   const doc = await api(`/titles/${id}`);
-  remember(doc.id);
   const status = h("span.status", { dataset: { status: doc.status }, "aria-live": "polite" }, doc.status);
   const lifecycle = h("div.actions", null, lifecycleButtons(doc, status));
   render(
@@ -300,9 +262,30 @@ async function waitForTrailer(doc, videoId, list) {
   }
 }
 
+/**
+ * An image of a title that is not published yet is served to its editors only, so an `<img>`
+ * (which sends no Authorization header) gets a 404: fetch it with the bearer token instead and
+ * show the bytes as a blob URL (revoked once the image has loaded).
+ */
+async function editorImage(url) {
+  const send = () => fetch(url, { headers: { Authorization: `Bearer ${bearer()}` } });
+  let response = await send();
+  if (response.status === 401 && (await refresh())) response = await send();
+  if (!response.ok) return null;
+  return URL.createObjectURL(await response.blob());
+}
+
 function imagePanel(doc) {
   const current = doc.images?.backdrop?.url;
-  const preview = h("img.image-preview", { src: current ?? "", alt: "Current backdrop", hidden: !current });
+  const preview = h("img.image-preview", { alt: "Current backdrop", hidden: true });
+  if (current) {
+    editorImage(current).then((src) => {
+      if (!src) return;
+      preview.addEventListener("load", () => URL.revokeObjectURL(src), { once: true });
+      preview.src = src;
+      preview.hidden = false;
+    });
+  }
   const input = h("input#image-file", { type: "file", accept: "image/jpeg,image/png,image/webp,image/avif" });
   input.addEventListener("change", async () => {
     const file = input.files?.[0];
@@ -348,20 +331,58 @@ function metadataPanel(doc) {
   );
 }
 
+const codes = (text) =>
+  (text ?? "")
+    .split(/[\s,]+/)
+    .map((c) => c.trim().toUpperCase())
+    .filter(Boolean);
+
+/**
+ * Where and when: worldwide (a window with country "*", less the excepted countries) by default,
+ * or a list of countries. A title without windows is seen by no one, and the catalog refuses to
+ * publish it (409 no-availability).
+ */
 function availabilityPanel(doc) {
   const current = doc.availability ?? [];
-  const countries = [...new Set(current.map((w) => w.country))].join(", ");
-  const first = current[0];
+  const worldwide = current.find((w) => w.country === "*");
+  const listed = [...new Set(current.filter((w) => w.country !== "*").map((w) => w.country))].join(", ");
+  const first = worldwide ?? current[0];
   const local = (iso) => (iso ? new Date(iso).toISOString().slice(0, 16) : "");
+  const scope = current.length && !worldwide ? "countries" : "worldwide";
+  const summary = !current.length
+    ? "No windows: nobody can watch it yet."
+    : worldwide
+      ? `Worldwide${worldwide.except_countries?.length ? ` except ${worldwide.except_countries.join(", ")}` : ""}`
+      : `In ${listed}`;
+  const countriesField = field("Countries (ISO codes, comma separated)", { name: "countries", value: listed });
+  const exceptField = field("Except countries (ISO codes, optional)", {
+    name: "except_countries",
+    value: (worldwide?.except_countries ?? []).join(", "),
+  });
+  const showScope = (value) => {
+    countriesField.hidden = value !== "countries";
+    exceptField.hidden = value !== "worldwide";
+  };
+  const scopeField = field("Where", {
+    name: "scope",
+    type: "select",
+    value: scope,
+    options: [["worldwide", "Worldwide"], ["countries", "Only these countries"]],
+  });
+  scopeField.querySelector("select").addEventListener("change", (event) => showScope(event.target.value));
+  showScope(scope);
+  const status = h("p.muted.availability-summary", { "aria-live": "polite" }, summary);
   return h(
     "section.panel",
     { "aria-labelledby": "avail-heading" },
     h("h2#avail-heading", null, "Availability"),
-    h("p.muted", null, current.length ? `${current.length} window(s)` : "No windows: nobody can watch it yet."),
+    status,
     form(
       { "aria-label": "Availability", class: "grid-form" },
       [
-        field("Countries (ISO codes, comma separated)", { name: "countries", value: countries || "US, GB, DE, FR", required: true }),
+        scopeField,
+        countriesField,
+        exceptField,
         field("From (UTC)", { name: "starts_at", type: "datetime-local", value: local(first?.starts_at) || local(new Date().toISOString()), required: true }),
         field("Until (UTC, empty: open-ended)", { name: "ends_at", type: "datetime-local", value: local(first?.ends_at) }),
         h("button.primary", { type: "submit" }, "Save windows"),
@@ -369,12 +390,16 @@ function availabilityPanel(doc) {
       async (values) => {
         const starts = new Date(`${values.starts_at}Z`).toISOString();
         const ends = values.ends_at ? new Date(`${values.ends_at}Z`).toISOString() : null;
-        const windows = values.countries
-          .split(",")
-          .map((c) => c.trim().toUpperCase())
-          .filter(Boolean)
-          .map((country) => ({ country, starts_at: starts, ends_at: ends }));
-        await api(`/titles/${doc.id}/availability`, { method: "PUT", body: windows });
+        const windows =
+          values.scope === "countries"
+            ? codes(values.countries).map((country) => ({ country, starts_at: starts, ends_at: ends }))
+            : [{ country: "*", starts_at: starts, ends_at: ends, except_countries: codes(values.except_countries) }];
+        if (!windows.length) return toast("Name at least one country, or choose Worldwide", "error");
+        const saved = await api(`/titles/${doc.id}/availability`, { method: "PUT", body: windows });
+        const wide = saved.availability?.find((w) => w.country === "*");
+        status.textContent = wide
+          ? `Worldwide${wide.except_countries?.length ? ` except ${wide.except_countries.join(", ")}` : ""}`
+          : `In ${saved.availability.map((w) => w.country).join(", ")}`;
         toast("Availability saved");
       },
     ),

@@ -9,6 +9,16 @@ import { onLeave } from "../router.js";
 const STATUSES = ["draft", "processing", "ready", "published", "unpublished", "expired", "archived"];
 
 export async function adminTitlesView(_, query) {
+  const listing = titleListing(query, { path: "/admin/titles" });
+  render(h("section.admin", null, h("p", null, h("a", { href: "/admin" }, "← Catalog")), h("h1", null, "Titles"), listing.node));
+  await listing.load();
+}
+
+/**
+ * The editors' listing with its filters, table and "Show more" (`path` keeps the filters in the
+ * address). The admin Catalog page (`/admin`) shows the same list under its "New title" form.
+ */
+export function titleListing(query, { path }) {
   const statusSelect = h(
     "select#titles-status",
     { name: "status" },
@@ -26,28 +36,24 @@ export async function adminTitlesView(_, query) {
   const status = h("p.muted", { role: "status" });
   const body = h("tbody");
   const more = h("button.secondary.load-more", { type: "button", hidden: true }, "Show more");
-  render(
+  const node = h(
+    "div.title-listing",
+    null,
     h(
-      "section.admin",
-      null,
-      h("p", null, h("a", { href: "/admin" }, "← Catalog")),
-      h("h1", null, "Titles"),
-      h(
-        "form.grid-form",
-        { role: "search", "aria-label": "Filter titles", onsubmit: (event) => event.preventDefault() },
-        h("div.field", null, h("label", { htmlFor: "titles-status" }, "Status"), statusSelect),
-        h("div.field", null, h("label", { htmlFor: "titles-q" }, "Title or external id"), searchBox),
-      ),
-      status,
-      h(
-        "table.table.admin-titles",
-        null,
-        h("caption.visually-hidden", null, "Titles in every status"),
-        h("thead", null, h("tr", null, ["Title", "Status", "Type", "Rating", "Updated"].map((c) => h("th", { scope: "col" }, c)))),
-        body,
-      ),
-      h("p", null, more),
+      "form.grid-form",
+      { role: "search", "aria-label": "Filter titles", onsubmit: (event) => event.preventDefault() },
+      h("div.field", null, h("label", { htmlFor: "titles-status" }, "Status"), statusSelect),
+      h("div.field", null, h("label", { htmlFor: "titles-q" }, "Title or external id"), searchBox),
     ),
+    status,
+    h(
+      "table.table.admin-titles",
+      null,
+      h("caption.visually-hidden", null, "Titles in every status"),
+      h("thead", null, h("tr", null, ["Title", "Status", "Type", "Rating", "Updated"].map((c) => h("th", { scope: "col" }, c)))),
+      body,
+    ),
+    h("p", null, more),
   );
 
   let cursor = null;
@@ -61,7 +67,7 @@ export async function adminTitlesView(_, query) {
       shown = 0;
       // The address keeps the filters, so reload and Back come back to the same list.
       const params = new URLSearchParams(Object.entries(filters).filter(([, v]) => v));
-      history.replaceState(null, "", `/admin/titles${params.size ? `?${params}` : ""}`);
+      history.replaceState(null, "", `${path}${params.size ? `?${params}` : ""}`);
     }
     status.textContent = "Loading…";
     let page;
@@ -84,7 +90,7 @@ export async function adminTitlesView(_, query) {
   searchBox.addEventListener("input", () => load({}));
   statusSelect.addEventListener("change", () => load({}, { now: true }));
   more.addEventListener("click", () => load({ append: true }, { now: true }));
-  await load({}, { now: true });
+  return { node, load: () => load({}, { now: true }) };
 }
 
 function rowOf(t) {
