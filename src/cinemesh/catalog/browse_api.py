@@ -100,7 +100,8 @@ def _search_query(q: str | None) -> SearchQuery | None:
         raise Problem(422, f"Invalid q: {exc}.", code="validation-error", field="q") from exc
 
 
-@browse.get("/api/v1/titles/{title_id}")
+# `:uuid` so /titles/import (POST only) is not taken for a title: GET there answers 405.
+@browse.get("/api/v1/titles/{title_id:uuid}")
 async def get_title(
     title_id: uuid.UUID,
     request: Request,

@@ -32,7 +32,7 @@ async def create_title(
     return document
 
 
-@editing.patch("/{title_id}")
+@editing.patch("/{title_id:uuid}")  # not /titles/import
 async def update_title(
     title_id: uuid.UUID, body: TitlePatch, principal: Editor, context: Context
 ) -> dict[str, Any]:

@@ -91,6 +91,7 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             if method in _METHODS:
                 _add_problems(method, operation)
+                _describe_event_streams(operation)
     return document
 
 
@@ -115,6 +116,25 @@ def raw_request_body(*media_types: str, description: str) -> dict[str, Any]:
     Lines file): FastAPI sees no body parameter, so it would document none."""
     content = {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in media_types}
     return {"requestBody": {"required": True, "description": description, "content": content}}
+
+
+# One Server-Sent Event as clients parse it; FastAPI documents the stream as one string.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string"},
+        "data": {"type": "string", "description": "JSON"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+}
+
+
+def _describe_event_streams(operation: dict[str, Any]) -> None:
+    for response in operation.get("responses", {}).values():
+        stream = response.get("content", {}).get("text/event-stream")
+        if stream is not None:
+            stream["schema"] = SSE_EVENT_SCHEMA
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:

@@ -149,7 +149,11 @@ async def list_devices(user: ActiveUser, services: AllServices) -> dict[str, Any
     return {"items": [device_document(d) for d in await services.library.devices(user_id=user.user_id)]}
 
 
-@me.post("/devices", status_code=201)
+@me.post(
+    "/devices",
+    status_code=201,
+    responses={200: {"description": "This installation's device, registered before."}},
+)
 async def add_device(
     body: DeviceCreate, user: ActiveUser, services: AllServices, response: Response
 ) -> dict[str, Any]:
@@ -187,7 +191,7 @@ async def my_list(
     return {"items": [list_item_document(item) for item in items]}
 
 
-@me.post("/list", status_code=201)
+@me.post("/list", status_code=201, responses={200: {"description": "Already in the list."}})
 async def save_to_list(
     body: ListItemCreate, user: ActiveUser, services: AllServices, response: Response
 ) -> dict[str, Any]:

@@ -32,9 +32,9 @@ def routed_operations() -> set[tuple[str, str]]:
             route = context.original_route
             if not isinstance(route, APIRoute) or not route.include_in_schema:
                 continue
-            owner = table.match(route.path)
+            owner = table.match(route.path_format)  # the path without convertors (`:uuid`)
             if owner is not None and owner.upstream == name:
-                operations.update((route.path, method.lower()) for method in route.methods)
+                operations.update((route.path_format, method.lower()) for method in route.methods)
     return operations
 
 

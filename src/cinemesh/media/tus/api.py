@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
@@ -41,7 +41,7 @@ Uploader = Annotated[Principal, Depends(require_roles("admin", "content_provider
 TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
 
 # Statuses of the tus protocol beyond the platform's own (cinemesh.platform.api_contract).
-_TUS_STATUSES: dict[int | str, dict[str, object]] = {
+_TUS_STATUSES: dict[int | str, dict[str, Any]] = {
     410: {"description": "The upload expired without bytes; start a new one."},
     412: {"description": "Tus-Resumable is missing or a version this server does not speak."},
 }
@@ -66,7 +66,9 @@ def _discovery(service: MediaService) -> Response:
     )
 
 
-_DISCOVERY = {204: {"description": "What this server supports, in the Tus-* headers."}}
+_DISCOVERY: dict[int | str, dict[str, Any]] = {
+    204: {"description": "What this server supports, in the Tus-* headers."}
+}
 
 
 @uploads.options("", status_code=204, responses=_DISCOVERY)
