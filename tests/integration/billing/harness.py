@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import sqlalchemy as sa
 from fastapi import FastAPI
 
 from cinemesh.billing.bootstrap import build_app
 from cinemesh.billing.providers.sandbox import charges
 from cinemesh.billing.settings import BillingSettings
+from cinemesh.contracts.schemas import user_profile_schema
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import SigningKey, TokenIssuer
@@ -67,7 +69,28 @@ class BillingHarness:
         response = await self.client.get("/api/v1/billing/subscription", headers=account.auth)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()["subscription"]
+        assert_seed_valid(body)
         return body
+
+
+SEED_FIELDS = (
+    "tier",
+    "status",
+    "auto_renew",
+    "start_date",
+    "end_date",
+    "next_billing_date",
+    "payment_method",
+)
+
+
+def assert_seed_valid(subscription: dict[str, Any]) -> None:
+    """The seed schema's `subscription` section of the account document, in every billing state."""
+    schema = user_profile_schema()["properties"]["subscription"]
+    section = {key: subscription[key] for key in SEED_FIELDS if subscription.get(key) is not None}
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(
+        section
+    )
 
 
 @asynccontextmanager

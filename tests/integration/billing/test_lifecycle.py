@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.billing.harness import DECLINED, FAILS_LATER, GOOD, BillingHarness, running_billing
+from tests.integration.billing.harness import (
+    DECLINED,
+    FAILS_LATER,
+    GOOD,
+    BillingHarness,
+    assert_seed_valid,
+    running_billing,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -168,6 +175,8 @@ async def test_upgrade_prorated_downgrade_at_period_end_cancel_and_pause(billing
     paused = await billing.client.post("/api/v1/billing/subscription/pause", headers=account.auth)
     assert paused.json()["subscription"]["status"] == "suspended"
     assert paused.json()["subscription"]["billing_status"] == "paused"
+    for response in (upgraded, down, canceled, resumed, paused):
+        assert_seed_valid(response.json()["subscription"])
     again = await billing.client.post("/api/v1/billing/subscription/pause", headers=account.auth)
     assert again.status_code == 409 and again.json()["type"].endswith("subscription-state")
 
