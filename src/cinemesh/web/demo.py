@@ -140,33 +140,7 @@ class DemoSeeder:
         if "title_id" in entry:
             return
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        body: dict[str, Any] = {
-            "title": demo.title,
-            "type": demo.type,
-            "external_id": f"cinemesh-demo:{demo.key}",
-            "description": demo.description,
-            "maturity_rating": demo.maturity_rating,
-            "release_year": demo.release_year,
-            "runtime_minutes": 1,
-            "genres": list(demo.genres),
-            "audio_languages": ["en"],
-            "cast": [{"name": name} for name in demo.cast],
-            "availability": [
-                {"country": country, "starts_at": (now - dt.timedelta(days=1)).isoformat()}
-                for country in COUNTRIES
-            ],
-        }
-        if demo.episodes:
-            body["seasons"] = [
-                {
-                    "number": 1,
-                    "name": "Season 1",
-                    "episodes": [
-                        {"number": n, "name": name, "runtime_minutes": 1}
-                        for n, (name, _) in enumerate(demo.episodes, 1)
-                    ],
-                }
-            ]
+        body = title_body(demo, now=now, clip_seconds=self.web.demo_clip_seconds)
         created = (await self.call(client, "POST", "/api/v1/titles", json=body)).json()
         entry["title_id"] = created["id"]
         entry["episode_ids"] = [e["id"] for s in created.get("seasons", []) for e in s["episodes"]]
@@ -282,3 +256,42 @@ class DemoSeeder:
         entry["published"] = True
         self.save()
         log.info("demo_title_published", title=demo.title)
+
+
+def runtime_minutes(clip_seconds: float) -> int | None:
+    """A runtime in whole minutes, or none for a clip under a minute: the demo's 8 s clips were
+    labelled "1 min" (the catalog's smallest runtime) on every card and episode."""
+    return round(clip_seconds / 60) if clip_seconds >= 60 else None
+
+
+def title_body(demo: DemoTitle, *, now: dt.datetime, clip_seconds: float) -> dict[str, Any]:
+    """What the seeder sends to `POST /api/v1/titles` for one demo title."""
+    minutes = runtime_minutes(clip_seconds)
+    body: dict[str, Any] = {
+        "title": demo.title,
+        "type": demo.type,
+        "external_id": f"cinemesh-demo:{demo.key}",
+        "description": demo.description,
+        "maturity_rating": demo.maturity_rating,
+        "release_year": demo.release_year,
+        "runtime_minutes": minutes,
+        "genres": list(demo.genres),
+        "audio_languages": ["en"],
+        "cast": [{"name": name} for name in demo.cast],
+        "availability": [
+            {"country": country, "starts_at": (now - dt.timedelta(days=1)).isoformat()}
+            for country in COUNTRIES
+        ],
+    }
+    if demo.episodes:
+        body["seasons"] = [
+            {
+                "number": 1,
+                "name": "Season 1",
+                "episodes": [
+                    {"number": n, "name": name, "runtime_minutes": minutes}
+                    for n, (name, _) in enumerate(demo.episodes, 1)
+                ],
+            }
+        ]
+    return body
