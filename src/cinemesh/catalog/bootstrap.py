@@ -18,6 +18,7 @@ from cinemesh.catalog.events import (
 )
 from cinemesh.catalog.expiry import ExpiryJob
 from cinemesh.catalog.images import ImageLibrary
+from cinemesh.catalog.import_jobs import ImportJobs
 from cinemesh.catalog.importer import Importer
 from cinemesh.catalog.profiles import on_users_event, reset_profiles
 from cinemesh.catalog.read_model import reset_documents
@@ -56,6 +57,8 @@ def build_app(
     service = CatalogService(database=database)
     object_store = build_object_store(settings)
     expiry = ExpiryJob(database, interval=catalog_settings.expiry_interval_seconds)
+    importer = Importer(database=database)
+    import_jobs = ImportJobs(database=database, importer=importer)
 
     app, _ = build_service(
         settings=settings,
@@ -67,7 +70,7 @@ def build_app(
         database=database,
         subscriptions=SUBSCRIPTIONS,
         on_start=[object_store.ensure_ready, expiry.start],
-        on_stop=[object_store.close, expiry.stop],
+        on_stop=[object_store.close, expiry.stop, import_jobs.stop],
         # Imports and images are larger than ordinary JSON; their routes check their own limits.
         max_body_bytes=max(
             settings.max_request_body_bytes,
@@ -78,7 +81,8 @@ def build_app(
     )
     app.state.catalog = CatalogContext(
         service=service,
-        importer=Importer(database=database),
+        importer=importer,
+        import_jobs=import_jobs,
         settings=catalog_settings,
         cursors=CursorCodec(settings.secret_key.get_secret_value().encode()),
         edge=EdgeTrust(catalog_settings),

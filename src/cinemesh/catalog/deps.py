@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from cinemesh.catalog.cursor import CursorCodec
 from cinemesh.catalog.images import ImageLibrary
+from cinemesh.catalog.import_jobs import ImportJobs
 from cinemesh.catalog.importer import Importer
 from cinemesh.catalog.service import CatalogService
 from cinemesh.catalog.settings import CatalogSettings
@@ -23,6 +24,7 @@ class CatalogContext:
 
     service: CatalogService
     importer: Importer
+    import_jobs: ImportJobs
     settings: CatalogSettings
     cursors: CursorCodec
     edge: EdgeTrust

@@ -1,4 +1,4 @@
-"""Editor routes: create and edit titles, windows, videos, lifecycle, images, bulk import.
+"""Editor routes: create and edit titles, windows, videos, lifecycle (bulk import: import_api.py).
 
 Admins edit every title; a content provider only its own (others' look like 404).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
 from cinemesh.catalog.deps import Admin, Context, Editor
@@ -100,25 +100,3 @@ def _lifecycle_route(action: Action) -> None:
 
 for _action in (Action.PUBLISH, Action.UNPUBLISH, Action.ARCHIVE):
     _lifecycle_route(_action)
-
-
-@editing.post("/import")
-async def import_titles(request: Request, principal: Editor, context: Context) -> dict[str, Any]:
-    """Bulk upsert by external_id from a JSON Lines body (`application/x-ndjson`).
-
-    200 with a report: counts and every bad line with its number, field and reason."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type not in (
-        "application/x-ndjson",
-        "application/jsonl",
-        "application/json-seq",
-        "text/plain",
-    ):
-        raise Problem(415, "Send JSON Lines as application/x-ndjson.", code="unsupported-media-type")
-    body = await request.body()
-    if len(body) > context.settings.max_import_bytes:
-        raise Problem(
-            413, f"Imports are limited to {context.settings.max_import_bytes} bytes.", code="body-too-large"
-        )
-    report = await context.importer.run(body.splitlines(), principal=principal)
-    return report.as_dict()

@@ -22,4 +22,6 @@ class CatalogSettings(BaseSettings):
     expiry_interval_seconds: float = Field(60.0, gt=0)
     max_image_bytes: int = Field(5 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    # Longer imports become a job (202 + status URL): a gateway gives an answer 10 s at most.
+    import_sync_max_lines: int = Field(1000, ge=0)
     page_size_default: int = Field(24, ge=1, le=100)
