@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from bench._report import write_section
 from cinemesh.catalog import read_model
-from cinemesh.catalog.events import READ_MODEL_GROUP, on_catalog_event
+from cinemesh.catalog.events import READ_MODEL_GROUP, on_catalog_batch, on_catalog_event
 from cinemesh.catalog.read_model import Audience, BrowseFilters
 from cinemesh.catalog.search import SearchQuery
 from cinemesh.contracts.catalog import CATALOG_TOPIC, TitleUpdatedV1
@@ -143,7 +143,13 @@ async def bulk_load(database: Database, source: Iterator[dict[str, Any]]) -> flo
 async def rebuild(database: Database, bus: EmbeddedEventBus) -> float:
     """The replay: the real consumer from offset 0 until the log is drained."""
     consumer = EventConsumer(
-        bus, database.sessionmaker, READ_MODEL_GROUP, [CATALOG_TOPIC], on_catalog_event, batch_size=500
+        bus,
+        database.sessionmaker,
+        READ_MODEL_GROUP,
+        [CATALOG_TOPIC],
+        on_catalog_event,
+        batch_size=500,
+        batch_handler=on_catalog_batch,
     )
     started = time.perf_counter()
     await consumer.drain(idle_timeout=1.0)

@@ -13,6 +13,7 @@ from cinemesh.catalog.events import (
     MEDIA_GROUP,
     PROFILES_GROUP,
     READ_MODEL_GROUP,
+    on_catalog_batch,
     on_catalog_event,
     on_media_event,
 )
@@ -39,7 +40,13 @@ from cinemesh.platform.tokens import JwksFetcher
 NAME = "catalog"
 
 SUBSCRIPTIONS = (
-    ConsumerSpec(READ_MODEL_GROUP, [CATALOG_TOPIC], on_catalog_event, reset=reset_documents),
+    ConsumerSpec(
+        READ_MODEL_GROUP,
+        [CATALOG_TOPIC],
+        on_catalog_event,
+        reset=reset_documents,
+        batch_handler=on_catalog_batch,
+    ),
     ConsumerSpec(MEDIA_GROUP, [MEDIA_TOPIC], on_media_event),
     ConsumerSpec(PROFILES_GROUP, [USERS_TOPIC], on_users_event, reset=reset_profiles),
 )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.platform.background import TaskSet
 from cinemesh.platform.db import Database
+from cinemesh.platform.events.batching import BatchHandler
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.inbox import EventConsumer, clear_inbox
@@ -40,6 +41,8 @@ class ConsumerSpec:
     handler: EventHandler
     # Empties what the handler builds (a read model) before a replay rebuilds it from events.
     reset: Callable[[AsyncSession], Awaitable[None]] | None = None
+    # Folds a whole fetched batch at once (events/batching.py); `handler` redoes a failed batch.
+    batch_handler: BatchHandler | None = None
 
 
 @dataclass
@@ -78,6 +81,7 @@ class ServiceRuntime:
                 subscription.group,
                 list(subscription.topics),
                 subscription.handler,
+                batch_handler=subscription.batch_handler,
             )
             await consumer.start()
             self.consumers.append(consumer)

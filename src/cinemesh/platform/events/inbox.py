@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.context import request_id_var
+from cinemesh.platform.events.batching import BatchHandler, process_batch
 from cinemesh.platform.events.bus import EventBus, Record, Subscription, logger
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import dead_letters_table, inbox_table
@@ -62,12 +63,14 @@ class EventConsumer:
         batch_size: int = 100,
         max_attempts: int = 4,
         backoff: float = 0.2,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         self.bus = bus
         self.group = group
         self.topics = list(topics)
         self._sessionmaker = sessionmaker
         self._handler = handler
+        self._batch_handler = batch_handler  # the fast path of a fetched batch (batching.py)
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.backoff = backoff
@@ -122,6 +125,11 @@ class EventConsumer:
         and parking; the inbox makes the redo exact."""
         try:
             async with self._sessionmaker() as session, session.begin():
+                if self._batch_handler is not None:
+                    await process_batch(
+                        session, self.group, [r.envelope for r in records], self._batch_handler
+                    )
+                    return True
                 for record in records:
                     token = request_id_var.set(record.envelope.requestid)
                     try:
