@@ -5,7 +5,9 @@ lets anyone mint access and stream tokens. So `cinemesh up | serve | worker` nev
 without `CINEMESH_SECRET_KEY` they use a random secret generated on first start into the data
 directory (`secret.key`, mode 0600), and every later start - and every process sharing the
 data directory (`serve` per service, `worker`) - reads the same one. The built-in secret is
-left to code that builds `Settings` directly: the tests.
+left to code that builds `Settings` directly (the tests), and to a data directory made before
+secrets were generated: its stored keys (token signing, content keys) are encrypted under the
+built-in secret, so it keeps that one, and the banner says so.
 """
 
 from __future__ import annotations
@@ -62,15 +64,35 @@ def ensure_secret(settings: Settings, environ: MutableMapping[str, str] = os.env
     if settings.secret_key.get_secret_value() != DEV_SECRET:
         return "CINEMESH_SECRET_KEY"
     path = secret_file(settings.data_dir)
+    if not path.exists() and predates_generated_secrets(settings.data_dir):
+        # Its signing and content keys are encrypted under the built-in secret: another one
+        # would make them unreadable. It keeps running, and the banner says why that is unsafe.
+        return describe_secret(settings)
     environ[SECRET_ENV] = read_or_create(path)
     return f"generated, kept in {path.resolve()} (mode 0600)"
+
+
+def predates_generated_secrets(data_dir: Path) -> bool:
+    """A data directory that already holds data but no secret file: made by a version that ran
+    on the built-in secret."""
+    if not data_dir.is_dir():
+        return False
+    return any(
+        not entry.name.startswith(".") and entry.name != SECRET_FILE_NAME for entry in data_dir.iterdir()
+    )
 
 
 def describe_secret(settings: Settings) -> str:
     """Which secret `settings` hold, in words for a person (never the secret itself)."""
     value = settings.secret_key.get_secret_value()
     if value == DEV_SECRET:
-        return "the built-in development secret: for tests only, anyone can mint tokens"
+        described = "the built-in development secret: for tests only, anyone can mint tokens"
+        if predates_generated_secrets(settings.data_dir) and not secret_file(settings.data_dir).exists():
+            described += (
+                " (this data directory was made with it and its keys are encrypted under it;"
+                " start on a new data directory to get a generated secret)"
+            )
+        return described
     path = secret_file(settings.data_dir)
     with contextlib.suppress(OSError, ValueError):
         if path.exists() and _read(path) == value:

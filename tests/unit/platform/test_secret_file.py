@@ -65,3 +65,11 @@ def test_the_banner_says_which_secret_and_mode_are_in_force(tmp_path: Path) -> N
     generated = Settings(data_dir=tmp_path, secret_key=SecretStr(environ[SECRET_ENV]), dev_mode=False)
     assert describe_secret(generated).startswith("generated, kept in")
     assert describe_mode(generated) == "production"
+
+
+def test_a_data_directory_made_on_the_built_in_secret_keeps_it_and_the_banner_warns(tmp_path: Path) -> None:
+    (tmp_path / "users.db").write_bytes(b"signing keys encrypted under the built-in secret")
+    environ: dict[str, str] = {}
+    source = ensure_secret(Settings(data_dir=tmp_path), environ)
+    assert environ == {} and not secret_file(tmp_path).exists()
+    assert "anyone can mint tokens" in source and "start on a new data directory" in source
