@@ -155,7 +155,12 @@ class Importer:
         now = self.clock()
         async with self.database.transaction() as session:
             store = TitleStore(session)
-            existing = await store.by_external_ids([row.external_id for _, row in batch if row.external_id])
+            # The importer's own titles only: another provider's external id is unknown here, so
+            # the row creates a title of the importer's (before, the refusal said another
+            # provider owned the id: an existence oracle).
+            existing = await store.by_external_ids(
+                [row.external_id for _, row in batch if row.external_id], owner=principal.user_id
+            )
             changed: list[tuple[TitleRow, list[EventContract]]] = []
             created: list[TitleRow] = []  # inserted in bulk, not through the unit of work
             for number, data in batch:
@@ -210,8 +215,8 @@ class Importer:
 
 
 def _refusal(title: TitleRow, data: TitleInput, principal: Principal) -> tuple[str, str] | None:
-    if not may_edit(title, principal):
-        return "this external_id belongs to another provider's title", "external_id"
+    if not may_edit(title, principal):  # an own title: only a role without editing rights
+        return "this account may not edit titles", "external_id"
     if title.content_type != data.type.value:
         return f"type cannot change (the title is a {title.content_type})", "type"
     if title.status == TitleStatus.ARCHIVED:

@@ -105,7 +105,10 @@ class CatalogService:
         try:
             async with self.database.transaction() as session:
                 store = TitleStore(session)
-                if data.external_id is not None and await store.by_external_ids([data.external_id]):
+                taken = data.external_id is not None and await store.by_external_ids(
+                    [data.external_id], owner=principal.user_id
+                )
+                if taken:
                     raise duplicate
                 store.add(row)
                 if data.availability is not None:

@@ -29,9 +29,12 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 class TitleRow(Base):
     __tablename__ = "titles"
+    # An external id is the provider's own name for a title: unique per creator, not globally,
+    # so one provider's ids tell another nothing (migration 0006).
+    __table_args__ = (UniqueConstraint("created_by", "external_id", name="uq_titles_owner_external_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     content_type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), index=True)
@@ -231,12 +234,15 @@ class TitleStore:
         )
         return result.scalar_one_or_none()
 
-    async def by_external_ids(self, external_ids: list[str]) -> dict[str, TitleRow]:
+    async def by_external_ids(self, external_ids: list[str], *, owner: str) -> dict[str, TitleRow]:
+        """`owner`'s titles with these external ids (another creator's are not looked at)."""
         found: dict[str, TitleRow] = {}
         for start in range(0, len(external_ids), 500):  # bounded IN lists
             chunk = external_ids[start : start + 500]
             result = await self.session.execute(
-                sa.select(TitleRow).where(TitleRow.external_id.in_(chunk)).options(*_AGGREGATE)
+                sa.select(TitleRow)
+                .where(TitleRow.created_by == owner, TitleRow.external_id.in_(chunk))
+                .options(*_AGGREGATE)
             )
             found.update({row.external_id: row for row in result.scalars() if row.external_id})
         return found

@@ -81,14 +81,29 @@ async def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(catalog
     assert third["updated"] == 1
     await catalog.settled()
 
-    # Another provider cannot take over the external id; the type cannot change.
-    thief = catalog.auth(user_id=new_id_str(), roles=("content_provider",))
-    stolen = (
+    # Another provider cannot take over the external id, nor learn that it exists (issue 20):
+    # its rows name its own titles, so the same id creates a title of its own, as an unknown one
+    # would, and the first provider's title is untouched. The type cannot change.
+    other = catalog.auth(user_id=new_id_str(), roles=("content_provider",))
+    unknown_to_it = (
         await catalog.client.post(
-            "/api/v1/titles/import", content=jsonl(changed), headers={**thief, **NDJSON}
+            "/api/v1/titles/import",
+            content=jsonl({**changed, "external_id": "never-used-anywhere"}),
+            headers={**other, **NDJSON},
         )
     ).json()
-    assert stolen["failed"] == 1 and stolen["errors"][0]["field"] == "external_id"
+    same_id = (
+        await catalog.client.post(
+            "/api/v1/titles/import", content=jsonl(changed), headers={**other, **NDJSON}
+        )
+    ).json()
+    assert same_id == unknown_to_it and (same_id["created"], same_id["failed"]) == (1, 0), same_id
+    again_mine = (
+        await catalog.client.post(
+            "/api/v1/titles/import", content=jsonl(changed), headers={**provider, **NDJSON}
+        )
+    ).json()
+    assert again_mine["unchanged"] == 1  # still the first provider's own title, as it left it
     retyped = (
         await catalog.client.post(
             "/api/v1/titles/import",
@@ -230,6 +245,11 @@ async def test_concurrent_imports_of_the_same_new_titles_both_succeed(catalog: C
 
 async def test_creating_a_duplicate_external_id_is_a_409(catalog: Catalog) -> None:
     body = {"external_id": "dup-1", "title": "Dup", "type": "movie"}
-    await catalog.create(body)
-    again = await catalog.client.post("/api/v1/titles", json=body, headers=catalog.admin())
+    admin = catalog.admin()
+    await catalog.create(body, admin)
+    again = await catalog.client.post("/api/v1/titles", json=body, headers=admin)
     assert again.status_code == 409 and again.json()["field"] == "external_id"
+    # External ids are per creator (issue 20): another provider's create neither collides nor
+    # learns the id exists.
+    provider = catalog.auth(roles=("content_provider",))
+    assert (await catalog.client.post("/api/v1/titles", json=body, headers=provider)).status_code == 201

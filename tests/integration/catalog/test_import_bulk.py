@@ -141,7 +141,9 @@ async def test_bulk_import_stores_the_rows_and_events_of_the_unit_of_work(catalo
     assert (report.created, report.errors) == (count, [])
 
     async with catalog.database.session() as session:
-        by_external = await TitleStore(session).by_external_ids([f"bulk-{i}" for i in range(count)])
+        by_external = await TitleStore(session).by_external_ids(
+            [f"bulk-{i}" for i in range(count)], owner=OPERATOR.user_id
+        )
         documents = {row.external_id: build_document(row) for row in by_external.values()}
     events = await outbox_events(catalog)
     # Title after title, in file order: its created event, then its snapshot.
