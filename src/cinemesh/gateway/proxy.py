@@ -102,6 +102,9 @@ class GatewayProxy:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # The service stamped the id the gateway gave it; the gateway's own middleware
+                # stamps it on the way out, so the upstream's copy would be a second header.
+                message["headers"] = _without_request_id(message.get("headers", []))
             await send(message)
 
         upstream_name = route.upstream
@@ -244,6 +247,10 @@ def _upstream_problem(name: str, exc: Exception) -> Problem:
 
 
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
+
+
+def _without_request_id(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(key, value) for key, value in headers if key.lower() != _REQUEST_ID_KEY]
 
 
 def _with_request_id(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -89,6 +89,19 @@ async def test_routes_and_passes_the_verified_principal() -> None:
     assert (await client.get("/api/v1/me")).text == "users:anonymous"
 
 
+async def test_a_proxied_response_carries_one_request_id() -> None:
+    # The upstream is a service app like every other: it stamps the id the gateway sent it, and the
+    # gateway's own middleware stamps it again on the way out; the client must see it once.
+    service = create_service_app(name="users-test")
+    service.router.routes.append(Mount("", app=echo_upstream("users")))
+    client, _ = gateway({"users": service}, [Route("/api/v1/me", "users")])
+    response = await client.get("/api/v1/me", headers={"X-Request-Id": "r-7"})
+    assert response.status_code == 200
+    assert response.headers.get_list("x-request-id") == ["r-7"]
+    fresh = await client.get("/api/v1/me")
+    assert len(fresh.headers.get_list("x-request-id")) == 1
+
+
 async def test_the_client_address_is_the_one_the_gateway_saw_never_the_clients_claim() -> None:
     seen: list[Scope] = []
     client, _ = gateway({"users": echo_upstream("users", seen)}, [Route("/api/v1/auth", "users")])
