@@ -60,7 +60,9 @@ class CredentialsService:
         await self._mail_link(
             user,
             VERIFY_EMAIL,
-            page="api/v1/auth/verify-email",
+            # The web app's page, which confirms with a POST and says so; the API's GET route
+            # (which answers JSON) keeps working for links mailed before.
+            page="verify-email",
             subject="Confirm your email address",
             text=f"Welcome to Cinemesh, {user.username}.\n\nConfirm your address: {{link}}\n",
         )
