@@ -15,6 +15,7 @@ from cinemesh.history.http.problems import ERROR_STATUSES
 from cinemesh.history.live import ProfileHub
 from cinemesh.history.service import HistoryService
 from cinemesh.history.settings import HistorySettings
+from cinemesh.history.shards import HistoryShards
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.service_app import build_runtime, service_app
@@ -24,6 +25,7 @@ from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "history"
 ROUTERS = (progress.router, stream.router)
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_app(
@@ -35,8 +37,9 @@ def build_app(
 ) -> FastAPI:
     history_settings = history_settings or HistorySettings()
     database = Database.for_service(settings, NAME)
+    shards = HistoryShards(primary=database, urls=history_settings.shards)
     service = HistoryService(
-        database=database,
+        shards=shards,
         rules=history_settings.rules(),
         progress_event_every=dt.timedelta(seconds=history_settings.progress_event_seconds),
     )
@@ -44,16 +47,18 @@ def build_app(
     service.on_change(hub.publish)
 
     async def start() -> None:
+        await shards.start(service=NAME, migrations=MIGRATIONS, bus=runtime.bus)
         # Open streams end at SIGTERM so the server is not held up by them (clients reconnect).
         on_termination(hub.close, asyncio.get_running_loop())
 
     async def stop() -> None:
         hub.close()
+        await shards.stop()
 
     runtime = build_runtime(
         settings=settings,
         name=NAME,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=MIGRATIONS,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
         database=database,

@@ -28,8 +28,8 @@ from cinemesh.history.domain import (
     ResumeRules,
 )
 from cinemesh.history.publishing import SOURCE, history_removed, progress_recorded, watched_changed
+from cinemesh.history.shards import HistoryShards
 from cinemesh.history.store import HistoryStore, ProfileState
-from cinemesh.platform.db import Database
 
 ChangeListener = Callable[[str], None]
 RECENT_SCAN = 200  # rows read to build continue watching (one per series, most recent first)
@@ -61,8 +61,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
 
 
 class HistoryService:
-    def __init__(self, *, database: Database, rules: ResumeRules, progress_event_every: dt.timedelta) -> None:
-        self.database = database
+    def __init__(
+        self, *, shards: HistoryShards, rules: ResumeRules, progress_event_every: dt.timedelta
+    ) -> None:
+        self.shards = shards
         self.rules = rules
         self.progress_event_every = progress_event_every
         self._listeners: list[ChangeListener] = []
@@ -78,7 +80,11 @@ class HistoryService:
         event.listen(session.sync_session, "after_commit", notify, once=True)
 
     # -- reports (in the consumer's transaction) ---------------------------------------------
-    async def record_report(self, session: AsyncSession, *, report: Report) -> Outcome:
+    async def record_report(self, joined: AsyncSession, *, report: Report) -> Outcome:
+        async with self.shards.transaction(report.user_id, joined=joined) as session:
+            return await self._record_report(session, report=report)
+
+    async def _record_report(self, session: AsyncSession, *, report: Report) -> Outcome:
         store = HistoryStore(session)
         profile = await store.profile(report.profile_id, for_update=True)
         if profile is None:  # the report overtook the profile's own event
@@ -112,17 +118,19 @@ class HistoryService:
 
     # -- projection of profiles (in the consumer's transaction) ------------------------------
     async def profile_changed(
-        self, session: AsyncSession, *, user_id: str, profile_id: str, is_kids: bool, deleted: bool
+        self, joined: AsyncSession, *, user_id: str, profile_id: str, is_kids: bool, deleted: bool
     ) -> None:
-        store = HistoryStore(session)
-        if deleted:
-            await store.delete_profile(profile_id)
-        else:
-            await store.upsert_profile(profile_id=profile_id, user_id=user_id, is_kids=is_kids)
-        self._after_commit(session, profile_id)
+        async with self.shards.transaction(user_id, joined=joined) as session:
+            store = HistoryStore(session)
+            if deleted:
+                await store.delete_profile(profile_id)
+            else:
+                await store.upsert_profile(profile_id=profile_id, user_id=user_id, is_kids=is_kids)
+            self._after_commit(session, profile_id)
 
-    async def user_deleted(self, session: AsyncSession, *, user_id: str) -> None:
-        await HistoryStore(session).delete_user(user_id)
+    async def user_deleted(self, joined: AsyncSession, *, user_id: str) -> None:
+        async with self.shards.transaction(user_id, joined=joined) as session:
+            await HistoryStore(session).delete_user(user_id)
 
     # -- the viewer's reads and actions ------------------------------------------------------
     @staticmethod
@@ -136,11 +144,11 @@ class HistoryService:
         return profile
 
     async def authorize(self, *, user_id: str, profile_id: str) -> ProfileState:
-        async with self.database.session() as session:
+        async with self.shards.session(user_id) as session:
             return await self._owned(HistoryStore(session), user_id=user_id, profile_id=profile_id)
 
     async def continue_watching(self, *, user_id: str, profile_id: str, limit: int) -> list[Progress]:
-        async with self.database.session() as session:
+        async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
             await self._owned(store, user_id=user_id, profile_id=profile_id)
             recent = await store.recent(profile_id, limit=RECENT_SCAN)
@@ -148,7 +156,7 @@ class HistoryService:
 
     async def watched(self, *, user_id: str, profile_id: str, limit: int, cursor: str | None) -> WatchedPage:
         before = decode_cursor(cursor) if cursor else None
-        async with self.database.session() as session:
+        async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
             await self._owned(store, user_id=user_id, profile_id=profile_id)
             rows = await store.watched(profile_id, limit=limit + 1, before=before)
@@ -156,7 +164,7 @@ class HistoryService:
         return WatchedPage(items=page, next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None)
 
     async def progress(self, *, user_id: str, profile_id: str, content_id: str) -> Progress:
-        async with self.database.session() as session:
+        async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
             await self._owned(store, user_id=user_id, profile_id=profile_id)
             stored = await store.entry(profile_id, content_id)
@@ -167,7 +175,7 @@ class HistoryService:
     async def _change(
         self, *, user_id: str, profile_id: str, content_id: str, change: Callable[[Progress], Progress]
     ) -> Progress:
-        async with self.database.transaction() as session:
+        async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
             await self._owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             stored = await store.entry(profile_id, content_id)
@@ -202,7 +210,7 @@ class HistoryService:
 
     async def delete(self, *, user_id: str, profile_id: str, content_id: str | None) -> int:
         """One content's history (`content_id`) or all of the profile's (None)."""
-        async with self.database.transaction() as session:
+        async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
             await self._owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             removed = await store.delete_entry(profile_id, content_id)
@@ -221,24 +229,24 @@ class HistoryService:
         return removed
 
     async def set_paused(self, *, user_id: str, profile_id: str, paused: bool) -> None:
-        async with self.database.transaction() as session:
+        async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
             await self._owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             await store.set_paused(profile_id, paused=paused)
 
-    async def snapshot(self, *, profile_id: str) -> tuple[ProfileState | None, list[Progress]]:
+    async def snapshot(self, *, user_id: str, profile_id: str) -> tuple[ProfileState | None, list[Progress]]:
         """For a stream (the caller already authorized it): the profile and its row."""
-        async with self.database.session() as session:
+        async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
             profile = await store.profile(profile_id)
             recent = await store.recent(profile_id, limit=RECENT_SCAN) if profile else []
         return profile, domain.continue_watching(recent)
 
     async def changes(
-        self, *, profile_id: str, since: int
+        self, *, user_id: str, profile_id: str, since: int
     ) -> tuple[ProfileState | None, list[Progress], int]:
         """For a stream: the profile, the entries changed after `since`, and the newest number."""
-        async with self.database.session() as session:
+        async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
             profile = await store.profile(profile_id)
             if profile is None:

@@ -27,6 +27,12 @@ class HistorySettings(BaseSettings):
     )
     stream_retry_ms: int = Field(1000, ge=0, description="Reconnection delay a stream's client is told.")
 
+    shards: list[str] = Field(
+        default_factory=list,
+        description="PostgreSQL URLs (a JSON list) of the databases users' history is sharded over; "
+        "empty: the service's own database holds all.",
+    )
+
     @model_validator(mode="after")
     def _rules_valid(self) -> HistorySettings:
         self.rules()  # refuses min >= max at start, not at the first report

@@ -40,7 +40,7 @@ async def test_snapshot_then_live_changes_then_resume_from_the_last_id(history: 
     movie = _play(viewer)
     await history.feed(movie.report(100, at=history.at()))
 
-    events = profile_events(context, viewer.profile_id, last_event_id=None)
+    events = profile_events(context, user_id=viewer.user_id, profile_id=viewer.profile_id, last_event_id=None)
     snapshot = await next_event(events)
     assert snapshot["event"] == "snapshot"
     assert [item["position_seconds"] for item in snapshot["data"]["items"]] == [100]
@@ -58,7 +58,9 @@ async def test_snapshot_then_live_changes_then_resume_from_the_last_id(history: 
     # Offline meanwhile: a second content and a newer point; the reconnect gets only those.
     other = _play(viewer)
     await history.feed(other.report(300, at=history.at()), movie.report(250, at=history.at()))
-    resumed = profile_events(context, viewer.profile_id, last_event_id=sync["id"])
+    resumed = profile_events(
+        context, user_id=viewer.user_id, profile_id=viewer.profile_id, last_event_id=sync["id"]
+    )
     got = [await next_event(resumed) for _ in range(3)]
     assert [(e["event"], e["data"].get("content_id")) for e in got[:2]] == [
         ("progress", other.content_id),
@@ -68,7 +70,9 @@ async def test_snapshot_then_live_changes_then_resume_from_the_last_id(history: 
     await resumed.aclose()
 
     # Up to date: nothing is sent again until the next change; a deletion sends a new snapshot.
-    current = profile_events(context, viewer.profile_id, last_event_id=got[2]["id"])
+    current = profile_events(
+        context, user_id=viewer.user_id, profile_id=viewer.profile_id, last_event_id=got[2]["id"]
+    )
     deleted = await history.client.delete(
         f"/api/v1/history/progress/{other.content_id}", params=viewer.params(), headers=viewer.auth
     )

@@ -61,7 +61,7 @@ def _cursor(last_event_id: str | None) -> int | None:
 
 
 async def profile_events(
-    context: HistoryContext, profile_id: str, *, last_event_id: str | None
+    context: HistoryContext, *, user_id: str, profile_id: str, last_event_id: str | None
 ) -> AsyncGenerator[bytes, None]:
     settings = context.settings
     subscriber = context.hub.subscribe(profile_id)  # before the first read: no change falls between
@@ -70,11 +70,13 @@ async def profile_events(
         cursor = _cursor(last_event_id)
         last_write = time.monotonic()
         while not subscriber.ended:
-            profile, changed, newest = await context.service.changes(profile_id=profile_id, since=cursor or 0)
+            profile, changed, newest = await context.service.changes(
+                user_id=user_id, profile_id=profile_id, since=cursor or 0
+            )
             if profile is None:  # the profile was deleted
                 return
             if cursor is None or cursor > profile.change_seq or profile.removed_seq > cursor:
-                _, items = await context.service.snapshot(profile_id=profile_id)
+                _, items = await context.service.snapshot(user_id=user_id, profile_id=profile_id)
                 body = {"items": [ProgressItem.of(entry).model_dump(mode="json") for entry in items]}
                 yield sse("snapshot", body, event_id=profile.change_seq)
                 cursor = profile.change_seq
@@ -106,4 +108,6 @@ async def stream(
 ) -> EventStreamResponse:
     """Live updates of the profile's history for the viewer's other devices (no polling)."""
     await context.service.authorize(user_id=principal.user_id, profile_id=profile_id)
-    return EventStreamResponse(profile_events(context, profile_id, last_event_id=last_event_id))
+    return EventStreamResponse(
+        profile_events(context, user_id=principal.user_id, profile_id=profile_id, last_event_id=last_event_id)
+    )
