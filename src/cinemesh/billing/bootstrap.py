@@ -18,6 +18,7 @@ from cinemesh.billing.http.problems import ERROR_STATUSES
 from cinemesh.billing.jobs import RenewalJob
 from cinemesh.billing.providers.sandbox import SandboxProvider
 from cinemesh.billing.service.charges import Charger
+from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, system_clock
 from cinemesh.billing.service.queries import BillingQueries
@@ -84,6 +85,7 @@ def build_app(
         subscriptions=subscriptions,
         renewals=renewals,
         queries=BillingQueries(access=access),
+        coupons=CouponService(access=access, clock=clock),
         idempotency=IdempotencyService(access=access),
         policy=billing_policy,
         provider_name=provider.name,

@@ -45,12 +45,18 @@ class BillingHarness:
         token = self.issuer.issue(user_id=user_id, roles=["viewer"], extra={"country": country})
         return Account(user_id, {"Authorization": f"Bearer {token}"})
 
-    async def checkout(self, account: Account, *, plan: str = "standard", card: dict[str, Any] = GOOD,
-                       key: str | None = None) -> httpx.Response:  # fmt: skip
+    async def checkout(
+        self,
+        account: Account,
+        *,
+        plan: str = "standard",
+        card: dict[str, Any] = GOOD,
+        key: str | None = None,
+        promotion_code: str | None = None,
+    ) -> httpx.Response:
         headers = {**account.auth, **({"Idempotency-Key": key} if key else {})}
-        return await self.client.post(
-            "/api/v1/billing/checkout", json={"plan": plan, "payment_method": card}, headers=headers
-        )
+        body = {"plan": plan, "payment_method": card, "promotion_code": promotion_code}
+        return await self.client.post("/api/v1/billing/checkout", json=body, headers=headers)
 
     async def renew(self, now: dt.datetime) -> dict[str, Any]:
         response = await self.client.post(

@@ -192,3 +192,14 @@ def test_a_ledger_must_start_with_created() -> None:
     ledger = Ledger()
     with pytest.raises(ValueError):
         ledger.add(T0, L.Suspended())
+
+
+def test_coupon_terms_discount_and_duration() -> None:
+    from cinemesh.billing.domain.coupons import CouponTerms
+
+    half = CouponTerms(coupon_id="h", name="Half", percent_off=50, duration="repeating", duration_months=3)
+    assert half.discount(699) == 350 and half.periods() == 3
+    five = CouponTerms(coupon_id="f", name="Five", amount_off=500, currency="EUR", duration="forever")
+    assert five.discount(300) == 300 and five.periods() is None  # never below zero
+    with pytest.raises(ValueError):
+        CouponTerms(coupon_id="x", name="X", percent_off=10, duration="repeating")

@@ -57,3 +57,15 @@ class IdempotencyKeyReused(ConflictError):
 
 class IdempotencyKeyInFlight(ConflictError):
     code = "idempotency-key-in-flight"
+
+
+class PromotionNotApplicable(RuleViolation):
+    code = "promotion-code-not-applicable"
+
+
+class CouponExists(ConflictError):
+    code = "coupon-exists"
+
+
+class CouponNotFound(NotFoundError):
+    code = "coupon-not-found"

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cinemesh.billing.domain.ledger import Entry, InvoiceIssued, Item, PlanItem, ProrationItem
+from cinemesh.billing.domain.ledger import CouponItem, Entry, InvoiceIssued, Item, PlanItem, ProrationItem
 from cinemesh.billing.domain.money import share, tax_of
 from cinemesh.billing.domain.plans import PLANS
 
@@ -49,7 +49,10 @@ def _day(moment: dt.datetime) -> str:
     return moment.date().isoformat()
 
 
-def item_lines(item: Item) -> list[Line]:
+def item_lines(item: Item, *, before: int = 0) -> list[Line]:
+    """The lines of one item; `before` is the sum of the lines before it (what a coupon takes from)."""
+    if isinstance(item, CouponItem):
+        return [Line("coupon", f"Discount: {item.terms.name}", -item.terms.discount(max(0, before)))]
     if isinstance(item, PlanItem):
         return [
             Line(
@@ -77,10 +80,12 @@ class Totals:
 
 
 def totals(items: Iterable[Item], tax_rate_bp: int) -> Totals:
-    lines = tuple(line for item in items for line in item_lines(item))
+    lines: list[Line] = []
+    for item in items:
+        lines += item_lines(item, before=sum(line.amount for line in lines))
     subtotal = max(0, sum(line.amount for line in lines))
     tax = tax_of(subtotal, tax_rate_bp)
-    return Totals(lines=lines, subtotal=subtotal, tax=tax, total=subtotal + tax)
+    return Totals(lines=tuple(lines), subtotal=subtotal, tax=tax, total=subtotal + tax)
 
 
 def invoice_of(entry: Entry, *, user_id: str) -> Invoice:

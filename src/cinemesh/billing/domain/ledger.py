@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from cinemesh.billing.domain.coupons import CouponTerms
+
 
 class Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,7 +57,14 @@ class ProrationItem(Data):
     period_end: dt.datetime
 
 
-Item = Annotated[PlanItem | ProrationItem, Field(discriminator="kind")]
+class CouponItem(Data):
+    """A coupon's discount on the lines before it (never below zero)."""
+
+    kind: Literal["coupon"] = "coupon"
+    terms: CouponTerms
+
+
+Item = Annotated[PlanItem | ProrationItem | CouponItem, Field(discriminator="kind")]
 
 
 class Created(Data):
@@ -172,6 +181,14 @@ class PlanChangeScheduled(Data):
     at: dt.datetime
 
 
+class DiscountApplied(Data):
+    """A promotion code redeemed: its coupon's terms apply to the next charges."""
+
+    kind: Literal["discount_applied"] = "discount_applied"
+    code: str
+    terms: CouponTerms
+
+
 class PaymentMethodUpdated(Data):
     kind: Literal["payment_method_updated"] = "payment_method_updated"
     payment_method: PaymentMethod
@@ -194,7 +211,8 @@ EntryData = Annotated[
     | Resumed
     | PlanChanged
     | PlanChangeScheduled
-    | PaymentMethodUpdated,
+    | PaymentMethodUpdated
+    | DiscountApplied,
     Field(discriminator="kind"),
 ]
 ENTRY_DATA: TypeAdapter[EntryData] = TypeAdapter(EntryData)

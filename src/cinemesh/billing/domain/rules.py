@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cinemesh.billing.domain import ledger as L
+from cinemesh.billing.domain.coupons import CouponTerms
 from cinemesh.billing.domain.errors import InvalidTransition, PlanNotFound, SamePlan
 from cinemesh.billing.domain.invoices import totals
 from cinemesh.billing.domain.money import add_months, seconds_between
@@ -57,7 +58,7 @@ def _request(
     currency: str,
     country: str | None,
     tax_rate_bp: int,
-    items: tuple[L.PlanItem | L.ProrationItem, ...],
+    items: tuple[L.PlanItem | L.ProrationItem | L.CouponItem, ...],
     period_start: dt.datetime,
     period_end: dt.datetime,
 ) -> L.ChargeRequested:
@@ -75,6 +76,10 @@ def _request(
     )
 
 
+def _with_discount(item: L.PlanItem, discount: CouponTerms | None) -> tuple[L.PlanItem | L.CouponItem, ...]:
+    return (item,) if discount is None else (item, L.CouponItem(terms=discount))
+
+
 def signup_charge(
     *,
     subscription_id: str,
@@ -83,12 +88,13 @@ def signup_charge(
     country: str | None,
     tax_rate_bp: int,
     now: dt.datetime,
+    discount: CouponTerms | None = None,
 ) -> L.ChargeRequested:
     end = add_months(now)
     item = L.PlanItem(plan=plan.id, unit_amount=plan.price(currency), period_start=now, period_end=end)
     return _request(
         subscription_id=subscription_id, reason="signup", attempt=1, currency=currency, country=country,
-        tax_rate_bp=tax_rate_bp, items=(item,), period_start=now, period_end=end,
+        tax_rate_bp=tax_rate_bp, items=_with_discount(item, discount), period_start=now, period_end=end,
     )  # fmt: skip
 
 
@@ -114,7 +120,8 @@ def period_charge(
     )
     request = _request(
         subscription_id=state.subscription_id, reason=reason, attempt=attempt, currency=state.currency,
-        country=state.country, tax_rate_bp=tax_rate_bp, items=(item,), period_start=start, period_end=end,
+        country=state.country, tax_rate_bp=tax_rate_bp, items=_with_discount(item, state.active_discount()),
+        period_start=start, period_end=end,
     )  # fmt: skip
     key = charge_key(state.subscription_id, start_key, reason, attempt)
     return request.model_copy(update={"charge_key": key})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from cinemesh.billing.domain import ledger as L
+from cinemesh.billing.domain.coupons import CouponTerms
 from cinemesh.billing.domain.plans import PLANS, Entitlements
 
 Status = Literal["pending", "trialing", "active", "past_due", "paused", "suspended", "canceled"]
@@ -51,6 +52,8 @@ class SubscriptionState:
     suspended_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     invoices: int = 0
+    discount: CouponTerms | None = None
+    discount_used: int = 0  # charges the discount has been applied to
     updated_at: dt.datetime | None = None
 
     @property
@@ -61,6 +64,13 @@ class SubscriptionState:
     @property
     def entitlements(self) -> Entitlements:
         return PLANS[self.plan].entitlements
+
+    def active_discount(self) -> CouponTerms | None:
+        """The coupon the next charge gets, if its duration is not used up."""
+        if self.discount is None:
+            return None
+        periods = self.discount.periods()
+        return self.discount if periods is None or self.discount_used < periods else None
 
     @property
     def is_live(self) -> bool:
@@ -101,7 +111,12 @@ def _money(state: SubscriptionState, data: L.Data) -> SubscriptionState | None:
         case L.PaymentFailed():
             return replace(state, pending_charge=None, failed_attempts=data.attempt)
         case L.InvoiceIssued():
-            return replace(state, invoices=state.invoices + 1)
+            discounted = any(isinstance(item, L.CouponItem) for item in data.items)
+            return replace(
+                state, invoices=state.invoices + 1, discount_used=state.discount_used + int(discounted)
+            )
+        case L.DiscountApplied():
+            return replace(state, discount=data.terms, discount_used=0)
         case L.PlanChanged():
             return replace(state, plan=data.plan, scheduled_plan=None)
         case L.PlanChangeScheduled():

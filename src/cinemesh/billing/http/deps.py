@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.queries import BillingQueries
 from cinemesh.billing.service.renewals import RenewalService
@@ -21,6 +22,7 @@ class BillingContext:
     subscriptions: SubscriptionService
     renewals: RenewalService
     queries: BillingQueries
+    coupons: CouponService
     idempotency: IdempotencyService
     policy: BillingPolicy
     provider_name: str

@@ -17,12 +17,13 @@ from collections.abc import Callable
 
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
-from cinemesh.billing.domain.payments import PaymentProvider
+from cinemesh.billing.domain.payments import ChargeResult, PaymentProvider
 from cinemesh.billing.domain.state import SubscriptionState, fold
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, Unit
 from cinemesh.billing.store.repository import BillingStore
 from cinemesh.platform.ids import new_id_str
 
+NO_CHARGE = "none"  # the provider charge id of a charge of zero
 RequestBuilder = Callable[[SubscriptionState, Unit], L.ChargeRequested | None]
 
 
@@ -66,12 +67,15 @@ class Charger:
         async with self.access.read() as store:
             state = await _state(store, subscription_id)
         assert state is not None
-        answer = await self.provider.charge(
-            payment_method=state.payment_method,
-            amount=request.amount,
-            currency=request.currency,
-            idempotency_key=request.charge_key,
-        )
+        if request.amount == 0:  # a 100 % coupon: nothing to ask the provider for
+            answer = ChargeResult(charge_id=NO_CHARGE, decline_code=None)
+        else:
+            answer = await self.provider.charge(
+                payment_method=state.payment_method,
+                amount=request.amount,
+                currency=request.currency,
+                idempotency_key=request.charge_key,
+            )
         async with self.access.unit() as unit:
             state = await unit.load(subscription_id)
             assert state is not None

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.billing import publishing
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
+from cinemesh.billing.domain.coupons import CouponTerms, check_redeemable
 from cinemesh.billing.domain.errors import (
     BillingDisabled,
     PaymentDeclined,
@@ -24,6 +25,7 @@ from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.domain.tax import TaxTable
 from cinemesh.billing.service.charges import Charger
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, Unit
+from cinemesh.billing.store.coupons import CouponStore
 from cinemesh.contracts.publishing import record_event
 from cinemesh.platform.ids import new_id_str
 
@@ -97,8 +99,6 @@ class SubscriptionService:
     ) -> SubscriptionState:
         self._require_billing()
         chosen = rules.plan_or_refuse(plan)
-        if promotion_code is not None:
-            raise UnknownPromotionCode(f"No promotion code {promotion_code!r}.", field="promotion_code")
         method = await self.provider.attach(user_id=user_id, card=card)
         currency = currency_for(country)
         now = self.clock()
@@ -117,6 +117,14 @@ class SubscriptionService:
             )
             await unit.append(subscription_id, [created], at=now, causation=causation, key="created")
             await unit.store.set_current(user_id, subscription_id)
+            if promotion_code is not None:
+                discount = await self._redeem(
+                    unit, promotion_code, plan=chosen.id, currency=currency, now=now
+                )
+                await unit.append(
+                    subscription_id, [L.DiscountApplied(code=promotion_code.upper(), terms=discount)],
+                    at=now, causation=causation, key="discount",
+                )  # fmt: skip
             trial = self.policy.trial_days > 0 and await unit.store.claim_trial(
                 [f"user:{user_id}", f"card:{method.fingerprint}"], subscription_id=subscription_id, at=now
             )
@@ -131,7 +139,7 @@ class SubscriptionService:
                 )
             request = rules.signup_charge(
                 subscription_id=subscription_id, plan=chosen, currency=currency, country=country,
-                tax_rate_bp=self.tax.rate_bp(country), now=now,
+                tax_rate_bp=self.tax.rate_bp(country), now=now, discount=unit.require().active_discount(),
             )  # fmt: skip
             await unit.append(subscription_id, [request], at=now, causation=causation, key=request.charge_key)
         settled = await self.charger.settle(subscription_id, request, causation=causation)
@@ -141,6 +149,24 @@ class SubscriptionService:
                 "The card was declined; no subscription was started.", decline_code="card_declined"
             )
         return settled
+
+    async def _redeem(
+        self, unit: Unit, code: str, *, plan: str, currency: str, now: dt.datetime
+    ) -> CouponTerms:
+        coupons = CouponStore(unit.session)
+        coupon = await coupons.lock_by_code(code)
+        if coupon is None:
+            raise UnknownPromotionCode(f"No promotion code {code!r}.", field="promotion_code")
+        check_redeemable(
+            coupon.terms,
+            redemptions=coupon.redemptions,
+            plan=plan,
+            currency=currency,
+            now=now,
+            code=code.upper(),
+        )
+        await coupons.redeemed(coupon.terms.coupon_id)
+        return coupon.terms
 
     async def change_plan(self, *, user_id: str, plan: str, causation: str | None) -> SubscriptionState:
         self._require_billing()

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
+from cinemesh.billing.domain.coupons import CouponTerms
 from cinemesh.billing.domain.invoices import Invoice
 from cinemesh.billing.domain.ledger import ENTRY_DATA
 from cinemesh.platform.db_types import PydanticJSON
@@ -89,6 +90,25 @@ trial_claims = sa.Table(
     sa.Column("claim", sa.String(120), primary_key=True),
     sa.Column("subscription_id", sa.String(36), nullable=False),
     sa.Column("claimed_at", TS, nullable=False),
+)
+
+
+coupons = sa.Table(
+    "billing_coupons",
+    metadata,
+    sa.Column("coupon_id", sa.String(64), primary_key=True),
+    sa.Column("terms", PydanticJSON(CouponTerms), nullable=False),
+    sa.Column("redemptions", sa.Integer, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+promotion_codes = sa.Table(
+    "billing_promotion_codes",
+    metadata,
+    sa.Column("code", sa.String(64), primary_key=True),  # upper case: codes are case-insensitive
+    sa.Column("coupon_id", sa.String(64), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
 )
 
 
