@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from tests.fixtures._net import free_port
 
+from bench._proc import tree_rss_kib
 from bench._report import write_section
 
 RUNS = 3
@@ -39,23 +40,6 @@ BASELINE_APP = textwrap.dedent(
 )
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = (task / "children").read_text().split()
-                pending.extend(int(child) for child in children)
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue
-    return total
-
-
 def _time_to_ready(command: list[str], env: dict[str, str], port: int) -> tuple[float, int]:
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -70,7 +54,7 @@ def _time_to_ready(command: list[str], env: dict[str, str], port: int) -> tuple[
                 time.sleep(0.02)
         elapsed = time.perf_counter() - started
         time.sleep(0.5)  # let start-up allocations settle before reading memory
-        return elapsed, _tree_rss_kib(process.pid)
+        return elapsed, tree_rss_kib(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=20)

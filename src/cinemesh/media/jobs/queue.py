@@ -56,6 +56,10 @@ def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
 
 async def claim(session: AsyncSession, *, owner: str, lease_seconds: float) -> ClaimedJob | None:
     now = utcnow()
+    # Looked for with a read first: an idle worker polls, and the claiming UPDATE is a write
+    # transaction (on SQLite a file lock and an fsync) even when it matches nothing.
+    if await session.scalar(select(JobRow.id).where(_claimable(now)).limit(1)) is None:
+        return None
     candidate = (
         select(JobRow.id)
         .where(_claimable(now))

@@ -211,3 +211,8 @@ def _store_offset(conn: sqlite3.Connection, group: str, topic: str, offset: int,
         "SET committed = excluded.committed, updated_us = excluded.updated_us",
         (group, topic, offset, now_us),
     )
+
+
+def data_version(conn: sqlite3.Connection) -> int:
+    """Moves when another connection (another process: this one's reader never writes) commits."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])

@@ -2,8 +2,9 @@
 
 Each topic is one partition with dense offsets, so a topic is totally ordered (and with it
 every key). Group offsets live beside the records. A publish commits before it returns;
-fetchers in this process are woken at once, fetchers in other processes poll every
-`poll_interval` (an indexed range read, cheap enough to run continuously).
+fetchers in this process are woken at once; commits by other processes are noticed by one
+watcher per bus (`_change_watch`), which looks every `poll_interval` after a change and backs off
+to `idle_poll_interval` while the log is quiet. A fetcher reads only when something changed.
 
 SQLite runs on two private threads, one per connection: writes (appends, commits, leases)
 on one, reads on the other, so a fetch never waits behind a publish (WAL lets them overlap).
@@ -14,6 +15,7 @@ into the next, one fsync for all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from cinemesh.platform.events import _sqlite_log as log
+from cinemesh.platform.events._change_watch import ExternalChangeWatch
 from cinemesh.platform.events.bus import (
     EventBus,
     Record,
@@ -52,6 +55,7 @@ class EmbeddedEventBus(EventBus):
         path: Path,
         *,
         poll_interval: float = 0.05,
+        idle_poll_interval: float = 1.0,
         lease_ttl: float = 10.0,
         synchronous: Literal["NORMAL", "FULL"] = "FULL",
         busy_timeout_ms: int = 10_000,
@@ -67,6 +71,13 @@ class EmbeddedEventBus(EventBus):
         self._read_conn: sqlite3.Connection | None = None
         # Replaced (after being set) on every publish: a fetcher waits on the one it saw.
         self._changed = asyncio.Event()
+        self.generation = 0  # counts those replacements: a fetcher that saw this one reads nothing new
+        self._watch = ExternalChangeWatch(
+            version=lambda: self._write(log.data_version),
+            on_change=self._notify,
+            fastest=poll_interval,
+            slowest=idle_poll_interval,
+        )
         self._pending: list[_Pending] = []
         self._flushing = False
         self._flush_task: asyncio.Task[None] | None = None  # held so it cannot be garbage-collected
@@ -83,8 +94,15 @@ class EmbeddedEventBus(EventBus):
         self._write_conn = await self._on(self._writer, open_conn)
         await self._write(log.create_schema)
         self._read_conn = await self._on(self._reader, open_conn)
+        self._watch.start()
+
+    def _notify(self) -> None:
+        self.generation += 1
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def close(self) -> None:
+        await self._watch.stop()
         for subscription in list(self._subscriptions):
             await subscription.close()
         for executor, conn in ((self._writer, self._write_conn), (self._reader, self._read_conn)):
@@ -125,8 +143,7 @@ class EmbeddedEventBus(EventBus):
                 for _, done in batch:
                     if not done.done():
                         done.set_result(None)
-                self._changed.set()
-                self._changed = asyncio.Event()
+                self._notify()
         finally:
             self._flushing = False
 
@@ -149,6 +166,7 @@ class EmbeddedEventBus(EventBus):
         for subscription in self._subscriptions:
             if subscription.group == group:
                 subscription.reload_positions()
+        self._notify()
         logger.info("reset group %s on %s to offset=%s time=%s", group, list(topics), to_offset, to_time)
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[tuple[str, int], int]:
@@ -182,11 +200,13 @@ class EmbeddedSubscription(Subscription):
         self._leases_checked = float("-inf")
         self._rotation = 0
         self._closed = False
+        self._read_at_generation = -1  # the bus generation of our last read that found nothing
 
     def reload_positions(self) -> None:
         """Forget read positions; the next fetch starts again from the committed offsets."""
         self._positions = {}
         self._leases_checked = float("-inf")
+        self._read_at_generation = -1
 
     async def fetch(self, max_records: int = 500, timeout: float = 1.0) -> list[Record]:  # noqa: ASYNC109
         if self._closed:
@@ -194,23 +214,29 @@ class EmbeddedSubscription(Subscription):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            changed = self.bus._changed  # taken before reading, so no publish can slip between
+            changed, generation = self.bus._changed, self.bus.generation  # before reading
             await self._maintain_leases()
-            if self._positions:
+            if self._positions and generation != self._read_at_generation:
                 rows = await self.bus._read(log.read, self._rotated_positions(), max_records)
                 records = self._decode(rows)
                 if records:
                     return records
                 if rows:
                     continue  # only poison records; keep reading
+                self._read_at_generation = generation  # nothing new until the log changes
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return []
-            try:
-                async with asyncio.timeout(min(remaining, self.bus.poll_interval)):
+            with contextlib.suppress(TimeoutError):
+                # Woken by a publish here or by the watcher; the timeout only ends the fetch
+                # (and renews leases, which `_maintain_leases` paces by itself).
+                async with asyncio.timeout(min(remaining, self._lease_renewal_interval)):
                     await changed.wait()
-            except TimeoutError:
-                pass  # another process may have published; poll again
+
+    @property
+    def _lease_renewal_interval(self) -> float:
+        # A third of the TTL: two renewals can fail before another member may take over.
+        return self.bus.lease_ttl / 3
 
     def _rotated_positions(self) -> dict[str, int]:
         # Start with a different topic each fetch, so a busy topic cannot starve the others.
@@ -236,8 +262,7 @@ class EmbeddedSubscription(Subscription):
     async def _maintain_leases(self) -> None:
         """Renews our topic leases (a third of the TTL before they expire) and takes free ones."""
         now = time.monotonic()
-        renew_every = min(self.bus.lease_ttl / 3, 1.0)
-        if now - self._leases_checked < renew_every:
+        if now - self._leases_checked < self._lease_renewal_interval:
             return
         self._leases_checked = now
         ttl_us = int(self.bus.lease_ttl * 1_000_000)
@@ -250,6 +275,7 @@ class EmbeddedSubscription(Subscription):
             del self._positions[topic]
         if gained:
             self._positions.update(await self.bus._read(log.committed, self.group, gained))
+            self._read_at_generation = -1  # new topics to read from
 
     async def commit(self, records: Sequence[Record]) -> None:
         offsets = {topic: offset for (topic, _), offset in next_offsets(records).items()}

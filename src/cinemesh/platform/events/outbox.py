@@ -148,12 +148,16 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        idle_poll_interval: float = 30.0,
         retention: dt.timedelta = dt.timedelta(days=7),
     ) -> None:
         self._sessionmaker = sessionmaker
         self._bus = bus
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        # Commits in this process wake the relay; the poll only finds rows another process (or a
+        # crash) left, so it slows down while it finds none: an idle server does not spin.
+        self.idle_poll_interval = max(idle_poll_interval, poll_interval)
         self.retention = retention
         self._wakeup = asyncio.Event()
         self._task = BackgroundTask("outbox-relay")
@@ -171,20 +175,25 @@ class OutboxRelay:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         pruned_at = float("-inf")
-        failures = 0
+        failures = idle_rounds = 0
         while True:
             self._wakeup.clear()
             try:
-                await self.publish_pending()
+                published = await self.publish_pending()
                 if loop.time() - pruned_at > 3600:
                     await self.prune_published()
                     pruned_at = loop.time()
                 failures = 0
+                idle_rounds = 0 if published else idle_rounds + 1
             except Exception:
                 failures += 1
                 logger.exception("outbox relay failed (%d in a row); retrying", failures)
-            # Back off while the bus or the database is down; otherwise sleep until woken.
-            delay = min(self.poll_interval * 2**failures, 30.0) if failures else self.poll_interval
+            # Back off while the bus or the database is down, or while there is nothing to send;
+            # a commit's wake-up cuts any wait short.
+            if failures:
+                delay = min(self.poll_interval * 2**failures, 30.0)
+            else:
+                delay = min(self.poll_interval * 2 ** min(idle_rounds, 16), self.idle_poll_interval)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wakeup.wait()
@@ -199,6 +208,8 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
+        if not await self._has_pending():
+            return 0  # checked with a read first: claiming the publisher is a write on SQLite
         async with self._sessionmaker() as session, session.begin():
             if not await self._claim_publisher(session):
                 return 0  # another relay is publishing this outbox right now
@@ -226,6 +237,13 @@ class OutboxRelay:
             )
         logger.debug("outbox relay published %d events", len(rows))
         return len(rows)
+
+    async def _has_pending(self) -> bool:
+        async with self._sessionmaker() as session:
+            found = await session.scalar(
+                sa.select(outbox_table.c.seq).where(outbox_table.c.published_at.is_(None)).limit(1)
+            )
+            return found is not None
 
     @staticmethod
     async def _claim_publisher(session: AsyncSession) -> bool:
