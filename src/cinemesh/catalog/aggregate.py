@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from cinemesh.catalog.domain import Window, check_windows
 from cinemesh.catalog.schemas import MetadataInput, TitleInput, WindowInput
 from cinemesh.catalog.store import (
@@ -32,7 +34,7 @@ SCALARS = ("title", "description", "maturity_rating", "release_year", "release_d
 
 
 def new_title(*, content_type: str, created_by: str, external_id: str | None, now: dt.datetime) -> TitleRow:
-    return TitleRow(
+    row = TitleRow(
         id=new_id_str(),
         external_id=external_id,
         title="",
@@ -41,13 +43,15 @@ def new_title(*, content_type: str, created_by: str, external_id: str | None, no
         created_by=created_by,
         created_at=now,
         updated_at=now,
-        genres=[],
-        languages=[],
-        credits=[],
-        seasons=[],
-        windows=[],
-        media=[],
     )
+    # Empty collections, known to be loaded (a new title has nothing stored), without the change
+    # events six list assignments fire: that was a fifth of a bulk import's time.
+    for collection in _COLLECTIONS:
+        set_committed_value(row, collection, [])
+    return row
+
+
+_COLLECTIONS = ("genres", "languages", "credits", "seasons", "windows", "media")
 
 
 def editable_state(row: TitleRow) -> dict[str, Any]:
