@@ -14,11 +14,35 @@ embedded, Redis at scale, so every users replica shares the counts).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
-from cinemesh.platform.cache import Cache, RateLimiter
+from cinemesh.platform.cache import Cache, CacheUnavailableError, RateLimiter
+from cinemesh.platform.logging import get_logger
 from cinemesh.platform.problems import Problem
 from cinemesh.users.settings import UsersSettings
+
+log = get_logger("cinemesh.users.throttle")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _fail_open(method: Callable[P, Awaitable[R | None]]) -> Callable[P, Awaitable[R | None]]:
+    """A cache outage (Redis down) must not turn every login into a 500, which the gateway's
+    breaker would count against the service: the throttle is skipped and the outage logged.
+    The per-account lockout, in the database, still holds."""
+
+    @functools.wraps(method)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return await method(*args, **kwargs)
+        except CacheUnavailableError as exc:
+            log.warning("throttle_cache_unavailable", check=method.__name__, error=str(exc))
+            return None
+
+    return guarded
 
 
 def _key(value: str) -> str:
@@ -39,6 +63,7 @@ class Throttles:
         self._limiter = RateLimiter(cache, namespace="users-ratelimit")
         self._settings = settings
 
+    @_fail_open
     async def check_login_client(self, client: str) -> None:
         """429 when this client has failed too many logins in the current window."""
         key = f"login-client:{_key(client)}"
@@ -47,14 +72,17 @@ class Throttles:
             retry_after = await self._counts.ttl(key) or self._settings.login_client_window_seconds
             raise _too_many(retry_after, "Too many failed logins from this client.", "login-throttled")
 
+    @_fail_open
     async def login_failed(self, *, client: str) -> None:
         window = self._settings.login_client_window_seconds
         await self._counts.incr(f"login-client:{_key(client)}", ttl=window)
 
+    @_fail_open
     async def unknown_address_locked_until(self, email: str) -> dt.datetime | None:
         until = await self._counts.get(f"login-unknown-locked:{_key(email)}")
         return dt.datetime.fromisoformat(until.decode()) if until is not None else None
 
+    @_fail_open
     async def unknown_address_failed(self, email: str, *, current: dt.datetime) -> None:
         """Counts like `UserStore.record_login_failure`: the last failure allowed locks the
         address for the lockout time and starts the count again."""
@@ -67,6 +95,7 @@ class Throttles:
             await self._counts.set(f"login-unknown-locked:{key}", until.isoformat().encode(), ttl=lockout)
             await self._counts.delete(f"login-unknown:{key}")
 
+    @_fail_open
     async def reset_requested(self, *, client: str, email: str) -> None:
         window = self._settings.reset_window_seconds
         for key, limit, detail in (

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from cinemesh.contracts.schemas import user_profile_schema
+from cinemesh.platform.cache import Cache
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
@@ -133,7 +134,11 @@ def assert_problem(response: httpx.Response, status: int, field: str | None = No
 
 @asynccontextmanager
 async def running_users(
-    tmp_path: Path, *, settings: dict[str, Any] | None = None, users_settings: dict[str, Any] | None = None
+    tmp_path: Path,
+    *,
+    settings: dict[str, Any] | None = None,
+    users_settings: dict[str, Any] | None = None,
+    cache: Cache | None = None,
 ) -> AsyncIterator[Harness]:
     mailer = RecordingMailer()
     app = build_app(
@@ -145,6 +150,7 @@ async def running_users(
         passwords=FAST_PASSWORDS,
         users_settings=UsersSettings(key_activation_delay_seconds=0, **(users_settings or {})),
         mailer=mailer,
+        cache=cache,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

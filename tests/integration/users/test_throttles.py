@@ -13,9 +13,11 @@ from starlette.routing import Mount
 from cinemesh.gateway.bootstrap import _no_route
 from cinemesh.gateway.domain import Route, RouteTable
 from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.platform.cache import RedisCache
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
 from cinemesh.users.mailer import Mail
+from tests.fixtures._net import free_port
 from tests.integration.users.harness import PASSWORD, assert_problem, running_users
 
 CLIENT = "X-Cinemesh-Client"  # what the gateway says the client's address is
@@ -135,3 +137,26 @@ async def test_the_reset_mail_does_not_hold_the_gateways_slot(tmp_path: Path) ->
             assert me.status_code == 200, me.text
         await users.mail_settled()
         assert [mail.to for mail in slow.sent] == [user.email]
+
+
+async def test_a_cache_outage_skips_the_throttles_instead_of_failing_logins(tmp_path: Path) -> None:
+    # A real Redis client pointed at a port nobody listens on: every cache call fails.
+    dead = RedisCache.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    async with running_users(tmp_path, users_settings={"max_failed_logins": 2}) as users:
+        user = await users.register()
+    async with running_users(tmp_path, users_settings={"max_failed_logins": 2}, cache=dead) as users:
+        wrong = {"email": "nobody@example.com", "password": "not the password"}
+        for _ in range(3):
+            assert_problem(await users.client.post("/api/v1/auth/login", json=wrong), 401)
+        assert (
+            await users.client.post("/api/v1/auth/password-reset", json={"email": user.email})
+        ).status_code == 202
+        login = await users.client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        for _ in range(2):  # the account's own lockout, in the database, still holds
+            bad = {"email": user.email, "password": "not the password"}
+            assert_problem(await users.client.post("/api/v1/auth/login", json=bad), 401)
+        assert_problem(await users.client.post("/api/v1/auth/login", json=bad), 429)
+    await dead.close()
