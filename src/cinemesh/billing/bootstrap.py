@@ -16,6 +16,8 @@ from cinemesh.billing.http import ROUTERS
 from cinemesh.billing.http.deps import BillingContext
 from cinemesh.billing.http.problems import ERROR_STATUSES
 from cinemesh.billing.jobs import RenewalJob
+from cinemesh.billing.providers.gift_cards import GiftCards
+from cinemesh.billing.providers.router import PaymentRouter
 from cinemesh.billing.providers.sandbox import SandboxProvider
 from cinemesh.billing.service.charges import Charger
 from cinemesh.billing.service.coupons import CouponService
@@ -53,7 +55,8 @@ def build_app(
         cancel_after=dt.timedelta(days=options.cancel_after_days),
     )
     access = LedgerAccess(database, policy=policy)
-    provider = provider_factory(database)
+    gift_cards = GiftCards(database)
+    provider = PaymentRouter(cards=provider_factory(database), gift_cards=gift_cards)
     tax = TaxTable(options.tax_rates)
     charger = Charger(access=access, provider=provider, clock=clock)
     renewals = RenewalService(access=access, charger=charger, tax=tax)
@@ -86,6 +89,7 @@ def build_app(
         renewals=renewals,
         queries=BillingQueries(access=access),
         coupons=CouponService(access=access, clock=clock),
+        gift_cards=gift_cards,
         idempotency=IdempotencyService(access=access),
         policy=billing_policy,
         provider_name=provider.name,

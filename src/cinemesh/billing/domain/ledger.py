@@ -26,10 +26,10 @@ class PaymentMethod(Data):
 
     type: Literal["credit_card", "gift_card"]
     provider_ref: str  # the provider's id of the method (`pm_...`)
-    brand: str
-    last_four: str
-    exp_month: int
-    exp_year: int
+    brand: str | None  # cards only
+    last_four: str | None
+    exp_month: int | None
+    exp_year: int | None
     fingerprint: str  # the same card gives the same fingerprint: one trial per card
 
 

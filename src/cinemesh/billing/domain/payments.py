@@ -22,6 +22,19 @@ class CardDetails:
 
 
 @dataclass(frozen=True)
+class GiftCardCode:
+    """A gift card's code as the customer typed it; a secret like a card number."""
+
+    code: str
+
+    def __repr__(self) -> str:
+        return "GiftCardCode(***)"
+
+
+PaymentDetails = CardDetails | GiftCardCode
+
+
+@dataclass(frozen=True)
 class ChargeResult:
     charge_id: str | None  # set when paid
     decline_code: str | None  # set when refused
@@ -31,8 +44,8 @@ class PaymentProvider(Protocol):
     name: str
     test_mode: bool
 
-    async def attach(self, *, user_id: str, card: CardDetails) -> PaymentMethod:
-        """Stores the card with the provider; raises PaymentDeclined or InvalidPaymentMethod."""
+    async def attach(self, *, user_id: str, details: PaymentDetails) -> PaymentMethod:
+        """Stores the method with the provider; raises PaymentDeclined or InvalidPaymentMethod."""
 
     async def charge(
         self, *, payment_method: PaymentMethod, amount: int, currency: str, idempotency_key: str

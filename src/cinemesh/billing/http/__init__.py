@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cinemesh.billing.http import admin, coupons, invoices, plans, subscription
+from cinemesh.billing.http import admin, coupons, gift_cards, invoices, plans, subscription
 
 ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
@@ -12,4 +12,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     invoices.router,
     admin.router,
     coupons.router,
+    gift_cards.router,
 )

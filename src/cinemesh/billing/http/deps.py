@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cinemesh.billing.providers.gift_cards import GiftCards
 from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.queries import BillingQueries
@@ -23,6 +24,7 @@ class BillingContext:
     renewals: RenewalService
     queries: BillingQueries
     coupons: CouponService
+    gift_cards: GiftCards
     idempotency: IdempotencyService
     policy: BillingPolicy
     provider_name: str

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cinemesh.billing.domain.invoices import Invoice
-from cinemesh.billing.domain.payments import CardDetails
+from cinemesh.billing.domain.payments import CardDetails, GiftCardCode
 from cinemesh.billing.domain.plans import Entitlements, Plan
 from cinemesh.billing.domain.state import SubscriptionState
 
@@ -63,9 +63,23 @@ class CardIn(Body):
         return f"CardIn(last_four={self.number[-4:]!r})"
 
 
+class GiftCardIn(Body):
+    type: Literal["gift_card"]
+    code: str = Field(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9 -]+$")
+
+    def details(self) -> GiftCardCode:
+        return GiftCardCode(code=self.code)
+
+    def __repr__(self) -> str:
+        return "GiftCardIn(***)"
+
+
+PaymentMethodIn = Annotated[CardIn | GiftCardIn, Field(discriminator="type")]
+
+
 class CheckoutIn(Body):
     plan: str = Field(max_length=32)
-    payment_method: CardIn
+    payment_method: PaymentMethodIn
     promotion_code: str | None = Field(None, max_length=64)
 
 
@@ -75,9 +89,9 @@ class PlanChangeIn(Body):
 
 class PaymentMethodOut(BaseModel):
     type: str
-    last_four: str
-    brand: str
-    expiry: str  # MM/YY, as the seed schema has it
+    last_four: str | None
+    brand: str | None
+    expiry: str | None  # MM/YY, as the seed schema has it
     is_default: bool = True
 
 
@@ -117,7 +131,9 @@ class SubscriptionOut(BaseModel):
                 type=method.type,
                 last_four=method.last_four,
                 brand=method.brand,
-                expiry=f"{method.exp_month:02d}/{method.exp_year % 100:02d}",
+                expiry=f"{method.exp_month:02d}/{method.exp_year % 100:02d}"
+                if method.exp_month is not None and method.exp_year is not None
+                else None,
             ),
             billing_status=state.status,
             trial_end=state.trial_end,

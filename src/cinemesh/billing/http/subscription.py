@@ -14,8 +14,8 @@ from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.http.deps import BillingContext, Context
 from cinemesh.billing.http.problems import ERROR_STATUSES
 from cinemesh.billing.http.schemas import (
-    CardIn,
     CheckoutIn,
+    PaymentMethodIn,
     PlanChangeIn,
     SubscriptionEnvelope,
     SubscriptionOut,
@@ -87,7 +87,7 @@ async def checkout(
             user_id=principal.user_id,
             country=principal.country,
             plan=body.plan,
-            card=body.payment_method.details(),
+            payment=body.payment_method.details(),
             promotion_code=body.promotion_code,
             causation=request.headers.get("x-request-id"),
         )
@@ -158,11 +158,15 @@ async def pause(request: Request, principal: CurrentPrincipal, context: Context)
     summary="Replace the card; an unpaid subscription is charged on it at once",
 )
 async def payment_method(
-    body: CardIn, request: Request, principal: CurrentPrincipal, context: Context, key: IdempotencyKey = None
+    body: PaymentMethodIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    context: Context,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work() -> SubscriptionState:
         return await context.subscriptions.update_payment_method(
-            user_id=principal.user_id, card=body.details(), causation=request.headers.get("x-request-id")
+            user_id=principal.user_id, payment=body.details(), causation=request.headers.get("x-request-id")
         )
 
     fingerprint = request_hash("PUT", request.url.path, body.model_dump_json().encode())

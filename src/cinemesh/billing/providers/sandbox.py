@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.billing.domain.errors import InvalidPaymentMethod, PaymentDeclined
 from cinemesh.billing.domain.ledger import PaymentMethod
-from cinemesh.billing.domain.payments import CardDetails, ChargeResult
+from cinemesh.billing.domain.payments import CardDetails, ChargeResult, PaymentDetails
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id
 
@@ -65,7 +65,10 @@ class SandboxProvider:
         self.database = database
         self.charge_calls = 0  # charges actually made (not replays): what the benchmark compares
 
-    async def attach(self, *, user_id: str, card: CardDetails) -> PaymentMethod:
+    async def attach(self, *, user_id: str, details: PaymentDetails) -> PaymentMethod:
+        if not isinstance(details, CardDetails):
+            raise InvalidPaymentMethod("The sandbox takes cards only.", field="payment_method.type")
+        card = details
         number = card.number.replace(" ", "")
         known = TEST_CARDS.get(number)
         if known is None:

@@ -19,7 +19,7 @@ from cinemesh.billing.domain.errors import (
     SubscriptionNotFound,
     UnknownPromotionCode,
 )
-from cinemesh.billing.domain.payments import CardDetails, PaymentProvider
+from cinemesh.billing.domain.payments import PaymentDetails, PaymentProvider
 from cinemesh.billing.domain.plans import PLANS, currency_for
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.domain.tax import TaxTable
@@ -93,13 +93,13 @@ class SubscriptionService:
         user_id: str,
         country: str | None,
         plan: str,
-        card: CardDetails,
+        payment: PaymentDetails,
         promotion_code: str | None,
         causation: str | None,
     ) -> SubscriptionState:
         self._require_billing()
         chosen = rules.plan_or_refuse(plan)
-        method = await self.provider.attach(user_id=user_id, card=card)
+        method = await self.provider.attach(user_id=user_id, details=payment)
         currency = currency_for(country)
         now = self.clock()
         subscription_id = new_id_str()
@@ -235,11 +235,11 @@ class SubscriptionService:
         )
 
     async def update_payment_method(
-        self, *, user_id: str, card: CardDetails, causation: str | None
+        self, *, user_id: str, payment: PaymentDetails, causation: str | None
     ) -> SubscriptionState:
         """A new card; a subscription in dunning or suspended is charged on it at once."""
         self._require_billing()
-        method = await self.provider.attach(user_id=user_id, card=card)
+        method = await self.provider.attach(user_id=user_id, details=payment)
         async with self.access.unit() as unit:
             state = await self._require_current(unit, user_id)
             at = unit.at(self.clock())
