@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from cinemesh.catalog.deps import Context, Editor
 from cinemesh.catalog.import_jobs import job_url
+from cinemesh.platform.api_contract import raw_request_body
 from cinemesh.platform.problems import Problem
 
 imports = APIRouter(prefix="/api/v1/titles/import", tags=["editing"])
@@ -27,6 +28,7 @@ def _wants_async(request: Request) -> bool:
 @imports.post(
     "",
     responses={202: {"description": "A job: its status at `Location`, polled until it has finished."}},
+    openapi_extra=raw_request_body(*JSON_LINES, description="One title per line (JSON Lines)."),
 )
 async def import_titles(request: Request, principal: Editor, context: Context) -> Any:
     """Bulk upsert by external_id from a JSON Lines body (`application/x-ndjson`).

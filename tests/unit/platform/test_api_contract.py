@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from cinemesh.platform.api_contract import PROBLEM_SCHEMA_NAME, raw_request_body
+from cinemesh.platform.api_contract import PROBLEM_SCHEMA_NAME, SSE_EVENT_SCHEMA, raw_request_body
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.problems import PROBLEM_CONTENT_TYPE
 
@@ -46,6 +46,11 @@ async def delete_note(note_id: int) -> None:
 )
 async def archive_notes() -> None:
     return None
+
+
+@router.get("/notes/{note_id}/events", responses={200: {"content": {"text/event-stream": {}}}})
+async def note_events(note_id: int) -> Response:
+    return Response(b"event: note\ndata: {}\n\n", media_type="text/event-stream")
 
 
 @pytest.fixture
@@ -112,3 +117,10 @@ async def test_swagger_ui_is_served_from_this_process(client: httpx.AsyncClient)
         served = await client.get(f"/docs/assets/{asset}")
         assert served.status_code == 200, asset
         assert len(served.content) > 1000, asset
+
+
+async def test_an_event_stream_documents_its_events(client: httpx.AsyncClient) -> None:
+    """FastAPI documents a stream as one string; clients (and schemathesis) see events."""
+    document = (await client.get("/openapi.json")).json()
+    ok = document["paths"]["/api/v1/notes/{note_id}/events"]["get"]["responses"]["200"]
+    assert ok["content"]["text/event-stream"]["schema"] == SSE_EVENT_SCHEMA
