@@ -5,8 +5,8 @@ import { session } from "./session.js";
 
 export const RATING_LABEL = { "TV-MA": "TV-MA", R: "R", "NC-17": "NC-17" };
 
-export function browse(query = {}) {
-  return api("/titles", { query: { profile_id: session.profileId, ...query } });
+export function browse({ signal, ...query } = {}) {
+  return api("/titles", { query: { profile_id: session.profileId, ...query }, signal });
 }
 
 export function title(id) {

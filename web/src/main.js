@@ -1,12 +1,14 @@
 import "./styles.css";
 import { onSignedOut } from "./api.js";
 import { h, render } from "./dom.js";
-import { navigate, route, setErrorHandler, setGuard, start } from "./router.js";
+import { navigate, route, setErrorHandler, setGuard, setNotFound, start } from "./router.js";
 import { restore, session, signOut } from "./session.js";
 import { oidcCallbackView, signInView, signUpView } from "./views/auth.js";
 import { homeView, searchView } from "./views/home.js";
+import { browseView } from "./views/browse.js";
 import { profileSwitcher, profilesView } from "./views/profiles.js";
 import { titleView } from "./views/title.js";
+import { forgotPasswordView, resetPasswordView, verifyEmailView } from "./views/mail_links.js";
 
 // Pages that pull big libraries load them on demand: shaka-player only in the player, tus-js-client
 // only in the admin upload, so the home page stays light.
@@ -18,11 +20,15 @@ const adminTitleView = lazy(() => import("./views/admin.js"), "adminTitleView");
 const adminTitlesView = lazy(() => import("./views/admin_titles.js"), "adminTitlesView");
 
 route("/signin", signInView);
+route("/forgot-password", forgotPasswordView);
+route("/reset-password", resetPasswordView);
+route("/verify-email", verifyEmailView);
 route("/signup", signUpView);
 route("/auth/callback", oidcCallbackView);
 route("/profiles", profilesView, { auth: true });
 route("/", homeView, { auth: true, profile: true });
 route("/search", searchView, { auth: true, profile: true });
+route("/browse", browseView, { auth: true, profile: true });
 route("/title/:id", titleView, { auth: true, profile: true });
 route("/watch/:id", playerView, { auth: true, profile: true, bare: true });
 route("/account", accountView, { auth: true });
@@ -68,7 +74,7 @@ function topbar(options) {
       "nav.nav",
       { "aria-label": "Main" },
       session.profile ? h("a", { href: "/" }, "Home") : null,
-      session.profile ? h("a", { href: "/search?q=" }, "Browse") : null,
+      session.profile ? h("a", { href: "/browse" }, "Browse") : null,
       session.isEditor ? h("a", { href: "/admin" }, "Admin") : null,
     ),
     session.profile
@@ -122,6 +128,17 @@ function showError(error) {
   );
 }
 setErrorHandler(showError);
+setNotFound((pathname) => {
+  render(
+    h(
+      "section.error-page.not-found",
+      null,
+      h("h1", null, "Page not found"),
+      h("p", null, `There is no page at ${pathname}.`),
+      h("a.button.primary", { href: session.me ? "/" : "/signin" }, session.me ? "Back home" : "Sign in"),
+    ),
+  );
+});
 window.addEventListener("unhandledrejection", (event) => showError(event.reason));
 
 await restore().catch(() => false);

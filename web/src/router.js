@@ -58,7 +58,14 @@ export async function dispatch() {
       return failed(error);
     }
   }
-  return navigate("/", { replace: true });
+  // No route: say so (a mistyped or stale link), rather than silently landing on the home page.
+  return missing(pathname);
+}
+
+let missing = () => navigate("/", { replace: true });
+/** How an address no route matches is shown. */
+export function setNotFound(fn) {
+  missing = fn;
 }
 
 export function start() {

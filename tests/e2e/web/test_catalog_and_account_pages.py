@@ -5,15 +5,21 @@ delete; a real Browse page; a 404 page for unknown routes; the hero's Play; lang
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import secrets
+import sqlite3
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.web._helpers import admin_client, assert_same_origin, sign_in
+from tests.e2e.web._helpers import PASSWORD, admin_client, assert_same_origin, new_viewer, sign_in
 from tests.fixtures.browser import RecordedPage
 from tests.fixtures.platform import RunningPlatform
 
@@ -98,4 +104,213 @@ def test_admin_catalog_lists_every_title_from_the_server_and_previews_a_drafts_b
     with admin_client(web_platform.base_url, web_platform.admin_email, web_platform.admin_password) as admin:
         windows = admin.get(f"/api/v1/titles/{title_id}").json()["availability"]
     assert [(w["country"], w["except_countries"]) for w in windows] == [("*", ["IR", "KP"])]
+    assert_same_origin(recorded, web_platform.base_url)
+
+
+WORLDWIDE = [{"country": "*", "starts_at": "2020-01-01T00:00:00Z"}]
+
+
+def publish(admin: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    """A published title without transcoding: the admin's stand-in for media attaches a video id."""
+    created = admin.post("/api/v1/titles", json={**body, "availability": WORLDWIDE})
+    assert created.status_code == 201, created.text
+    title = created.json()
+    episodes = [e["id"] for s in title["seasons"] for e in s["episodes"]]
+    target = f"/api/v1/titles/{title['id']}" + (f"/episodes/{episodes[0]}" if episodes else "")
+    assert admin.put(f"{target}/video", json={"video_id": uuid.uuid4().hex}).status_code == 200
+    published = admin.post(f"/api/v1/titles/{title['id']}/publish")
+    assert published.status_code == 200, published.text
+    return published.json()
+
+
+def sign_in_viewer(page: Page, email: str) -> None:
+    sign_in(page, email, PASSWORD)
+    page.locator(".profile-tile").first.click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def cards(page: Page) -> list[str]:
+    return page.locator(".browse-grid a.card .card-title").all_inner_texts()
+
+
+def test_browse_is_a_grid_of_every_title_with_filters_and_sorting(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    genre = f"g{uuid.uuid4().hex[:6]}"
+    with admin_client(web_platform.base_url, web_platform.admin_email, web_platform.admin_password) as admin:
+        publish(admin, {"title": "Zebra Crossing", "type": "movie", "genres": [genre], "release_year": 2001})
+        publish(admin, {"title": "Aardvark Nights", "type": "movie", "genres": [genre], "release_year": 2005})
+        series = {
+            "title": "Mole Tunnels",
+            "type": "tv_series",
+            "genres": [genre],
+            "release_year": 2005,
+            "seasons": [{"number": 1, "episodes": [{"number": 1, "name": "Down"}]}],
+        }
+        publish(admin, series)
+    email, viewer = new_viewer(web_platform.base_url)
+    viewer.close()
+    recorded = browser_page()
+    page = recorded.page
+    sign_in_viewer(page, email)
+
+    page.get_by_role("link", name="Browse", exact=True).click()
+    page.wait_for_url("**/browse")
+    expect(page.get_by_role("heading", name="Browse")).to_be_visible()
+    expect(page.locator(".browse-grid a.card").first).to_be_visible()  # not an empty search page
+    page.get_by_label("Genre").select_option(genre)
+    expect(page.locator(".browse-grid a.card")).to_have_count(3)
+    page.get_by_label("Sort").select_option("title")
+    expect(page.locator(".browse-grid a.card").first).to_contain_text("Aardvark Nights")
+    assert cards(page) == ["Aardvark Nights", "Mole Tunnels", "Zebra Crossing"]
+    page.get_by_label("Type").select_option("movie")
+    expect(page.locator(".browse-grid a.card")).to_have_count(2)
+    page.get_by_label("Year").fill("2001")
+    expect(page.locator(".browse-grid a.card")).to_have_count(1)
+    expect(page.locator(".browse-grid a.card")).to_contain_text("Zebra Crossing")
+    # The address keeps the filters: a reload shows the same grid.
+    assert f"genre={genre}" in page.url and "year=2001" in page.url and "sort=title" in page.url
+    page.reload()
+    expect(page.locator(".browse-grid a.card")).to_have_count(1)
+    expect(page.get_by_label("Type")).to_have_value("movie")
+    screenshot(page, "browse")
+
+    # The home page's featured title has a Play button that starts it.
+    page.goto("/")
+    play = page.locator(".hero .hero-play")
+    expect(play).to_be_visible()
+    more_info = page.locator(".hero a", has_text="More info").get_attribute("href")
+    assert more_info is not None
+    featured = more_info.rsplit("/", 1)[-1]
+    assert play.get_attribute("href") in (f"/watch/{featured}",) or (
+        play.get_attribute("href") or ""
+    ).endswith(f"?title={featured}")
+
+    # An unknown address is a 404 page, not the home page.
+    page.goto("/no/such/page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert page.url.endswith("/no/such/page")
+    assert_same_origin(recorded, web_platform.base_url)
+
+
+def mail_token(platform: RunningPlatform, email: str, purpose: str) -> str:
+    """A mail token as the users service would mail it (the test platform mails nothing): stored
+    hashed in the users database, like `Credentials._mail_link` does."""
+    token = secrets.token_urlsafe(32)
+    database = Path(platform.env["CINEMESH_DATA_DIR"]) / "users.db"
+    with sqlite3.connect(database, timeout=30) as connection:
+        (user_id,) = connection.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+        connection.execute(
+            "INSERT INTO mail_tokens (token_hash, user_id, purpose, email, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                hashlib.sha256(token.encode()).hexdigest(),
+                user_id,
+                purpose,
+                email,
+                "2099-01-01 00:00:00.000000",
+            ),
+        )
+    return token
+
+
+def test_password_reset_and_email_verification_pages(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    email, viewer = new_viewer(web_platform.base_url)
+    viewer.close()
+    recorded = browser_page()
+    page = recorded.page
+    page.goto("/signin")
+    page.get_by_role("link", name="Forgot password?").click()
+    page.wait_for_url("**/forgot-password")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.locator(".form-success")).to_contain_text("reset link is on its way")
+    requested = [r for r in recorded.requests if r.url.endswith("/api/v1/auth/password-reset")]
+    assert len(requested) == 1 and requested[0].method == "POST"
+
+    # The mailed link: /reset-password?token=...
+    token = mail_token(web_platform, email, "reset_password")
+    page.goto(f"/reset-password?token={token}")
+    assert token not in page.url  # read, then taken out of the address bar and history
+    new_password = "a brand new passphrase"
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("New password again").fill(new_password)
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.locator(".form-success")).to_contain_text("Your password is changed")
+    screenshot(page, "reset-password-done")
+    with httpx.Client(base_url=web_platform.base_url) as client:
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": new_password})
+        assert login.status_code == 200, login.text
+
+    # The verification link: a page that says so, not raw JSON.
+    token = mail_token(web_platform, email, "verify_email")
+    page.goto(f"/verify-email?token={token}")
+    expect(page.locator(".form-success")).to_have_text("Your email address is verified.")
+    page.goto(f"/verify-email?token={token}")  # used: the page says the link is spent
+    expect(page.locator(".form-error")).to_contain_text("does not work any more")
+    with httpx.Client(base_url=web_platform.base_url) as client:
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": new_password})
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        assert me.json()["account_metadata"]["email_verified"] is True
+    assert_same_origin(recorded, web_platform.base_url)
+
+
+def test_account_changes_password_exports_data_picks_languages_and_deletes_itself(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    email, viewer = new_viewer(web_platform.base_url)
+    viewer.close()
+    recorded = browser_page()
+    page = recorded.page
+    sign_in_viewer(page, email)
+
+    # Languages come from a list, not a free-text box.
+    page.goto("/account/preferences")
+    language = page.get_by_label("Language", exact=True)
+    assert language.evaluate("el => el.tagName") == "SELECT"
+    language.select_option("fr")
+    page.get_by_label("Subtitle language").select_option("de")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#toast")).to_have_text("Preferences saved")
+
+    page.goto("/account/security")
+    new_password = "another long passphrase"
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("New password again").fill(new_password)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#toast")).to_have_text("Password changed")
+    with httpx.Client(base_url=web_platform.base_url) as client:
+        old = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert old.status_code == 401
+        login = client.post("/api/v1/auth/login", json={"email": email, "password": new_password})
+        assert login.status_code == 200
+        me = client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+        ).json()
+    assert (me["preferences"]["language"], me["preferences"]["subtitle_language"]) == ("fr", "de")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download my data").click()
+    download = download_info.value
+    assert download.suggested_filename == "cinemesh-account.json"
+    exported = json.loads(Path(download.path()).read_text())
+    assert email in json.dumps(exported)
+    screenshot(page, "account-security")
+
+    page.get_by_label(re.compile("Type your email")).fill(email)
+    page.get_by_role("button", name="Delete my account").click()
+    page.wait_for_url("**/signin?deleted=1")
+    expect(page.locator(".form-success")).to_have_text("Your account is deleted.")
+    with httpx.Client(base_url=web_platform.base_url) as client:
+        gone = client.post("/api/v1/auth/login", json={"email": email, "password": new_password})
+        assert gone.status_code == 401
     assert_same_origin(recorded, web_platform.base_url)

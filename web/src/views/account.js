@@ -1,8 +1,10 @@
-// Account pages: profiles, devices, preferences, parental controls.
+// Account pages: profiles, devices, preferences, parental controls, password & data.
 import { api } from "../api.js";
 import { field, form, h, render, toast } from "../dom.js";
 import { forgetDevice, loadMe } from "../session.js";
 import { stopOtherDevices } from "./refusal.js";
+import { security } from "./account_security.js";
+import { languageField } from "../languages.js";
 
 const RATINGS = ["G", "PG", "PG-13", "R", "NC-17", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"];
 const SECTIONS = [
@@ -10,6 +12,7 @@ const SECTIONS = [
   ["devices", "Devices"],
   ["preferences", "Preferences"],
   ["parental", "Parental controls"],
+  ["security", "Password & data"],
 ];
 
 export async function accountView({ section = "profiles" } = {}) {
@@ -21,7 +24,7 @@ export async function accountView({ section = "profiles" } = {}) {
       h("a", { href: `/account/${key}`, "aria-current": key === section ? "page" : undefined }, label),
     ),
   );
-  const body = { profiles, devices, preferences, parental }[section] ?? profiles;
+  const body = { profiles, devices, preferences, parental, security }[section] ?? profiles;
   render(
     h(
       "section.account",
@@ -188,9 +191,9 @@ function preferences(me) {
     form(
       { "aria-label": "Preferences", class: "grid-form" },
       [
-        field("Language", { name: "language", value: prefs.language ?? "en", pattern: "[a-z]{2}(-[A-Z]{2})?" }),
-        field("Subtitle language", { name: "subtitle_language", value: prefs.subtitle_language ?? "", pattern: "[a-z]{2}(-[A-Z]{2})?" }),
-        field("Audio language", { name: "audio_language", value: prefs.audio_language ?? "", pattern: "[a-z]{2}(-[A-Z]{2})?" }),
+        languageField("Language", { name: "language", value: prefs.language ?? "en" }),
+        languageField("Subtitle language", { name: "subtitle_language", value: prefs.subtitle_language, none: "None" }),
+        languageField("Audio language", { name: "audio_language", value: prefs.audio_language, none: "The title's own" }),
         field("Video quality", { name: "video_quality", type: "select", value: prefs.video_quality ?? "auto", options: ["auto", "low", "medium", "high", "ultra"] }),
         field("Autoplay next episode", { name: "autoplay", type: "checkbox", checked: prefs.autoplay ?? true }),
         field("Autoplay previews", { name: "autoplay_previews", type: "checkbox", checked: prefs.autoplay_previews ?? false }),
@@ -199,8 +202,8 @@ function preferences(me) {
       async (values) => {
         const body = {
           language: values.language || undefined,
-          subtitle_language: values.subtitle_language || undefined,
-          audio_language: values.audio_language || undefined,
+          subtitle_language: values.subtitle_language || null, // "None": cleared
+          audio_language: values.audio_language || null,
           video_quality: values.video_quality,
           autoplay: values.autoplay === "on",
           autoplay_previews: values.autoplay_previews === "on",

@@ -32,7 +32,7 @@ function socialButtons(providers) {
   );
 }
 
-function shell(title, body, footer) {
+export function shell(title, body, footer) {
   return h(
     "section.auth",
     null,
@@ -48,11 +48,13 @@ export async function signInView(_, query) {
     shell(
       "Sign in",
       [
+        query.get("deleted") ? h("p.form-success", { role: "status" }, "Your account is deleted.") : null,
         form(
           { "aria-label": "Sign in" },
           [
             field("Email", { name: "email", type: "email", autocomplete: "username", required: true }),
             field("Password", { name: "password", type: "password", autocomplete: "current-password", required: true }),
+            h("p.forgot", null, h("a", { href: "/forgot-password" }, "Forgot password?")),
             h("button.primary", { type: "submit" }, "Sign in"),
           ],
           async ({ email, password }) => {

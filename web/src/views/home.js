@@ -1,8 +1,9 @@
 import { h, render } from "../dom.js";
-import { browse, card, genres, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
+import { browse, card, genres, imageOf, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
 import { onLeave } from "../router.js";
 import { deviceId, myList, session } from "../session.js";
 import { continueRow } from "./continue_row.js";
+import { watchHref } from "./title.js";
 
 export async function homeView() {
   // Register this browser as a device early: playback needs delivery to know it.
@@ -59,7 +60,8 @@ export async function homeView() {
 }
 
 function heroOf(item) {
-  const image = item.images?.backdrop?.url;
+  const image = imageOf(item); // the backdrop, else the video's poster frame
+
   const hero = h(
     image ? "section.hero" : "section.hero.plain",
     { "aria-label": "Featured" },
@@ -70,10 +72,22 @@ function heroOf(item) {
       h("p.eyebrow", null, "New on cinemesh"),
       h("h2.hero-title", null, item.title),
       h("p.hero-desc", null, item.description ?? ""),
-      h("a.button.primary", { href: `/title/${item.id}` }, "More info"),
+      h(
+        "div.actions",
+        null,
+        playHref(item) ? h("a.button.primary.hero-play", { href: playHref(item) }, "▶ Play") : null,
+        h("a.button.secondary", { href: `/title/${item.id}` }, "More info"),
+      ),
     ),
   );
   return hero;
+}
+
+/** The featured title plays from the home page: a film itself, a series its first episode. */
+function playHref(item) {
+  if (item.type !== "tv_series") return watchHref(item);
+  const first = item.seasons?.flatMap((season) => season.episodes ?? [])[0];
+  return first ? watchHref(item, first) : null;
 }
 
 function skeleton() {

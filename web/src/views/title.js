@@ -1,6 +1,6 @@
 import { api } from "../api.js";
 import { formatTime, h, render, toast } from "../dom.js";
-import { title as getTitle } from "../catalog.js";
+import { imageOf, title as getTitle } from "../catalog.js";
 import { lastEpisode, myList, session, toggleMyList } from "../session.js";
 import { resumePoint } from "../history.js";
 
@@ -21,7 +21,7 @@ export async function viewableTitle(id) {
 export async function titleView({ id }) {
   const item = await viewableTitle(id);
   const saved = (await myList().catch(() => [])).some((entry) => entry.content_id === item.id);
-  const image = item.images?.backdrop?.url;
+  const image = imageOf(item); // the backdrop, else the video's poster frame
   const episodes = (item.seasons ?? []).flatMap((season) =>
     season.episodes.map((episode) => ({ ...episode, season: season.number })),
   );
