@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackProgressV1, PlaybackStartedV1
-from cinemesh.contracts.publishing import record_event
-from cinemesh.delivery import domain
+from cinemesh.delivery import domain, publishing
 from cinemesh.delivery.devices import DeviceDirectory
 from cinemesh.delivery.drm.clearkey import b64url
 from cinemesh.delivery.drm.keys import ContentKeys
@@ -20,14 +18,13 @@ from cinemesh.delivery.drm.port import LicenseAdapter, LicensePolicy, LicenseReq
 from cinemesh.delivery.origin.signing import UrlSigner
 from cinemesh.delivery.settings import DeliverySettings
 from cinemesh.delivery.store import DeliveryStore, SessionRow, utc
+from cinemesh.delivery.unlock import is_unlocked
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.problems import Problem
-from cinemesh.platform.tokens import InvalidTokenError, Principal, TokenVerifier
+from cinemesh.platform.tokens import Principal, TokenVerifier
 
-SOURCE = "cinemesh/delivery"
-UNLOCK_TOKEN_USE = "profile-unlock"  # noqa: S105 - a token purpose, not a secret
 log = get_logger("cinemesh.delivery")
 
 _SESSION_NOT_FOUND = Problem(404, "No such playback session.", code="session-not-found")
@@ -80,24 +77,6 @@ class PlaybackService:
     def _local_writer(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._sqlite_writer if self._sqlite_writer is not None else contextlib.nullcontext()
 
-    async def _unlocked(self, *, user_id: str, profile_id: str, unlock_token: str | None) -> bool:
-        if unlock_token is None:
-            return False
-        assert self.verifier is not None, "bootstrap sets the verifier"
-        try:
-            claims = await self.verifier.verified_claims(unlock_token)
-        except InvalidTokenError as exc:
-            raise Problem(
-                403, f"The unlock token is invalid: {exc.reason}.", code="invalid-unlock-token"
-            ) from exc
-        if (
-            claims.get("token_use") != UNLOCK_TOKEN_USE
-            or claims.get("sub") != user_id
-            or claims.get("profile_id") != profile_id
-        ):
-            raise Problem(403, "The unlock token is not for this profile.", code="invalid-unlock-token")
-        return True
-
     async def start(
         self,
         *,
@@ -115,8 +94,8 @@ class PlaybackService:
         A device no event has told delivery about is confirmed with the users service (with the
         caller's `authorization`) before it is refused, so a device plays the moment it is
         registered; the confirmation is asked outside the transaction and only on that path."""
-        unlocked = await self._unlocked(
-            user_id=principal.user_id, profile_id=profile_id, unlock_token=unlock_token
+        unlocked = await is_unlocked(
+            self.verifier, user_id=principal.user_id, profile_id=profile_id, unlock_token=unlock_token
         )
         start = functools.partial(
             self._start,
@@ -198,22 +177,8 @@ class PlaybackService:
                 counts_toward_limit=not free,
             )
             session.add(row)
-            await record_event(
-                session,
-                PlaybackStartedV1(
-                    session_id=row.session_id,
-                    user_id=row.user_id,
-                    profile_id=profile_id,
-                    device_id=device_id,
-                    content_id=content_id,
-                    video_id=video_id,
-                    max_height=height,
-                    started_at=now,
-                    tier=subscription.tier,
-                    country=principal.country,
-                    trailer=free,
-                ),
-                source=SOURCE,
+            await publishing.record_started(
+                session, row, tier=subscription.tier, country=principal.country, trailer=free
             )
         await self.keys.get(video_id)  # the title's key exists before any player asks for it
         return StartedSession(row=row, tier=subscription.tier)
@@ -249,36 +214,8 @@ class PlaybackService:
             if position_seconds is not None:
                 row.position_seconds = position_seconds
                 row.reports = (row.reports or 0) + 1
-                await self._record_progress(session, store, row, now=now)
+                await publishing.record_progress(session, row, now=now)
         return row
-
-    async def _record_progress(
-        self, session: AsyncSession, store: DeliveryStore, row: SessionRow, *, now: dt.datetime
-    ) -> None:
-        """The heartbeat is the player's one progress report: viewing history takes it from
-        here (docs/history.md says why an event and not a second call from the player)."""
-        assert row.position_seconds is not None
-        playable = await store.playable(row.content_id)
-        video = await store.video(row.video_id)
-        await record_event(
-            session,
-            PlaybackProgressV1(
-                session_id=row.session_id,
-                user_id=row.user_id,
-                profile_id=row.profile_id,
-                device_id=row.device_id,
-                content_id=row.content_id,
-                title_id=playable.title_id if playable else (video.title_id if video else None),
-                content_type=playable.content_type if playable else None,
-                video_id=row.video_id,
-                position_seconds=row.position_seconds,
-                duration_seconds=video.duration_seconds if video else None,
-                trailer=not row.counts_toward_limit,
-                sequence=row.reports,
-                reported_at=now,
-            ),
-            source=SOURCE,
-        )
 
     async def _may_resume(self, store: DeliveryStore, row: SessionRow, *, now: dt.datetime) -> bool:
         if utc(row.expires_at) <= now:
@@ -312,21 +249,7 @@ class PlaybackService:
     async def _end(self, session: AsyncSession, row: SessionRow, *, reason: str, now: dt.datetime) -> None:
         row.ended_at = now
         row.end_reason = reason
-        await record_event(
-            session,
-            PlaybackEndedV1(
-                session_id=row.session_id,
-                user_id=row.user_id,
-                profile_id=row.profile_id,
-                content_id=row.content_id,
-                reason=reason,
-                ended_at=now,
-                video_id=row.video_id,
-                position_seconds=row.position_seconds,
-                trailer=not row.counts_toward_limit,
-            ),
-            source=SOURCE,
-        )
+        await publishing.record_ended(session, row)
 
     async def sweep(self) -> int:
         """Ends sessions whose heartbeat stopped long ago (they stopped counting at the heartbeat
