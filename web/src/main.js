@@ -18,6 +18,7 @@ const accountView = lazy(() => import("./views/account.js"), "accountView");
 const adminView = lazy(() => import("./views/admin.js"), "adminView");
 const adminTitleView = lazy(() => import("./views/admin.js"), "adminTitleView");
 const adminTitlesView = lazy(() => import("./views/admin_titles.js"), "adminTitlesView");
+const adminUsersView = lazy(() => import("./views/admin_users.js"), "adminUsersView");
 
 route("/signin", signInView);
 route("/forgot-password", forgotPasswordView);
@@ -36,6 +37,7 @@ route("/account/:section", accountView, { auth: true });
 route("/admin", adminView, { auth: true, editor: true });
 route("/admin/title/:id", adminTitleView, { auth: true, editor: true });
 route("/admin/titles", adminTitlesView, { auth: true, editor: true });
+route("/admin/users", adminUsersView, { auth: true, editor: true });
 
 setGuard(async (options, pathname) => {
   if (options.auth && !session.me) {

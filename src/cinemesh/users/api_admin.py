@@ -1,18 +1,40 @@
-"""Operator routes: the subscription projection (until billing owns it) and key rotation."""
+"""Operator routes: the accounts list, an account, its status, the subscription projection (until
+billing owns it) and key rotation."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from cinemesh.platform.problems import Problem
 from cinemesh.users.deps import ActiveAdmin, AllServices
+from cinemesh.users.directory import user_page
 from cinemesh.users.domain import AccountStatus
 from cinemesh.users.schemas import StatusBody, SubscriptionBody
 
 admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 UserId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
+
+
+@admin.get("")
+async def list_users(
+    _: ActiveAdmin,
+    services: AllServices,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=320, description="Part of an email or username.")
+    ] = None,
+    status: Annotated[str | None, Query(pattern=r"^(active|suspended|pending_verification)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f-]{36}$", description="next_cursor of the page before.")
+    ] = None,
+) -> dict[str, Any]:
+    """Accounts, newest first: the admin area's Users page searches and pages through them."""
+    items, next_cursor = await user_page(
+        services.account.database, text=q, status=status, before=cursor, limit=limit
+    )
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @admin.put("/{user_id}/subscription")

@@ -314,3 +314,39 @@ def test_account_changes_password_exports_data_picks_languages_and_deletes_itsel
         gone = client.post("/api/v1/auth/login", json={"email": email, "password": new_password})
         assert gone.status_code == 401
     assert_same_origin(recorded, web_platform.base_url)
+
+
+def test_admin_users_page_searches_views_and_suspends_an_account(
+    web_platform: RunningPlatform,
+    browser_page: Callable[..., RecordedPage],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    email, viewer = new_viewer(web_platform.base_url)
+    user_id = viewer.get("/api/v1/me").json()["user_id"]
+    viewer.close()
+    recorded = browser_page()
+    page = recorded.page
+    open_admin(page, web_platform)
+    page.goto("/admin")
+    page.get_by_role("link", name="Users", exact=True).click()
+    page.wait_for_url("**/admin/users")
+    page.get_by_label("Email or username").fill(email)
+    row = page.locator(f"tr[data-user-id='{user_id}']")
+    expect(row).to_contain_text("active")
+    expect(page.locator(".admin-users tbody tr")).to_have_count(1)
+    row.get_by_role("button", name=email).click()
+    detail = page.locator(".user-detail")
+    expect(detail.get_by_role("heading", name=email)).to_be_visible()
+    detail.get_by_role("button", name="Suspend").click()
+    expect(detail.get_by_role("button", name="Reactivate")).to_be_visible()
+    expect(row).to_contain_text("suspended")
+    screenshot(page, "admin-users")
+    with admin_client(web_platform.base_url, web_platform.admin_email, web_platform.admin_password) as admin:
+        account = admin.get(f"/api/v1/admin/users/{user_id}").json()
+        assert account["account_metadata"]["account_status"] == "suspended"
+    with httpx.Client(base_url=web_platform.base_url) as client:
+        refused = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert refused.status_code in (401, 403), refused.text
+    detail.get_by_role("button", name="Reactivate").click()
+    expect(detail.get_by_role("button", name="Suspend")).to_be_visible()
+    assert_same_origin(recorded, web_platform.base_url)

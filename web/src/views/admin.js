@@ -6,6 +6,7 @@ import { followEvents } from "../sse.js";
 import { field, form, h, render, toast } from "../dom.js";
 import { titleListing } from "./admin_titles.js";
 import { navigate, onLeave } from "../router.js";
+import { session } from "../session.js";
 
 const RATINGS = ["", "G", "PG", "PG-13", "R", "NC-17", "TV-Y", "TV-Y7", "TV-G", "TV-PG", "TV-14", "TV-MA"];
 const TYPES = [["movie", "Movie"], ["tv_series", "Series"], ["documentary", "Documentary"], ["special", "Special"]];
@@ -19,6 +20,7 @@ export async function adminView(_, query) {
       "section.admin",
       null,
       h("h1", null, "Catalog"),
+      session.me?.roles?.includes("admin") ? h("p", null, h("a", { href: "/admin/users" }, "Users")) : null,
       h(
         "details.panel",
         null,
