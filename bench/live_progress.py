@@ -38,7 +38,7 @@ TUS = {"Tus-Resumable": "1.0.0"}
 
 
 def make_clip(out: Path) -> None:
-    import imageio_ffmpeg  # type: ignore[import-untyped]
+    import imageio_ffmpeg
 
     source = ["-f", "lavfi", "-i", "testsrc2=s=854x480:r=25:d=8", "-f", "lavfi", "-i", "sine=d=8"]
     encode = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]

@@ -35,7 +35,7 @@ ADMIN = ("bench-admin@cinemesh.test", "bench-admin-password")
 
 
 def _ffmpeg() -> str:
-    import imageio_ffmpeg  # type: ignore[import-untyped]
+    import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 

@@ -15,10 +15,10 @@ import jsonschema
 import pytest
 
 from cinemesh.contracts.schemas import user_profile_schema
+from tests.fixtures._problems import assert_problem
 from tests.fixtures.platform import METRICS_AUTH, RunningPlatform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("platform")]
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -50,14 +50,6 @@ def login(client: httpx.Client, email: str, password: str) -> dict[str, object]:
 
 def bearer(tokens: dict[str, object]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, object] = response.json()
-    assert body["status"] == status and body["detail"]
-    return body
 
 
 def test_register_login_and_read_the_account_document(client: httpx.Client) -> None:
@@ -105,7 +97,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client: httpx.Client) -> N
     assert client.get("/api/v1/me", headers=bearer(second)).status_code == 200
 
     reused = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
-    assert assert_problem(reused, 401)["type"].endswith("/refresh-token-reused")  # type: ignore[union-attr]
+    assert assert_problem(reused, 401)["type"].endswith("/refresh-token-reused")
     # The theft is contained: the legitimate holder's newer token is revoked too.
     assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}), 401)
 
@@ -169,7 +161,7 @@ def test_bad_input_is_problem_json_never_500(client: httpx.Client) -> None:
     wrong = client.post(
         register, json={"email": "not-an-email", "username": "x", "password": 5, "country": "de"}
     )
-    fields = {error["field"] for error in assert_problem(wrong, 422)["errors"]}  # type: ignore[union-attr]
+    fields = {error["field"] for error in assert_problem(wrong, 422)["errors"]}
     assert fields == {"email", "username", "password", "country"}
 
     oversized = client.post(

@@ -93,7 +93,7 @@ def _upload_stream(
         task = progress.add_task("upload", total=size, completed=uploader.offset)
         while uploader.offset < size:
             try:
-                uploader.upload_chunk()  # type: ignore[no-untyped-call]
+                uploader.upload_chunk()
             except Exception as exc:
                 console.print(f"[red]Upload interrupted:[/] {exc}\nResume with: --resume {uploader.url}")
                 raise typer.Exit(1) from exc

@@ -14,7 +14,7 @@ GIB = 1024**3
 
 def bundled_ffmpeg() -> str:
     """The static ffmpeg 9 shipped in the `imageio-ffmpeg` wheel (libvmaf, sound CENC fMP4)."""
-    import imageio_ffmpeg  # type: ignore[import-untyped]
+    import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 

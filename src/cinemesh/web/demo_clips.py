@@ -22,7 +22,7 @@ def sample_path(name: str) -> Path | None:
 
 
 def ffmpeg_exe() -> str:
-    import imageio_ffmpeg  # type: ignore[import-untyped]
+    import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 

@@ -120,7 +120,8 @@ def publish(admin: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
     assert admin.put(f"{target}/video", json={"video_id": uuid.uuid4().hex}).status_code == 200
     published = admin.post(f"/api/v1/titles/{title['id']}/publish")
     assert published.status_code == 200, published.text
-    return published.json()
+    document: dict[str, Any] = published.json()
+    return document
 
 
 def sign_in_viewer(page: Page, email: str) -> None:

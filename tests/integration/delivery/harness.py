@@ -49,7 +49,8 @@ class DeliveryHarness:
 
     @property
     def signing_secret(self) -> str:
-        return self.app.state.delivery.signer.secret.decode()
+        secret: bytes = self.app.state.delivery.signer.secret
+        return secret.decode()
 
     async def feed(self, *events: EventContract) -> None:
         """Applies events through the service's own consumer handler, in one transaction each."""

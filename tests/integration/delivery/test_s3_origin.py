@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import m3u8
@@ -30,7 +31,12 @@ async def delivery_on_s3(tmp_path: Path, video: CmafVideo, endpoint: str) -> Asy
     for path in sorted(p for p in (video.root / "videos").rglob("*") if p.is_file()):
         await store.put_file(path.relative_to(video.root).as_posix(), path)
     await store.close()
-    settings = {"object_store": "s3", "s3_endpoint_url": endpoint, "s3_bucket": bucket, **CREDENTIALS}
+    settings: dict[str, Any] = {
+        "object_store": "s3",
+        "s3_endpoint_url": endpoint,
+        "s3_bucket": bucket,
+        **CREDENTIALS,
+    }
     async with running_delivery(tmp_path, video, **settings) as harness:
         yield harness
 

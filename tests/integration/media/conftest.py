@@ -94,7 +94,7 @@ class MediaHarness:
         """A whole tus upload in two PATCHes; returns the video id."""
         headers = headers or self.auth()
         data = path.read_bytes()
-        created = await self.create(len(data), headers, filename=path.name, **meta)
+        created = await self.create(len(data), headers, register_title=True, filename=path.name, **meta)
         assert created.status_code == 201, created.text
         location = created.headers["location"]
         half = len(data) // 2

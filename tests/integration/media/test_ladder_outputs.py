@@ -81,6 +81,7 @@ def packaged(
 def keyframe_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        assert stream.time_base is not None
         return [
             round(float(packet.pts * stream.time_base), 3)
             for packet in container.demux(stream)

@@ -15,11 +15,11 @@ from cinemesh.media.store import VideoRow
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings
+from tests.fixtures._problems import assert_problem
 from tests.fixtures.media import MediaTokens
 from tests.fixtures.migrations import migrations_of, upgrade_to
 from tests.integration.media.conftest import MediaHarness, media_settings, start_harness
 from tests.integration.media.test_bad_media_and_events import outbox_events
-from tests.integration.media.test_tus_protocol import assert_problem
 
 pytestmark = [pytest.mark.xdist_group("media-transcode")]
 

@@ -7,25 +7,12 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.fixtures._problems import assert_problem
 from tests.integration.media.conftest import MediaHarness, metadata
 
-PROBLEM = "application/problem+json"
 OCTETS = {"Content-Type": "application/offset+octet-stream"}
-
-
-def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    if response.request.method == "HEAD":  # no body, by definition
-        return {}
-    body: dict[str, object] = response.json()
-    assert body["detail"]
-    if code is not None:
-        assert str(body["type"]).endswith("/" + code), body
-    return body
 
 
 async def test_options_advertises_version_extensions_and_limits(media_api_only: MediaHarness) -> None:
@@ -101,7 +88,7 @@ async def test_a_checksum_header_without_a_digest_is_a_bad_request(media_api_onl
             headers={**headers, **OCTETS, "Upload-Offset": "0", "Upload-Checksum": value},
         )
         body = assert_problem(response, 400, "tus-bad-header")
-        assert body["field"] == "Upload-Checksum", value  # type: ignore[comparison-overlap]
+        assert body["field"] == "Upload-Checksum", value
     assert (await media.client.head(location, headers=headers)).headers["upload-offset"] == "0"
 
 

@@ -28,9 +28,10 @@ from cinemesh.media.tus.expiry import UPLOAD_EXPIRED
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
+from tests.fixtures._problems import assert_problem
 from tests.fixtures.media import MediaTokens
 from tests.integration.media.conftest import MediaHarness, media_settings, start_harness
-from tests.integration.media.test_tus_protocol import OCTETS, assert_problem
+from tests.integration.media.test_tus_protocol import OCTETS
 
 EXPIRY = 1.0
 

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 
 from cinemesh.media.store import KnownContentRow, VideoRow
 from cinemesh.platform.settings import Settings
+from tests.fixtures._problems import assert_problem
 from tests.fixtures.media import MediaTokens
 from tests.integration.media.conftest import MediaHarness, media_settings, start_harness
-from tests.integration.media.test_tus_protocol import assert_problem
 
 WAIT = 0.6  # title_wait_seconds in these tests (3 s by default)
 
@@ -55,7 +55,7 @@ async def test_an_unknown_title_is_refused_naming_title_id_and_nothing_spooled(m
     waited = time.monotonic() - started
     body = assert_problem(response, 404, "title-not-found")
     assert body["field"] == "title_id"
-    assert [error["field"] for error in body["errors"]] == ["title_id"]  # type: ignore[attr-defined]
+    assert [error["field"] for error in body["errors"]] == ["title_id"]
     assert response.headers["tus-resumable"] == "1.0.0"
     # It waited for the title (bounded), then gave up.
     assert WAIT <= waited < WAIT + 2

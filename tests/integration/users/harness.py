@@ -25,10 +25,10 @@ from cinemesh.users.deps import Services
 from cinemesh.users.mailer import Mail
 from cinemesh.users.passwords import PasswordHashing
 from cinemesh.users.settings import UsersSettings
+from tests.fixtures._problems import assert_problem as problem
 
 BASE_URL = "http://users.test"
 PASSWORD = "correct horse battery"
-PROBLEM = "application/problem+json"
 FAST_PASSWORDS = PasswordHashing(time_cost=1, memory_cost_kib=1024, parallelism=1)
 
 
@@ -123,13 +123,8 @@ def assert_valid_document(document: dict[str, Any]) -> None:
 
 
 def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    if field is not None:
-        named = {body.get("field")} | {error["field"] for error in body.get("errors", [])}
-        assert field in named, body
-    return body
+    """The users tests name a field where the others name a code."""
+    return problem(response, status, field=field)
 
 
 @asynccontextmanager

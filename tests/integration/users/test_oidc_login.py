@@ -32,7 +32,7 @@ async def browser(tmp_path: Path, oidc_provider: OidcProvider) -> AsyncIterator[
     provider = OidcProviderSettings(
         issuer=oidc_provider.issuer,
         client_id=oidc_provider.client_id,
-        client_secret=oidc_provider.client_secret,  # type: ignore[arg-type]
+        client_secret=oidc_provider.client_secret,
     )
     app = build_app(
         Settings(data_dir=tmp_path, public_url=RELYING_PARTY_URL),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from cinemesh.platform.http import create_service_app
-from cinemesh.platform.problems import PROBLEM_CONTENT_TYPE, Problem, field_name
+from cinemesh.platform.problems import Problem, field_name
+from tests.fixtures._problems import assert_problem
 
 
 class Item(BaseModel):
@@ -44,16 +47,6 @@ async def client() -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
-def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
-    assert response.status_code == status
-    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
-    body: dict[str, object] = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
-
-
 async def test_valid_request_passes(client: httpx.AsyncClient) -> None:
     response = await client.post("/items", json={"name": "a", "count": 1})
     assert response.status_code == 201
@@ -72,13 +65,13 @@ async def test_wrong_types_name_each_field(client: httpx.AsyncClient) -> None:
 
 async def test_missing_field_is_named(client: httpx.AsyncClient) -> None:
     body = assert_problem(await client.post("/items", json={"name": "a"}), 422)
-    assert [error["field"] for error in body["errors"]] == ["count"]  # type: ignore[union-attr]
+    assert [error["field"] for error in body["errors"]] == ["count"]
 
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post("/items", content=b'{"name": ', headers={"content-type": "application/json"})
     body = assert_problem(response, 400)
-    assert body["type"].endswith("/malformed-json")  # type: ignore[union-attr]
+    assert body["type"].endswith("/malformed-json")
 
 
 async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
@@ -92,7 +85,7 @@ async def test_oversized_body_by_header_and_by_stream(client: httpx.AsyncClient)
         await client.post("/items", content=b"x" * 4096, headers={"content-type": "application/json"}), 413
     )
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(8):
             yield b"x" * 512
 

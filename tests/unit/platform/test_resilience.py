@@ -161,7 +161,7 @@ async def test_non_failure_exceptions_and_cancellation_do_not_count() -> None:
         await breaker.call(fail)
     assert breaker.state is CircuitState.CLOSED
 
-    task = asyncio.create_task(breaker.call(asyncio.Event().wait))  # type: ignore[arg-type]
+    task = asyncio.create_task(breaker.call(asyncio.Event().wait))
     await asyncio.sleep(0)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -350,7 +350,7 @@ async def test_retry_rejects_nonsense_arguments() -> None:
 async def test_call_with_timeout() -> None:
     assert await call_with_timeout(ok, 1.0) == "ok"
     with pytest.raises(TimeoutError):
-        await call_with_timeout(asyncio.Event().wait, 0.01)  # type: ignore[arg-type]
+        await call_with_timeout(asyncio.Event().wait, 0.01)
 
 
 async def test_policy_counts_timeouts_as_breaker_failures_and_stops_retrying_when_open() -> None:

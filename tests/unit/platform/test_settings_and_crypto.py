@@ -25,7 +25,7 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_each_service_gets_its_own_database(tmp_path: object) -> None:
-    settings = Settings(data_dir=tmp_path)  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp_path)
     assert settings.database_url_for("users").endswith("/users.db")
     per_database = Settings(database_url="postgresql+asyncpg://pg/cinemesh_{service}")
     assert per_database.database_url_for("catalog") == "postgresql+asyncpg://pg/cinemesh_catalog"

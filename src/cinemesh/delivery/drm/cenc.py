@@ -244,6 +244,6 @@ def append_adaptation_sets(mpd: str, adaptations: list[ET.Element]) -> str:
 def find_ffmpeg() -> str:
     """The pinned static ffmpeg of imageio-ffmpeg (never the system one: Debian's 5.1 writes
     broken encrypted fMP4)."""
-    import imageio_ffmpeg  # type: ignore[import-untyped]
+    import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())

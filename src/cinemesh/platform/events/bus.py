@@ -18,6 +18,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Self
 
 from cinemesh.platform.events.envelope import Envelope
 
@@ -72,7 +73,7 @@ class Subscription(ABC):
     async def close(self) -> None:
         """Leaves the group; uncommitted records go to whoever reads the partition next."""
 
-    async def __aenter__(self) -> Subscription:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -115,7 +116,7 @@ class EventBus(ABC):
     async def end_offsets(self, topics: Sequence[str]) -> dict[tuple[str, int], int]:
         """Per (topic, partition), the offset the next published record will get."""
 
-    async def __aenter__(self) -> EventBus:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
