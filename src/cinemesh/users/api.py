@@ -101,6 +101,7 @@ def token_answer(pair: TokenPair, request: Request, response: Response, services
         pair.refresh_token,
         max_age=services.users.refresh_token_ttl,
         public_url=services.oidc.public_url,
+        request=request,
     )
     return TokenResponse.of(pair).model_copy(update={"refresh_token": None})
 
@@ -122,7 +123,7 @@ async def sign_out_cookie(services: AllServices, request: Request, response: Res
     token = cookie_token(request)
     if token is not None:
         await services.users.logout(refresh_token=token)
-    clear_refresh_cookie(response, public_url=services.oidc.public_url)
+    clear_refresh_cookie(response, public_url=services.oidc.public_url, request=request)
 
 
 @auth.post("/logout", status_code=204)

@@ -6,8 +6,9 @@ then carries the refresh token only in a cookie that is
 
 - HttpOnly: no script (an injected one included) can read it;
 - Secure: sent over HTTPS only (browsers also keep Secure cookies for http://localhost and
-  127.0.0.1; only a plain-http deployment on another host gets a non-Secure cookie, since a browser
-  would drop a Secure one there and the sign-in could not last at all);
+  127.0.0.1). Only a request over plain http to another host, on a deployment whose public URL is
+  not https (a self-hosted box reached at http://192.168.1.20:8000), gets a non-Secure cookie: a
+  browser would drop a Secure one there, and the sign-in could not last beyond the tab;
 - SameSite=Strict and scoped to `/api/v1/auth/refresh`: it travels with nothing but a refresh
   (or the cookie's sign-out, `DELETE` on the same path) started from the app's own pages.
 
@@ -59,24 +60,35 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def secure_for(public_url: str) -> bool:
-    parts = urlsplit(public_url)
-    return parts.scheme == "https" or _loopback(parts.hostname or "")
+def secure_for(public_url: str, request: Request | None = None) -> bool:
+    """Secure unless both the deployment (its public URL) and this request are plain http to a
+    host other than this machine's loopback."""
+    if urlsplit(public_url).scheme == "https":
+        return True
+    if request is None:
+        return _loopback(urlsplit(public_url).hostname or "")
+    return request.url.scheme == "https" or _loopback(request.url.hostname or "")
 
 
-def set_refresh_cookie(response: Response, token: str, *, max_age: int, public_url: str) -> None:
+def set_refresh_cookie(
+    response: Response, token: str, *, max_age: int, public_url: str, request: Request
+) -> None:
     response.set_cookie(
         REFRESH_COOKIE,
         token,
         max_age=max_age,
         path=REFRESH_PATH,
         httponly=True,
-        secure=secure_for(public_url),
+        secure=secure_for(public_url, request),
         samesite="strict",
     )
 
 
-def clear_refresh_cookie(response: Response, *, public_url: str) -> None:
+def clear_refresh_cookie(response: Response, *, public_url: str, request: Request) -> None:
     response.delete_cookie(
-        REFRESH_COOKIE, path=REFRESH_PATH, httponly=True, secure=secure_for(public_url), samesite="strict"
+        REFRESH_COOKIE,
+        path=REFRESH_PATH,
+        httponly=True,
+        secure=secure_for(public_url, request),
+        samesite="strict",
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
 
 from cinemesh.users.refresh_cookie import secure_for
 from tests.integration.users.harness import PASSWORD, Harness, assert_problem, running_users
@@ -97,10 +98,27 @@ async def test_clients_without_the_header_keep_the_token_in_the_body(users: Harn
     assert "set-cookie" not in refreshed.headers
 
 
+def _request(url: str) -> Request:
+    parts = httpx.URL(url)
+    host = f"{parts.host}:{parts.port}" if parts.port else parts.host
+    scope = {
+        "type": "http",
+        "scheme": parts.scheme,
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"host", host.encode())],
+    }
+    return Request(scope)
+
+
 def test_secure_unless_plain_http_on_another_host() -> None:
-    assert secure_for("https://cinemesh.example")
-    assert secure_for("http://127.0.0.1:8000") and secure_for("http://localhost:8000")
-    assert not secure_for("http://192.168.1.20:8000")  # a browser would drop a Secure cookie here
+    assert secure_for("https://cinemesh.example", _request("http://10.0.0.5:8000"))  # behind TLS
+    assert secure_for("http://127.0.0.1:8000", _request("http://127.0.0.1:8000"))
+    assert secure_for("http://0.0.0.0:8000", _request("http://localhost:8000"))
+    assert secure_for("http://0.0.0.0:8000", _request("https://cinemesh.example"))
+    # A self-hosted box reached over plain http on the LAN: a browser would drop a Secure cookie.
+    assert not secure_for("http://0.0.0.0:8000", _request("http://192.168.1.20:8000"))
+    assert not secure_for("http://localhost:8000", _request("http://192.168.1.20:8000"))
 
 
 async def test_a_password_change_hands_the_cookie_session_a_new_cookie(users: Harness) -> None:
