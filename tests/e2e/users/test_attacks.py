@@ -53,6 +53,16 @@ def test_nul_and_lone_surrogates_are_422_and_leave_the_users_breaker_closed(clie
     assert client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).status_code == 200
 
 
+def test_other_services_refuse_unstorable_text_too(client: httpx.Client) -> None:
+    # The check is the platform's, in every service: catalog search with a NUL (PostgreSQL's
+    # full-text query refused it) and a profile id in the path.
+    for _ in range(6):
+        search = client.get("/api/v1/titles", params={"q": "dune\u0000"})
+        assert search.status_code == 422, search.text
+        assert search.json()["errors"][0]["field"] == "q"
+    assert client.get("/api/v1/titles", params={"q": "dune"}).status_code == 200  # breaker closed
+
+
 def test_logout_ends_the_access_token_on_every_service(client: httpx.Client) -> None:
     _, tokens = _account(client)
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
