@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import uuid_utils
 import uuid_utils.compat as uuid_compat
 
 
@@ -12,4 +13,6 @@ def new_id() -> uuid.UUID:
 
 
 def new_id_str() -> str:
-    return str(new_id())
+    # The same generator without the detour through a stdlib `uuid.UUID` (about 10x slower:
+    # a bulk import makes several ids a row, one per title, episode and event).
+    return str(uuid_utils.uuid7())

@@ -99,7 +99,7 @@ async def table_rows(catalog: Catalog, title_id: str) -> dict[str, list[tuple[An
             (WindowRow, WindowRow.title_id),
             (MediaRow, MediaRow.title_id),
         ):
-            table = model.__table__
+            table = model.metadata.tables[model.__tablename__]
             columns = [c for c in table.columns if c.name not in ("external_id", "created_at", "updated_at")]
             if model is WindowRow:
                 columns = [c for c in columns if c.name != "id"]  # a sequence number

@@ -37,7 +37,7 @@ async def stored(catalog: Catalog) -> dict[str, list[tuple[Any, ...]]]:
             DocumentLanguageRow,
             DocumentSearchRow,
         ):
-            table: sa.Table = model.__table__
+            table = model.metadata.tables[model.__tablename__]
             columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
             columns = [c for c in columns if c.name != "search_vector"]  # generated from the others
             rows = (await session.execute(sa.select(*columns))).all()
