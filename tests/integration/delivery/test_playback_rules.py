@@ -128,6 +128,18 @@ async def test_subscription_region_publication_and_device_rules(h: DeliveryHarne
     assert response.status_code == 403 and problem_code(response) == "title-not-published"
 
 
+async def test_a_worldwide_window_plays_everywhere_but_its_excepted_countries(h: DeliveryHarness) -> None:
+    # The catalog's worldwide window ("*", less except_countries) through delivery's own event
+    # handler and store, as the catalog publishes it.
+    worldwide = AvailabilityWindow(
+        country="*", starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1), except_countries=["FR"]
+    )
+    await h.publish_title(windows=[worldwide])
+    assert (await h.start(await h.viewer(tier="premium", country="JP"))).status_code == 201
+    refused = await h.start(await h.viewer(tier="premium", country="FR"))
+    assert refused.status_code == 403 and problem_code(refused) == "region-unavailable"
+
+
 async def test_no_cross_account_access(h: DeliveryHarness) -> None:
     alice, bob = await h.viewer(tier="premium"), await h.viewer(tier="premium")
     response = await h.start(alice, profile_id=bob.profile_id)
