@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from cinemesh.media import layout
 
 
 class VideoStatus(enum.StrEnum):
@@ -74,13 +78,8 @@ class SubtitleTrack:
     stream: int  # position among the source's subtitle streams (ffmpeg's `0:s:N`)
 
 
-def audio_key(position: int) -> str:
-    # The first keeps the name it always had, so ladders made before multi-audio still resolve.
-    return "audio" if position == 0 else f"audio_{position}"
-
-
-def subtitle_key(position: int) -> str:
-    return f"subs_{position}"
+audio_key = layout.audio_dir
+subtitle_key = layout.subtitle_dir
 
 
 @dataclass(frozen=True)
@@ -114,6 +113,24 @@ class ProbeResult:
             SubtitleTrack(subtitle_key(i), manifest_language(tag), title or _language_name(tag, i), stream)
             for i, (tag, title, stream) in enumerate(self.subtitle_streams[:MAX_SUBTITLE_TRACKS])
         ]
+
+    def stored(self) -> dict[str, Any]:
+        """For the `videos.probe` JSON column: the upload's probe, reused by the job."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any] | None) -> ProbeResult | None:
+        """Back from `stored()` (JSON made its tuples lists); None if absent or of another shape."""
+        if not data:
+            return None
+        names = {field.name for field in dataclasses.fields(cls)}
+        values = {name: value for name, value in data.items() if name in names}
+        for name in ("audio_streams", "subtitle_streams"):
+            values[name] = tuple(tuple(stream) for stream in values.get(name) or ())
+        try:
+            return cls(**values)
+        except TypeError:
+            return None
 
     @property
     def portrait(self) -> bool:
@@ -191,7 +208,7 @@ class Rung:
 
     @property
     def key(self) -> str:
-        return f"v{self.name}"
+        return layout.rung_dir(self.name)
 
     @property
     def bufsize_kbps(self) -> int:

@@ -15,6 +15,7 @@ from cinemesh.contracts.media import UploadCompletedV1, VideoFailedV1
 from cinemesh.contracts.publishing import record_event
 from cinemesh.media.domain import BadMediaError, Limits, VideoStatus, check_probe
 from cinemesh.media.jobs import queue
+from cinemesh.media.layout import VideoKeys
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import VideoRow, VideoStore, utcnow
 from cinemesh.media.transcode.probe import probe_file
@@ -30,7 +31,7 @@ SOURCE = "cinemesh/media"
 
 
 def source_key(video_id: str) -> str:
-    return f"videos/{video_id}/source"
+    return VideoKeys(video_id).source
 
 
 async def complete_upload(
@@ -50,7 +51,7 @@ async def complete_upload(
     try:
         result = await probe_file(path, timeout_seconds=settings.probe_timeout_seconds)
         check_probe(result, limits)
-        probe = result.__dict__.copy()
+        probe = result.stored()  # the job plans its ladder from it: the source is probed once
     except BadMediaError as exc:
         failure = str(exc)
     if failure is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from cinemesh.media.layout import VideoKeys
 from cinemesh.platform.storage import ObjectStore
 
 CONTENT_TYPES = {
@@ -18,18 +19,14 @@ CONTENT_TYPES = {
 _PARALLEL_PUTS = 8
 
 
-def video_prefix(video_id: str) -> str:
-    return f"videos/{video_id}"
-
-
-async def upload_files(store: ObjectStore, root: Path, relative_paths: list[str], *, prefix: str) -> None:
-    """Puts each file under `prefix/relative_path`; manifests should be put last by the caller."""
+async def upload_files(store: ObjectStore, root: Path, relative_paths: list[str], *, keys: VideoKeys) -> None:
+    """Puts each file at its key (`layout`); manifests should be put last by the caller."""
     gate = asyncio.Semaphore(_PARALLEL_PUTS)
 
     async def put(relative: str) -> None:
         async with gate:
             path = root / relative
-            await store.put_file(f"{prefix}/{relative}", path, content_type=CONTENT_TYPES.get(path.suffix))
+            await store.put_file(keys.key(relative), path, content_type=CONTENT_TYPES.get(path.suffix))
 
     await asyncio.gather(*(put(relative) for relative in relative_paths))
 
@@ -39,10 +36,10 @@ def files_under(root: Path, directory: str) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in base.rglob("*") if path.is_file())
 
 
-async def download_prefix(store: ObjectStore, prefix: str, destination: Path) -> None:
-    """Copies every object under `prefix/` into `destination` (relative layout kept)."""
-    async for info in store.list(prefix + "/"):
-        target = destination / info.key.removeprefix(prefix + "/")
+async def download_directory(store: ObjectStore, keys: VideoKeys, directory: str, root: Path) -> None:
+    """Copies every object under the video's `directory/` to the same path under `root`."""
+    async for info in store.list(keys.key(directory + "/")):
+        target = root / info.key.removeprefix(keys.prefix)
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as handle:
             async for chunk in store.stream(info.key):

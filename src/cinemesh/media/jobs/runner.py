@@ -1,42 +1,38 @@
 """One attempt at one transcoding job: from the stored source to a published ladder.
 
-Stages: probe -> two encoding passes side by side: the first rung (+ audio), published as soon as
-it is done, and (at a lower CPU priority) the other rungs, sprites, poster candidates, preview ->
-VMAF -> publish the full ladder. Each publication is recorded in the same
-transaction as its outbox event and guarded by `videos.published`, and every key is
-deterministic; so after a crash the next attempt skips what was already announced (the first
-rung is fetched back from the store for the final manifests) and nothing is announced twice.
+The work itself is `transcode.pipeline.package_file`, the sequence the benchmark measures: two
+encoding passes side by side, the first rung (+ audio and subtitles) published as soon as it is
+done, and (at a lower CPU priority) the other rungs, sprites, poster candidates, preview -> VMAF
+-> the full ladder. This module adds what a job needs around it: the source fetched, the probe
+the upload stored, uploads and publications at the pipeline's hooks. Each publication is
+recorded in the same transaction as its outbox event and guarded by `videos.published`, and
+every key is deterministic (`media.layout`); so after a crash the next attempt skips what was
+already announced (the first rung is fetched back from the store for the final manifests) and
+nothing is announced twice.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cinemesh.contracts.media import AudioTrack, Rendition, SubtitleTrack, VideoTranscodedV1
 from cinemesh.contracts.publishing import record_event
-from cinemesh.media.domain import (
-    BadMediaError,
-    Limits,
-    VideoStatus,
-    check_encoded_duration,
-    check_probe,
-)
-from cinemesh.media.intake import SOURCE, source_key
+from cinemesh.media import layout
+from cinemesh.media.domain import BadMediaError, Limits, ProbeResult, VideoStatus, check_probe
+from cinemesh.media.intake import SOURCE
 from cinemesh.media.jobs import queue
-from cinemesh.media.objects import download_prefix, fetch_object, files_under, upload_files, video_prefix
+from cinemesh.media.layout import VideoKeys
+from cinemesh.media.objects import download_directory, fetch_object, files_under, upload_files
+from cinemesh.media.publishing import transcoded_event
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import PUBLISHED_COMPLETE, PUBLISHED_FIRST_RUNG, VideoRow, VideoStore
 from cinemesh.media.transcode import pipeline
-from cinemesh.media.transcode.manifests import PackagedTrack
 from cinemesh.media.transcode.probe import probe_file
 from cinemesh.platform.db import Database
 from cinemesh.platform.storage import ObjectStore
 
-Report = Callable[[str, float], None]  # (stage, percent of the whole job)
+Report = pipeline.Report  # (stage, percent of the whole job)
 
 
 class LeaseLostError(Exception):
@@ -71,65 +67,44 @@ class TranscodeRunner:
             shutil.rmtree(work, ignore_errors=True)
 
     async def _run(self, job: queue.ClaimedJob, video: VideoRow, work: Path, report: Report) -> None:
-        ffmpeg = self.settings.ffmpeg()
+        keys, out = VideoKeys(video.id), work / "out"
         report("probing", 0.0)
-        source = await fetch_object(self.store, source_key(video.id), work / "source")
+        source = await fetch_object(self.store, keys.source, work / layout.SOURCE)
         self._require_scratch(source)
-        probe = await probe_file(source, timeout_seconds=self.settings.probe_timeout_seconds)
-        s = self.settings
-        check_probe(probe, Limits(s.max_duration_seconds, s.max_width, s.max_height))
-        ladder = pipeline.plan(probe, self.settings)
-        out = work / "out"
-        prefix = video_prefix(video.id)
+        probe = await job_probe(video, source, self.settings)
 
-        async def publish_first_rung() -> None:
-            videos, audios = pipeline.write_manifests(ladder, out, [ladder.first])
-            _check_durations(ladder, videos)  # before anything of it is playable
-            uploads = [
-                name for key in [ladder.first.key, *ladder.track_keys] for name in files_under(out, key)
-            ]
-            await upload_files(self.store, out, uploads, prefix=prefix)
-            await upload_files(self.store, out, ["manifest.mpd", "master.m3u8"], prefix=prefix)
-            await self._publish(job, video, ladder, videos, audios, complete=False, vmaf={})
+        async def publish_first_rung(packaged: pipeline.Packaged) -> None:
+            ladder = packaged.ladder
+            directories = [ladder.first.key, *ladder.track_keys]
+            uploads = [name for directory in directories for name in files_under(out, directory)]
+            await upload_files(self.store, out, uploads, keys=keys)
+            await upload_files(self.store, out, list(layout.MANIFESTS), keys=keys)
+            await self._publish(job, video, packaged, complete=False)
 
-        first_rung_needed = video.published < PUBLISHED_FIRST_RUNG
-        if not first_rung_needed:
+        async def fetch_first_rung(ladder: pipeline.LadderPlan) -> None:
             # A previous attempt published the first rung: take it back instead of re-encoding.
             for directory in (ladder.first.key, *ladder.track_keys):
-                await download_prefix(self.store, f"{prefix}/{directory}", out / directory)
-        await pipeline.encode_ladder(
-            ladder,
-            ffmpeg=ffmpeg,
-            source=source,
-            out=out,
-            first_rung_needed=first_rung_needed,
-            early_first_rung=self.settings.early_first_rung,
-            on_first_rung=publish_first_rung,
-            on_progress=lambda done: report("transcoding", 2 + 78 * done),
-            rest_niceness=self.settings.rest_pass_niceness,
+                await download_directory(self.store, keys, directory, out)
+
+        packaged = await pipeline.package_file(
+            source,
+            out,
+            self.settings,
+            job=pipeline.JobHooks(
+                probe=probe,
+                vmaf=self.settings.vmaf,
+                publish_first_rung=publish_first_rung,
+                fetch_first_rung=fetch_first_rung if video.published >= PUBLISHED_FIRST_RUNG else None,
+                report=report,
+            ),
         )
-        report("thumbnails", 80.0)
-        await pipeline.finish_extras(ladder, ffmpeg=ffmpeg, out=out)
-        vmaf: dict[str, float] = {}
-        if self.settings.vmaf:
-            vmaf = await pipeline.measure_quality(
-                ladder,
-                ffmpeg=ffmpeg,
-                source=source,
-                out=out,
-                subsample=self.settings.vmaf_subsample,
-                on_progress=lambda done: report("quality", 82 + 15 * done),
-            )
-        report("packaging", 97.0)
-        videos, audios = pipeline.write_manifests(ladder, out, ladder.rungs)
-        _check_durations(ladder, videos)
-        uploads = [name for rung in ladder.rest for name in files_under(out, rung.key)]
-        uploads += [*files_under(out, "thumbs"), "poster.jpg", "preview.mp4"]
-        await upload_files(self.store, out, uploads, prefix=prefix)
-        await upload_files(self.store, out, ["manifest.mpd", "master.m3u8"], prefix=prefix)
-        await self._publish(job, video, ladder, videos, audios, complete=True, vmaf=vmaf)
+        uploads = [name for rung in packaged.ladder.rest for name in files_under(out, rung.key)]
+        uploads += [*files_under(out, layout.THUMBS), layout.POSTER, layout.PREVIEW]
+        await upload_files(self.store, out, uploads, keys=keys)
+        await upload_files(self.store, out, list(layout.MANIFESTS), keys=keys)
+        await self._publish(job, video, packaged, complete=True)
         if not self.settings.keep_originals:
-            await self.store.delete(source_key(video.id))
+            await self.store.delete(keys.source)
 
     def _require_scratch(self, source: Path) -> None:
         free = shutil.disk_usage(self.work_root).free
@@ -138,50 +113,9 @@ class TranscodeRunner:
             raise ScratchSpaceError(f"needs {needed} bytes of scratch space, {free} free")
 
     async def _publish(
-        self,
-        job: queue.ClaimedJob,
-        video: VideoRow,
-        ladder: pipeline.LadderPlan,
-        videos: list[PackagedTrack],
-        audios: list[PackagedTrack],
-        *,
-        complete: bool,
-        vmaf: dict[str, float],
+        self, job: queue.ClaimedJob, video: VideoRow, packaged: pipeline.Packaged, *, complete: bool
     ) -> None:
-        prefix = video_prefix(video.id)
-        # A variant plays with one audio track at a time: its bitrate allows for the costliest.
-        audio = max(audios, key=lambda track: track.peak_bitrate, default=None)
-        event = VideoTranscodedV1(
-            video_id=video.id,
-            title_id=video.title_id,
-            duration_seconds=round(ladder.probe.duration_seconds, 3),
-            storage_prefix=prefix + "/",
-            hls_master_key=f"{prefix}/master.m3u8",
-            dash_manifest_key=f"{prefix}/manifest.mpd",
-            renditions=[_rendition(prefix, track, audio, vmaf.get(track.directory)) for track in videos],
-            complete=complete,
-            thumbnails_vtt_key=f"{prefix}/thumbs/thumbnails.vtt" if complete else None,
-            poster_key=f"{prefix}/poster.jpg" if complete else None,
-            preview_key=f"{prefix}/preview.mp4" if complete else None,
-            audio_codecs=audio.codecs if audio else None,
-            audio_tracks=[
-                AudioTrack(
-                    language=a.language, name=a.name, playlist_key=f"{prefix}/{a.directory}/index.m3u8"
-                )
-                for a in audios
-            ],
-            subtitle_tracks=[
-                SubtitleTrack(
-                    language=t.language,
-                    name=t.name,
-                    vtt_key=f"{prefix}/{t.key}/subtitles.vtt",
-                    playlist_key=f"{prefix}/{t.key}/index.m3u8",
-                )
-                for t in ladder.tracks.subtitles
-            ],
-            transcoded_at=dt.datetime.now(dt.UTC),
-            kind=video.kind,  # the catalog lists a trailer instead of attaching it
-        )
+        event = transcoded_event(video, packaged, complete=complete)
         stage = PUBLISHED_COMPLETE if complete else PUBLISHED_FIRST_RUNG
         async with self.database.transaction() as session:
             if not await queue.heartbeat(session, job, lease_seconds=self.settings.lease_seconds):
@@ -195,25 +129,11 @@ class TranscodeRunner:
                 await queue.finish(session, job)
 
 
-def _check_durations(ladder: pipeline.LadderPlan, videos: list[PackagedTrack]) -> None:
-    """Every rung must last as long as the probe said (a permanent failure otherwise)."""
-    for track in videos:
-        check_encoded_duration(ladder.probe.duration_seconds, track.duration)
-
-
-def _rendition(
-    prefix: str, track: PackagedTrack, audio: PackagedTrack | None, vmaf: float | None
-) -> Rendition:
-    audio_peak = audio.peak_bitrate if audio else 0
-    audio_average = audio.average_bitrate if audio else 0
-    return Rendition(
-        height=track.height,
-        width=track.width,
-        bitrate=track.peak_bitrate + audio_peak,
-        average_bitrate=track.average_bitrate + audio_average,
-        codecs=f"{track.codecs},{audio.codecs}" if audio else track.codecs,
-        frame_rate=track.frame_rate,
-        vmaf=vmaf,
-        playlist_key=f"{prefix}/{track.directory}/index.m3u8",
-        init_key=f"{prefix}/{track.directory}/init.mp4",
-    )
+async def job_probe(video: VideoRow, source: Path, settings: MediaSettings) -> ProbeResult:
+    """The probe the upload stored (of the same bytes), or a new one for rows without it; the
+    limits are checked again either way (they may have changed since the upload)."""
+    probe = ProbeResult.from_stored(video.probe)
+    if probe is None:
+        probe = await probe_file(source, timeout_seconds=settings.probe_timeout_seconds)
+    check_probe(probe, Limits(settings.max_duration_seconds, settings.max_width, settings.max_height))
+    return probe
