@@ -59,8 +59,11 @@ class DocumentSearchRow(Base):
 
 def words(text: str) -> list[str]:
     """Case-folded, accent-free words: the only form either engine ever sees."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return _WORD.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
+    folded = text.casefold()
+    if not folded.isascii():  # ASCII has nothing to decompose: most text skips the slow part
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _WORD.findall(folded)
 
 
 def _fold(*texts: str | None) -> str:
