@@ -19,6 +19,7 @@ from cinemesh.billing.jobs import RenewalJob
 from cinemesh.billing.providers.gift_cards import GiftCards
 from cinemesh.billing.providers.router import PaymentRouter
 from cinemesh.billing.providers.sandbox import SandboxProvider
+from cinemesh.billing.providers.stripe import StripeProvider
 from cinemesh.billing.service.charges import Charger
 from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
@@ -38,6 +39,15 @@ NAME = "billing"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def card_provider(options: BillingSettings, database: Database) -> PaymentProvider:
+    if options.provider == "stripe":
+        assert options.stripe_api_key is not None  # the settings refuse stripe without a key
+        return StripeProvider(
+            database, api_key=options.stripe_api_key.get_secret_value(), api_base=options.stripe_api_base
+        )
+    return SandboxProvider(database)
+
+
 def build_app(
     settings: Settings,
     *,
@@ -45,7 +55,7 @@ def build_app(
     jwks_fetcher: JwksFetcher | None = None,
     billing_settings: BillingSettings | None = None,
     clock: Clock = system_clock,
-    provider_factory: Callable[[Database], PaymentProvider] = SandboxProvider,
+    provider_factory: Callable[[Database], PaymentProvider] | None = None,
 ) -> FastAPI:
     """`provider_factory` is the tests' way to put a provider in (e.g. one that dies mid-charge)."""
     options = billing_settings or BillingSettings()
@@ -56,7 +66,8 @@ def build_app(
     )
     access = LedgerAccess(database, policy=policy)
     gift_cards = GiftCards(database)
-    provider = PaymentRouter(cards=provider_factory(database), gift_cards=gift_cards)
+    cards = provider_factory(database) if provider_factory else card_provider(options, database)
+    provider = PaymentRouter(cards=cards, gift_cards=gift_cards)
     tax = TaxTable(options.tax_rates)
     charger = Charger(access=access, provider=provider, clock=clock)
     renewals = RenewalService(access=access, charger=charger, tax=tax)
@@ -83,6 +94,7 @@ def build_app(
         database=database,
         subscriptions=[handlers.consumer(GROUP)],
         on_start=[start_jobs],
+        on_stop=[provider.close],
     )
     context = BillingContext(
         subscriptions=subscriptions,

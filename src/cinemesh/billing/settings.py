@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from cinemesh.billing.domain.plans import PLANS
@@ -19,6 +19,13 @@ class BillingSettings(BaseSettings):
         "sandbox",
         description="sandbox: paid with test cards (test mode); free: every account has free_plan.",
     )
+    provider: Literal["sandbox", "stripe"] = Field(
+        "sandbox", description="Who charges cards: the sandbox (test cards) or Stripe."
+    )
+    stripe_api_key: SecretStr | None = Field(
+        None, description="Stripe secret key (sk_test_... in test mode)."
+    )
+    stripe_api_base: str | None = Field(None, description="Another Stripe API server, e.g. localstripe.")
     free_plan: str = Field("basic", description="The plan every account has in free mode.")
     trial_days: int = Field(
         7, ge=0, le=365, description="Days of the one trial per account and card; 0: none."
@@ -32,6 +39,12 @@ class BillingSettings(BaseSettings):
     )
     cancel_after_days: int = Field(30, ge=1, description="A suspended subscription still unpaid is canceled.")
     renewal_interval_seconds: float = Field(60.0, gt=0, description="How often the renewal pass runs.")
+
+    @model_validator(mode="after")
+    def _stripe_needs_a_key(self) -> BillingSettings:
+        if self.provider == "stripe" and self.stripe_api_key is None:
+            raise ValueError("CINEMESH_BILLING_PROVIDER=stripe needs CINEMESH_BILLING_STRIPE_API_KEY")
+        return self
 
     @field_validator("free_plan")
     @classmethod

@@ -31,7 +31,14 @@ class GiftCardCode:
         return "GiftCardCode(***)"
 
 
-PaymentDetails = CardDetails | GiftCardCode
+@dataclass(frozen=True)
+class ProviderMethodId:
+    """A payment method the provider's own client made (Stripe.js): billing sees only its id."""
+
+    payment_method_id: str
+
+
+PaymentDetails = CardDetails | GiftCardCode | ProviderMethodId
 
 
 @dataclass(frozen=True)
@@ -51,3 +58,6 @@ class PaymentProvider(Protocol):
         self, *, payment_method: PaymentMethod, amount: int, currency: str, idempotency_key: str
     ) -> ChargeResult:
         """Charges once per key: asked again with the same key, answers with the first result."""
+
+    async def close(self) -> None:
+        """Releases connections (at shutdown)."""

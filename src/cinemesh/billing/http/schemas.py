@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cinemesh.billing.domain.invoices import Invoice
-from cinemesh.billing.domain.payments import CardDetails, GiftCardCode
+from cinemesh.billing.domain.payments import CardDetails, GiftCardCode, ProviderMethodId
 from cinemesh.billing.domain.plans import Entitlements, Plan
 from cinemesh.billing.domain.state import SubscriptionState
 
@@ -74,7 +74,17 @@ class GiftCardIn(Body):
         return "GiftCardIn(***)"
 
 
-PaymentMethodIn = Annotated[CardIn | GiftCardIn, Field(discriminator="type")]
+class ProviderMethodIn(Body):
+    """With Stripe: the id of a payment method the client made with Stripe.js."""
+
+    type: Literal["provider"]
+    payment_method_id: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_]+$")
+
+    def details(self) -> ProviderMethodId:
+        return ProviderMethodId(payment_method_id=self.payment_method_id)
+
+
+PaymentMethodIn = Annotated[CardIn | GiftCardIn | ProviderMethodIn, Field(discriminator="type")]
 
 
 class CheckoutIn(Body):

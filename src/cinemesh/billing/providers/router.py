@@ -15,6 +15,9 @@ class PaymentRouter:
         self.name = cards.name
         self.test_mode = cards.test_mode
 
+    async def close(self) -> None:
+        await self.cards.close()
+
     async def attach(self, *, user_id: str, details: PaymentDetails) -> PaymentMethod:
         if isinstance(details, GiftCardCode):
             return await self.gift_cards.attach(details)

@@ -65,9 +65,14 @@ class SandboxProvider:
         self.database = database
         self.charge_calls = 0  # charges actually made (not replays): what the benchmark compares
 
+    async def close(self) -> None:
+        """Nothing to release: the sandbox lives in billing's database."""
+
     async def attach(self, *, user_id: str, details: PaymentDetails) -> PaymentMethod:
         if not isinstance(details, CardDetails):
-            raise InvalidPaymentMethod("The sandbox takes cards only.", field="payment_method.type")
+            raise InvalidPaymentMethod(
+                "The sandbox takes test card numbers, not provider ids.", field="payment_method.type"
+            )
         card = details
         number = card.number.replace(" ", "")
         known = TEST_CARDS.get(number)
