@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cinemesh.media import layout
 from cinemesh.media.domain import AUDIO_KBPS, AudioTrack, Rung, SubtitleTrack
 
 SPRITE_INTERVAL_SECONDS = 10
@@ -48,12 +49,12 @@ def _hls_output(directory: Path, segment_seconds: int) -> list[str]:
         "-hls_segment_type",
         "fmp4",
         "-hls_fmp4_init_filename",
-        "init.mp4",
+        layout.INIT_SEGMENT,
         "-hls_flags",
         "independent_segments",
         "-hls_segment_filename",
-        str(directory / "seg_%05d.m4s"),
-        str(directory / "index.m3u8"),
+        str(directory / layout.SEGMENTS),
+        str(directory / layout.PLAYLIST),
     ]
 
 
@@ -133,7 +134,15 @@ def _split_graph(branches: list[str], frame_rate: float) -> str:
 
 
 def _subtitles(track: SubtitleTrack, directory: Path) -> list[str]:
-    return ["-map", f"0:s:{track.stream}", "-c:s", "webvtt", "-f", "webvtt", str(directory / "subtitles.vtt")]
+    return [
+        "-map",
+        f"0:s:{track.stream}",
+        "-c:s",
+        "webvtt",
+        "-f",
+        "webvtt",
+        str(directory / layout.SUBTITLES),
+    ]
 
 
 @dataclass(frozen=True)
@@ -230,18 +239,26 @@ def _extra_branches(extras: Extras) -> list[str]:
 
 def _extra_outputs(out: Path, options: EncodeOptions) -> list[str]:
     argv = ["-map", "[tiles]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2"]
-    argv += ["-start_number", "0", str(out / "tiles" / "tile_%05d.jpg")]
+    argv += ["-start_number", "0", str(out / layout.TILES / layout.TILE_FILES)]
     argv += ["-map", "[posters]", "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "2", "-f", "image2"]
-    argv += ["-start_number", "0", str(out / "candidates" / "poster_%03d.jpg")]
+    argv += ["-start_number", "0", str(out / layout.CANDIDATES / layout.CANDIDATE_FILES)]
     return argv
 
 
 def sprite_sheets(*, ffmpeg_argv: list[str], out: Path) -> list[str]:
     """The tiles the pass wrote, 10x10 to a sheet (the last one padded): tiny images, no decode of
     the source."""
-    argv = [*ffmpeg_argv, "-framerate", "1", "-start_number", "0", "-i", str(out / "tiles" / "tile_%05d.jpg")]
+    argv = [
+        *ffmpeg_argv,
+        "-framerate",
+        "1",
+        "-start_number",
+        "0",
+        "-i",
+        str(out / layout.TILES / layout.TILE_FILES),
+    ]
     argv += ["-vf", f"tile={SPRITE_COLUMNS}x{SPRITE_ROWS}", "-c:v", "mjpeg", "-q:v", "5"]
-    argv += ["-start_number", "0", str(out / "thumbs" / "sprite_%03d.jpg")]
+    argv += ["-start_number", "0", str(out / layout.THUMBS / layout.SPRITES)]
     return argv
 
 
@@ -253,5 +270,5 @@ def preview(
     argv = [*ffmpeg_argv, "-ss", f"{start:.3f}", "-t", str(PREVIEW_SECONDS), "-i", str(rung_playlist)]
     argv += ["-map", "0:v:0", "-c:v", "libx264", "-preset", preset, "-b:v", f"{PREVIEW_KBPS}k"]
     argv += ["-maxrate", f"{PREVIEW_KBPS * 2}k", "-bufsize", f"{PREVIEW_KBPS * 2}k", "-an"]
-    argv += ["-movflags", "+faststart", str(out / "preview.mp4")]
+    argv += ["-movflags", "+faststart", str(out / layout.PREVIEW)]
     return argv

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from cinemesh.media import layout
 from cinemesh.media.domain import AudioTrack, SubtitleTrack, h264_codec_string
 
 AAC_LC = "mp4a.40.2"
@@ -58,14 +59,14 @@ class PackagedTrack:
 def read_media_playlist(directory: Path) -> list[Segment]:
     segments: list[Segment] = []
     duration: float | None = None
-    for line in (directory / "index.m3u8").read_text().splitlines():
+    for line in (directory / layout.PLAYLIST).read_text().splitlines():
         if line.startswith("#EXTINF:"):
             duration = float(line.removeprefix("#EXTINF:").split(",")[0])
         elif line and not line.startswith("#") and duration is not None:
             segments.append(Segment(line, duration, (directory / line).stat().st_size))
             duration = None
     if not segments:
-        raise ValueError(f"{directory / 'index.m3u8'} lists no segments")
+        raise ValueError(f"{directory / layout.PLAYLIST} lists no segments")
     return segments
 
 
@@ -83,7 +84,7 @@ def video_track(root: Path, directory: str, *, width: int, height: int, frame_ra
     return PackagedTrack(
         directory=directory,
         segments=read_media_playlist(path),
-        codecs=avc_codec_of(path / "init.mp4"),
+        codecs=avc_codec_of(path / layout.INIT_SEGMENT),
         width=width,
         height=height,
         frame_rate=frame_rate,
@@ -103,10 +104,10 @@ def audio_track(root: Path, track: AudioTrack) -> PackagedTrack:
 def subtitle_playlist(root: Path, track: SubtitleTrack, *, duration_seconds: float) -> None:
     """`{key}/index.m3u8`: the whole WebVTT file as the one segment of an HLS subtitle playlist."""
     target = max(1, math.ceil(duration_seconds))
-    (root / track.key / "index.m3u8").write_text(
+    (root / layout.playlist(track.key)).write_text(
         "#EXTM3U\n#EXT-X-VERSION:7\n"
         f"#EXT-X-TARGETDURATION:{target}\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n"
-        f"#EXTINF:{duration_seconds:.3f},\nsubtitles.vtt\n#EXT-X-ENDLIST\n"
+        f"#EXTINF:{duration_seconds:.3f},\n{layout.SUBTITLES}\n#EXT-X-ENDLIST\n"
     )
 
 
@@ -129,12 +130,12 @@ def hls_master(
         lines.append(
             f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME={_quoted(track.name or track.language)},'
             f'LANGUAGE="{track.language}",DEFAULT={default},AUTOSELECT=YES,CHANNELS="2",'
-            f'URI="{track.directory}/index.m3u8"'
+            f'URI="{layout.playlist(track.directory)}"'
         )
     for text in subtitles or []:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME={_quoted(text.name)},'
-            f'LANGUAGE="{text.language}",DEFAULT=NO,AUTOSELECT=YES,URI="{text.key}/index.m3u8"'
+            f'LANGUAGE="{text.language}",DEFAULT=NO,AUTOSELECT=YES,URI="{layout.playlist(text.key)}"'
         )
     audio = _peak_audio(audios)
     for video in sorted(videos, key=lambda track: track.height * track.width):
@@ -156,7 +157,7 @@ def hls_master(
             attributes.append('AUDIO="audio"')
         if subtitles:
             attributes.append('SUBTITLES="subs"')
-        lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), f"{video.directory}/index.m3u8"]
+        lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), layout.playlist(video.directory)]
     return "\n".join(lines) + "\n"
 
 
@@ -172,7 +173,7 @@ def _segment_list(track: PackagedTrack, timescale: int = 1000) -> list[str]:
         lines.append(f'            <S t="{start}" d="{duration}"/>')
         start += duration
     lines.append("          </SegmentTimeline>")
-    lines.append(f"          <Initialization sourceURL={quoteattr(track.directory + '/init.mp4')}/>")
+    lines.append(f"          <Initialization sourceURL={quoteattr(layout.init_segment(track.directory))}/>")
     lines += [
         f"          <SegmentURL media={quoteattr(f'{track.directory}/{s.uri}')}/>" for s in track.segments
     ]
@@ -229,7 +230,7 @@ def dash_mpd(
             f"      <Label>{escape(text.name)}</Label>",
             f'      <Representation id="{text.key}" bandwidth="256">',
             f'        <SegmentList timescale="1000" duration="{milliseconds}">',
-            f"          <SegmentURL media={quoteattr(text.key + '/subtitles.vtt')}/>",
+            f"          <SegmentURL media={quoteattr(layout.subtitles(text.key))}/>",
             "        </SegmentList>",
             "      </Representation>",
             "    </AdaptationSet>",
