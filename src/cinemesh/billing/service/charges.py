@@ -62,16 +62,19 @@ class Charger:
         *,
         causation: str | None,
         now: dt.datetime | None = None,
+        payment_method: L.PaymentMethod | None = None,
     ) -> SubscriptionState | None:
-        """Steps 2 and 3."""
-        async with self.access.read() as store:
-            state = await _state(store, subscription_id)
-        assert state is not None
+        """Steps 2 and 3 (`payment_method`: the subscription's, when the caller has it at hand)."""
+        if payment_method is None:
+            async with self.access.read() as store:
+                state = await _state(store, subscription_id)
+            assert state is not None
+            payment_method = state.payment_method
         if request.amount == 0:  # a 100 % coupon: nothing to ask the provider for
             answer = ChargeResult(charge_id=NO_CHARGE, decline_code=None)
         else:
             answer = await self.provider.charge(
-                payment_method=state.payment_method,
+                payment_method=payment_method,
                 amount=request.amount,
                 currency=request.currency,
                 idempotency_key=request.charge_key,

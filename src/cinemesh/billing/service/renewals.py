@@ -16,7 +16,7 @@ from cinemesh.billing.domain import rules
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.domain.tax import TaxTable
 from cinemesh.billing.service.charges import Charger
-from cinemesh.billing.service.ledger import LedgerAccess, Unit
+from cinemesh.billing.service.ledger import LedgerAccess
 from cinemesh.platform.logging import get_logger
 
 log = get_logger("cinemesh.billing.renewals")
@@ -69,17 +69,17 @@ class RenewalService:
                 )
                 return "canceled"
             pending = state.pending_charge
-        if pending is not None:  # an earlier pass asked the provider and did not record the answer
-            settled = await self.charger.settle(subscription_id, pending, causation=causation, now=now)
-            return _outcome(settled)
-        tax_rate = self.tax.rate_bp(state.country)
-
-        def period(current: SubscriptionState, unit: Unit) -> L.ChargeRequested | None:
-            if rules.due(current, now=now, policy=unit.policy) != "charge":
-                return None
-            return rules.period_charge(current, now=now, tax_rate_bp=tax_rate)
-
-        _, settled = await self.charger.charge(subscription_id, period, causation=causation, now=now)
+            method = state.payment_method
+            if pending is None:  # step 1 of a charge, in this same transaction
+                pending = rules.period_charge(state, now=now, tax_rate_bp=self.tax.rate_bp(state.country))
+                await unit.append(
+                    subscription_id, [pending], at=unit.at(now), causation=causation, key=pending.charge_key
+                )
+        # an earlier pass may have asked the provider without recording the answer: the same key
+        # gets the same answer
+        settled = await self.charger.settle(
+            subscription_id, pending, causation=causation, now=now, payment_method=method
+        )
         return _outcome(settled)
 
 
