@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -101,3 +101,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched. `session.execute` is typed as returning
+    a `Result`; for those statements it is a `CursorResult`, which carries the count."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import jwt
-from authlib.deprecate import AuthlibDeprecationWarning  # type: ignore[import-untyped]
-from authlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
+from authlib.deprecate import AuthlibDeprecationWarning
+from authlib.oauth2.rfc6749.errors import OAuth2Error
 
 from cinemesh.platform.crypto import DecryptionError, SecretBox
 from cinemesh.platform.db import Database
@@ -34,7 +34,7 @@ from cinemesh.users.store import OidcIdentityRow, UserStore
 with warnings.catch_warnings():
     # Authlib nudges towards its `httpx2` fork; the platform pins httpx, which Authlib still supports.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 STATE_COOKIE = "cinemesh_oidc"
 STATE_TTL_SECONDS = 600

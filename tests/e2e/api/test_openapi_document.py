@@ -34,7 +34,7 @@ def routed_operations() -> set[tuple[str, str]]:
                 continue
             owner = table.match(route.path_format)  # the path without convertors (`:uuid`)
             if owner is not None and owner.upstream == name:
-                operations.update((route.path_format, method.lower()) for method in route.methods)
+                operations.update((route.path_format, method.lower()) for method in route.methods or ())
     return operations
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from cinemesh.catalog.bootstrap import build_app
-from cinemesh.catalog.read_model import DocumentRow
+from cinemesh.catalog.read_tables import DocumentRow
 from cinemesh.catalog.settings import CatalogSettings
 from cinemesh.catalog.store import TitleRow
 from cinemesh.contracts.events import EventContract

@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from cinemesh.catalog import read_model
+from cinemesh.catalog import read_model, read_tables
 from cinemesh.catalog.search import SearchQuery
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
@@ -40,7 +40,7 @@ async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) ->
         }
         rows = read_model.rows_of(document)
         async with database.transaction() as session:
-            await session.execute(sa.insert(read_model.DocumentRow), [rows.document])
+            await session.execute(sa.insert(read_tables.DocumentRow), [rows.document])
             # Revision 0002's columns (except_countries came with 0004).
             columns = ("title_id", "country", "starts_at", "ends_at")
             windows = [{name: w[name] for name in columns} for w in rows.windows]

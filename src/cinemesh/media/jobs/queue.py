@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.media.store import JobRow, utcnow
@@ -47,7 +47,7 @@ def enqueue(session: AsyncSession, video_id: str) -> str:
     return job_id
 
 
-def _claimable(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     return or_(
         and_(JobRow.state == QUEUED, JobRow.next_attempt_at <= now),
         and_(JobRow.state == RUNNING, JobRow.lease_expires_at < now),
@@ -87,7 +87,7 @@ async def claim(session: AsyncSession, *, owner: str, lease_seconds: float) -> C
     return ClaimedJob(job_id=row[0], video_id=row[1], attempt=row[2], owner=owner)
 
 
-def _owned(job: ClaimedJob):  # type: ignore[no-untyped-def]
+def _owned(job: ClaimedJob) -> ColumnElement[bool]:
     return and_(JobRow.id == job.job_id, JobRow.state == RUNNING, JobRow.lease_owner == job.owner)
 
 

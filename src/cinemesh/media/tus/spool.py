@@ -24,6 +24,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cinemesh.media.tus.protocol import ExpectedChecksum
 
@@ -161,7 +162,9 @@ class Spool:
                 await asyncio.to_thread(handle.write, bytes(buffer))
                 written += len(buffer)
             await asyncio.to_thread(_flush, handle)
-            checksum_ok = hasher is None or (complete and hasher.digest() == checksum.digest)  # type: ignore[union-attr]
+            checksum_ok = hasher is None or (
+                complete and checksum is not None and hasher.digest() == checksum.digest
+            )
             if not checksum_ok:
                 await asyncio.to_thread(handle.truncate, offset)
                 return WrittenChunk(offset, checksum_ok=False, complete_body=complete)
@@ -173,6 +176,6 @@ class Spool:
             await asyncio.to_thread(handle.close)
 
 
-def _flush(handle: object) -> None:
-    handle.flush()  # type: ignore[attr-defined]
-    os.fsync(handle.fileno())  # type: ignore[attr-defined]
+def _flush(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.context import request_id_var
+from cinemesh.platform.db import rows_affected
 from cinemesh.platform.events.batching import BatchHandler, process_batch
 from cinemesh.platform.events.bus import EventBus, Record, Subscription, logger
 from cinemesh.platform.events.envelope import Envelope
@@ -42,7 +43,7 @@ async def _claim(session: AsyncSession, group: str, event_id: str) -> bool:
     else:  # pragma: no cover - only the two supported databases are wired
         raise NotImplementedError(f"inbox on {dialect}")
     result = await session.execute(statement)
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    return rows_affected(result) == 1
 
 
 async def clear_inbox(session: AsyncSession, group: str) -> None:

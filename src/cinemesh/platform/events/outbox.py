@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemesh.platform.background import BackgroundTask
+from cinemesh.platform.db import rows_affected
 from cinemesh.platform.events.bus import EventBus, logger
 from cinemesh.platform.events.envelope import Envelope
 
@@ -274,4 +275,4 @@ class OutboxRelay:
         cutoff = dt.datetime.now(dt.UTC) - self.retention
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(outbox_table.delete().where(outbox_table.c.published_at < cutoff))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rows_affected(result)
