@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from cinemesh.catalog.deps import Context
@@ -28,6 +29,37 @@ class Page(BaseModel):
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class Paging:
+    cursor: str | None
+    limit: int | None
+    from_title: str | None
+
+
+def paging(
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    from_title: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="With sort=title: start at the first title from this text on (an A-Z index).",
+        ),
+    ] = None,
+) -> Paging:
+    return Paging(cursor=cursor, limit=limit, from_title=from_title)
+
+
+def browse_filters(
+    genre: Genre | None = None,
+    type: ContentType | None = None,
+    language: Language | None = None,
+    year: Annotated[int | None, Query(ge=1878, le=2100)] = None,
+) -> BrowseFilters:
+    return BrowseFilters(genre=genre, content_type=type.value if type else None, language=language, year=year)
+
+
 async def _audience(
     request: Request, context: Context, principal: Principal | None, profile_id: str | None
 ) -> Audience:
@@ -46,11 +78,9 @@ async def browse_titles(
     request: Request,
     context: Context,
     principal: OptionalPrincipal,
+    paging: Annotated[Paging, Depends(paging)],
+    filters: Annotated[BrowseFilters, Depends(browse_filters)],
     profile_id: ProfileId = None,
-    genre: Genre | None = None,
-    type: ContentType | None = None,
-    language: Language | None = None,
-    year: Annotated[int | None, Query(ge=1878, le=2100)] = None,
     q: Annotated[
         str | None,
         Query(
@@ -64,8 +94,6 @@ async def browse_titles(
         Literal["newest", "title", "relevance"] | None,
         Query(description="Default: relevance with q, else newest."),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Page:
     """Published titles open in the viewer's region now, allowed for the active profile;
     with `q`, only those matching it, most relevant first."""
@@ -76,12 +104,19 @@ async def browse_titles(
     audience = await _audience(request, context, principal, profile_id)
     # A relevance cursor is bound to its query: its score means nothing to another one.
     cursor_sort = f"relevance:{text.fingerprint}" if sort == "relevance" and text else sort
+    cursor, limit, from_title = paging.cursor, paging.limit, paging.from_title
     after = context.cursors.decode(cursor, sort=cursor_sort) if cursor else None
+    if from_title is not None:
+        if sort != "title" or cursor:
+            raise Problem(
+                422, "from_title needs sort=title and no cursor.", code="validation-error", field="from_title"
+            )
+        # A keyset position just before the first title sorting at or after the text: the page
+        # is the A-Z list from that letter on, and its cursor goes on from there.
+        after = (from_title.casefold(), "")
     items, next_position = await context.service.browse(
         audience=audience,
-        filters=BrowseFilters(
-            genre=genre, content_type=type.value if type else None, language=language, year=year
-        ),
+        filters=filters,
         sort=sort,
         after=after,
         limit=limit or context.settings.page_size_default,

@@ -166,6 +166,12 @@ def test_browse_is_a_grid_of_every_title_with_filters_and_sorting(
     page.get_by_label("Sort").select_option("title")
     expect(page.locator(".browse-grid a.card").first).to_contain_text("Aardvark Nights")
     assert cards(page) == ["Aardvark Nights", "Mole Tunnels", "Zebra Crossing"]
+    # The A-Z index starts the list at a letter.
+    page.get_by_role("navigation", name="A to Z").get_by_role("button", name="M", exact=True).click()
+    expect(page.locator(".browse-grid a.card")).to_have_count(2)
+    assert cards(page) == ["Mole Tunnels", "Zebra Crossing"] and "from=M" in page.url
+    page.get_by_role("navigation", name="A to Z").get_by_role("button", name="A", exact=True).click()
+    expect(page.locator(".browse-grid a.card")).to_have_count(3)
     page.get_by_label("Type").select_option("movie")
     expect(page.locator(".browse-grid a.card")).to_have_count(2)
     page.get_by_label("Year").fill("2001")
