@@ -145,6 +145,7 @@ class DeliveryEvents:
                 event.storage_prefix,
                 event.hls_master_key,
                 [r.model_dump(mode="json") for r in event.renditions],
+                event.dash_manifest_key,
             )
         if previous is not None:
             self.invalidation.objects_replaced(event.video_id)  # same keys, new bytes

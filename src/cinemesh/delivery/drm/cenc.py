@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from cinemesh.delivery.drm.keys import ContentKeys
+from cinemesh.delivery.layout import CENC_STORE_PREFIX as CENC_STORE_PREFIX
+from cinemesh.delivery.layout import cenc_package_prefix
+from cinemesh.delivery.layout import package_manifest_key as package_manifest_key
 from cinemesh.delivery.origin.manifests import resolve
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
 
-# The package's public paths are its store keys: delivery/cenc/<storage prefix>dash/...
-CENC_STORE_PREFIX = "delivery/cenc/"
 log = get_logger("cinemesh.delivery.cenc")
 _TARGET_DURATION = re.compile(r"#EXT-X-TARGETDURATION:(\d+)")
 _MAP_URI = re.compile(r'#EXT-X-MAP:.*URI="([^"]+)"')
@@ -35,10 +36,6 @@ _URI = re.compile(r'URI="([^"]+)"')
 _LANGUAGE = re.compile(r'LANGUAGE="([A-Za-z0-9-]{1,35})"')
 _MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
 ET.register_namespace("", _MPD_NS)
-
-
-def package_manifest_key(storage_prefix: str) -> str:
-    return f"{CENC_STORE_PREFIX}{storage_prefix}dash/manifest.mpd"
 
 
 def segment_keys(playlist_key: str, playlist: str) -> list[str]:
@@ -57,13 +54,18 @@ class CencPackager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     def schedule(
-        self, video_id: str, storage_prefix: str, master_key: str, renditions: Sequence[dict[str, Any]]
+        self,
+        video_id: str,
+        storage_prefix: str,
+        master_key: str,
+        renditions: Sequence[dict[str, Any]],
+        dash_manifest_key: str | None = None,
     ) -> None:
         """Packages in the background (after the caller's transaction); one run per video at once."""
         if video_id in self._tasks:
             return
         work: Coroutine[Any, Any, None] = self._package_logged(
-            video_id, storage_prefix, master_key, list(renditions)
+            video_id, storage_prefix, master_key, list(renditions), dash_manifest_key
         )
         task = asyncio.get_running_loop().create_task(work)
         self._tasks[video_id] = task
@@ -79,25 +81,36 @@ class CencPackager:
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def _package_logged(
-        self, video_id: str, storage_prefix: str, master_key: str, renditions: list[dict[str, Any]]
+        self,
+        video_id: str,
+        storage_prefix: str,
+        master_key: str,
+        renditions: list[dict[str, Any]],
+        dash_manifest_key: str | None,
     ) -> None:
         try:
-            await self.package(video_id, storage_prefix, master_key, renditions)
+            await self.package(video_id, storage_prefix, master_key, renditions, dash_manifest_key)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("cenc_packaging_failed", video_id=video_id)
 
     async def package(
-        self, video_id: str, storage_prefix: str, master_key: str, renditions: list[dict[str, Any]]
+        self,
+        video_id: str,
+        storage_prefix: str,
+        master_key: str,
+        renditions: list[dict[str, Any]],
+        dash_manifest_key: str | None = None,
     ) -> None:
         """Video renditions (one representation each, lowest first) and every audio language of
         the master playlist (an adaptation set each), all encrypted with the title's key; the
-        media service's WebVTT subtitle tracks are copied beside them in the clear."""
+        subtitle tracks of media's clear MPD (`dash_manifest_key`, as announced) are copied
+        beside them in the clear."""
         playlists = [str(r["playlist_key"]) for r in sorted(renditions, key=lambda r: int(r["height"]))]
         audios = audio_playlists(master_key, (await self.store.get_bytes(master_key)).decode())
         key = await self.keys.get(video_id)
-        target = f"{CENC_STORE_PREFIX}{storage_prefix}dash/"
+        target = cenc_package_prefix(storage_prefix)
         with tempfile.TemporaryDirectory(prefix="cinemesh-cenc-") as temp:
             work, out = Path(temp), Path(temp) / "out"
             inputs: list[str] = []
@@ -148,8 +161,8 @@ class CencPackager:
                 # stderr never holds the key: ffmpeg does not echo option values in errors.
                 raise RuntimeError(f"ffmpeg CENC packaging failed: {stderr.decode(errors='replace')[-500:]}")
             mpd = (out / "manifest.mpd").read_text()
-            clear_mpd_key = f"{storage_prefix}manifest.mpd"
-            if await self.store.exists(clear_mpd_key):
+            clear_mpd_key = dash_manifest_key
+            if clear_mpd_key is not None and await self.store.exists(clear_mpd_key):
                 clear_mpd = (await self.store.get_bytes(clear_mpd_key)).decode()
                 mpd = await self._add_text_tracks(mpd, clear_mpd, clear_mpd_key, out)
                 (out / "manifest.mpd").write_text(mpd)

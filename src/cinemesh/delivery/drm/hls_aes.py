@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from cinemesh.delivery.drm.keys import ContentKey
-
-ENCRYPTED_PREFIX = "delivery/aes128/"
+from cinemesh.delivery.layout import ENCRYPTED_PREFIX as ENCRYPTED_PREFIX
+from cinemesh.delivery.layout import encrypted_object_key as encrypted_object_key
 
 
 def segment_iv(kid: bytes, object_key: str) -> bytes:
@@ -30,7 +30,3 @@ def encrypt_segment(content_key: ContentKey, object_key: str, data: bytes) -> by
         algorithms.AES(content_key.key), modes.CBC(segment_iv(content_key.kid, object_key))
     ).encryptor()
     return encryptor.update(padded) + encryptor.finalize()
-
-
-def encrypted_object_key(clear_key: str) -> str:
-    return ENCRYPTED_PREFIX + clear_key

@@ -17,10 +17,8 @@ from typing import Any
 
 import httpx
 
-from cinemesh.delivery.drm.cenc import CENC_STORE_PREFIX
-from cinemesh.delivery.drm.hls_aes import ENCRYPTED_PREFIX
+from cinemesh.delivery.layout import AES_PATH_PREFIX, CENC_STORE_PREFIX, ENCRYPTED_PREFIX, encrypted_prefix
 from cinemesh.delivery.origin.gate import VideoGate
-from cinemesh.delivery.origin.media import AES_PATH_PREFIX
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
 
@@ -69,21 +67,26 @@ class EdgePurger:
     # -- purging ----------------------------------------------------------------------------
 
     async def cached_paths(self, video_id: str) -> list[str]:
-        """Every path the edge may have cached for the video (clear objects and AES copies)."""
-        paths = [info.key async for info in self.store.list(f"videos/{video_id}/")]
+        """Every path the edge may have cached for the video (clear objects, AES copies, the CENC
+        package), under the storage prefix media announced (none announced: nothing served)."""
+        prefix = await self.gate.storage_prefix(video_id)
+        if prefix is None:
+            return []
+        paths = [info.key async for info in self.store.list(prefix)]
         paths += [
             AES_PATH_PREFIX + info.key.removeprefix(ENCRYPTED_PREFIX)
-            async for info in self.store.list(f"{ENCRYPTED_PREFIX}videos/{video_id}/")
+            async for info in self.store.list(encrypted_prefix(prefix))
         ]
-        paths += [info.key async for info in self.store.list(f"{CENC_STORE_PREFIX}videos/{video_id}/")]
+        paths += [info.key async for info in self.store.list(CENC_STORE_PREFIX + prefix)]
         return paths
 
     async def _purge_twice(self, video_id: str, *, drop_copies: bool) -> None:
         try:
             paths = await self.cached_paths(video_id)
-            if drop_copies:
+            prefix = await self.gate.storage_prefix(video_id)
+            if drop_copies and prefix is not None:
                 # Copies encrypted from the old bytes; the next request re-encrypts the new ones.
-                await self.store.delete_prefix(f"{ENCRYPTED_PREFIX}videos/{video_id}/")
+                await self.store.delete_prefix(encrypted_prefix(prefix))
             await self.purge(paths)
             await asyncio.sleep(self.gate.ttl + 0.5)
             await self.purge(paths)

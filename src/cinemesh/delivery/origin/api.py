@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from cinemesh.delivery.drm.cenc import CENC_STORE_PREFIX
-from cinemesh.delivery.origin.media import AES_PATH_PREFIX, SessionMedia
+from cinemesh.delivery.layout import AES_PATH_PREFIX, CENC_STORE_PREFIX, SESSIONS_PREFIX, clear_key_of
+from cinemesh.delivery.origin.media import SessionMedia
 from cinemesh.delivery.origin.objects import cache_control, object_response
 from cinemesh.delivery.origin.signing import TokenRefusedError
 from cinemesh.delivery.runtime import Delivery, delivery
@@ -63,19 +63,19 @@ async def stream(request: Request) -> Response:
         d.signer.verify(token, path, client_ip=client_ip(request, d))
     except TokenRefusedError as exc:
         raise Problem(403, exc.reason, code=exc.code, headers=_cors(d)) from None
-    if path.startswith("sessions/"):
+    if path.startswith(SESSIONS_PREFIX):
         return await _session_object(path, d)
-    clear_key = path.removeprefix(AES_PATH_PREFIX).removeprefix(CENC_STORE_PREFIX)
-    parts = clear_key.split("/")
-    if len(parts) < 3 or parts[0] != "videos":
+    clear_key = clear_key_of(path)
+    video_id = await d.gate.owner(clear_key)
+    if video_id is None:
         raise Problem(404, "No such media object.", code="object-not-found")
-    if not await d.gate.servable(parts[1]):
+    if not await d.gate.servable(video_id):
         raise Problem(403, "This title is no longer available.", code="title-not-published", headers=_cors(d))
     key = path if path.startswith(CENC_STORE_PREFIX) else clear_key  # the package's paths are its keys
     if path.startswith(AES_PATH_PREFIX):
         if not clear_key.endswith((".m4s", ".ts", ".mp4a", ".aac")):
             raise Problem(404, "Only media segments have AES-128 copies.", code="object-not-found")
-        key = await d.media.ensure_encrypted(parts[1], clear_key)
+        key = await d.media.ensure_encrypted(video_id, clear_key)
     headers = {
         **_cors(d),
         "Cache-Control": cache_control(

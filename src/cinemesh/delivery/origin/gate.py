@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from cinemesh.contracts.catalog import TRAILER_CONTENT_TYPE
 from cinemesh.contracts.media import TRAILER
 from cinemesh.delivery.store import PlayableRow, VideoRow
 from cinemesh.platform.db import Database
+
+_MAX_CACHED_DIRECTORIES = 10_000
 
 
 class VideoGate:
@@ -23,6 +25,7 @@ class VideoGate:
         self.database = database
         self.ttl = ttl
         self._answers: dict[str, tuple[bool, float]] = {}
+        self._owners: dict[str, tuple[str | None, float]] = {}
 
     async def servable(self, video_id: str) -> bool:
         cached = self._answers.get(video_id)
@@ -54,3 +57,33 @@ class VideoGate:
 
     def forget(self, video_id: str) -> None:
         self._answers.pop(video_id, None)
+
+    async def owner(self, key: str) -> str | None:
+        """The video whose storage prefix (as media announced it) holds `key`, if any: media's
+        layout is not delivery's to parse. Cached per directory, like the answers above."""
+        directory = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+        cached = self._owners.get(directory)
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < self.ttl:
+            return cached[0]
+        parts = directory.split("/")[:-1]
+        candidates = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+        async with self.database.session() as session:
+            owner = await session.scalar(
+                select(VideoRow.video_id)
+                .where(VideoRow.storage_prefix.in_(candidates))
+                .order_by(func.length(VideoRow.storage_prefix).desc())
+                .limit(1)
+            )
+        if len(self._owners) > _MAX_CACHED_DIRECTORIES:
+            self._owners.clear()
+        self._owners[directory] = (owner, now)
+        return owner
+
+    async def storage_prefix(self, video_id: str) -> str | None:
+        """Where media said the video's objects are (None: delivery never heard of it)."""
+        async with self.database.session() as session:
+            prefix = await session.scalar(
+                select(VideoRow.storage_prefix).where(VideoRow.video_id == video_id)
+            )
+        return prefix

@@ -6,20 +6,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from cinemesh.delivery.drm.cenc import package_manifest_key
-from cinemesh.delivery.drm.hls_aes import encrypt_segment, encrypted_object_key, segment_iv
+from cinemesh.delivery.drm.hls_aes import encrypt_segment, segment_iv
 from cinemesh.delivery.drm.keys import ContentKeys
+from cinemesh.delivery.layout import AES_PATH_PREFIX as AES_PATH_PREFIX
+from cinemesh.delivery.layout import encrypted_object_key, package_manifest_key
+from cinemesh.delivery.layout import session_scope as session_scope
 from cinemesh.delivery.origin import manifests
 from cinemesh.delivery.origin.signing import STREAM_PREFIX, UrlSigner
 from cinemesh.delivery.store import SessionRow, VideoRow, utc
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.storage import InvalidKeyError, ObjectNotFoundError, ObjectStore
-
-AES_PATH_PREFIX = "aes128/"  # public path of a segment's AES-128 copy: aes128/<clear key>
-
-
-def session_scope(session_id: str) -> str:
-    return f"sessions/{session_id}/"
 
 
 def directory_of(key: str) -> str:
