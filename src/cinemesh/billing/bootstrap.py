@@ -27,6 +27,7 @@ from cinemesh.billing.service.ledger import Clock, LedgerAccess, system_clock
 from cinemesh.billing.service.queries import BillingQueries
 from cinemesh.billing.service.renewals import RenewalService
 from cinemesh.billing.service.subscriptions import BillingPolicy, SubscriptionService
+from cinemesh.billing.service.webhooks import WebhookService
 from cinemesh.billing.settings import BillingSettings
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
@@ -102,6 +103,8 @@ def build_app(
         queries=BillingQueries(access=access),
         coupons=CouponService(access=access, clock=clock),
         gift_cards=gift_cards,
+        webhooks=WebhookService(access=access, charger=charger),
+        webhook_secret=options.webhook_key(settings),
         idempotency=IdempotencyService(access=access),
         policy=billing_policy,
         provider_name=provider.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -9,7 +10,7 @@ from pydantic_settings import BaseSettings
 
 from cinemesh.billing.domain.plans import PLANS
 from cinemesh.billing.domain.tax import DEFAULT_RATES_BP
-from cinemesh.platform.settings import settings_config
+from cinemesh.platform.settings import Settings, settings_config
 
 
 class BillingSettings(BaseSettings):
@@ -26,6 +27,10 @@ class BillingSettings(BaseSettings):
         None, description="Stripe secret key (sk_test_... in test mode)."
     )
     stripe_api_base: str | None = Field(None, description="Another Stripe API server, e.g. localstripe.")
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key of provider webhooks (Stripe's whsec_...); default: from the secret key.",
+    )
     free_plan: str = Field("basic", description="The plan every account has in free mode.")
     trial_days: int = Field(
         7, ge=0, le=365, description="Days of the one trial per account and card; 0: none."
@@ -39,6 +44,11 @@ class BillingSettings(BaseSettings):
     )
     cancel_after_days: int = Field(30, ge=1, description="A suspended subscription still unpaid is canceled.")
     renewal_interval_seconds: float = Field(60.0, gt=0, description="How often the renewal pass runs.")
+
+    def webhook_key(self, platform: Settings) -> bytes:
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value().encode()
+        return hashlib.sha256(b"billing-webhooks:" + platform.secret_key.get_secret_value().encode()).digest()
 
     @model_validator(mode="after")
     def _stripe_needs_a_key(self) -> BillingSettings:

@@ -69,3 +69,7 @@ class CouponExists(ConflictError):
 
 class CouponNotFound(NotFoundError):
     code = "coupon-not-found"
+
+
+class ProviderNotFound(NotFoundError):
+    code = "provider-not-found"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cinemesh.billing.http import admin, coupons, gift_cards, invoices, plans, subscription
+from cinemesh.billing.http import admin, coupons, gift_cards, invoices, plans, subscription, webhooks
 
 ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     coupons.router,
     gift_cards.router,
+    webhooks.router,
 )

@@ -13,6 +13,7 @@ from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.queries import BillingQueries
 from cinemesh.billing.service.renewals import RenewalService
 from cinemesh.billing.service.subscriptions import BillingPolicy, SubscriptionService
+from cinemesh.billing.service.webhooks import WebhookService
 from cinemesh.platform.security import require_roles
 from cinemesh.platform.service_app import context_of
 from cinemesh.platform.tokens import Principal
@@ -25,6 +26,8 @@ class BillingContext:
     queries: BillingQueries
     coupons: CouponService
     gift_cards: GiftCards
+    webhooks: WebhookService
+    webhook_secret: bytes
     idempotency: IdempotencyService
     policy: BillingPolicy
     provider_name: str

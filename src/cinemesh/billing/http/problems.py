@@ -4,8 +4,10 @@ not-found, conflict and rule families)."""
 from __future__ import annotations
 
 from cinemesh.billing.domain.errors import PaymentDeclined
+from cinemesh.billing.domain.webhooks import BadSignature
 from cinemesh.platform.errors import ErrorStatuses
 
 ERROR_STATUSES: ErrorStatuses = {
     PaymentDeclined: 402,
+    BadSignature: 400,
 }

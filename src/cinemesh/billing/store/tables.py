@@ -112,6 +112,17 @@ promotion_codes = sa.Table(
 )
 
 
+# Provider webhook events already received: a redelivery is recognised and skipped.
+webhook_events = sa.Table(
+    "billing_webhook_events",
+    metadata,
+    sa.Column("provider", sa.String(16), primary_key=True),
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+)
+
+
 def utc(value: dt.datetime) -> dt.datetime:
     """SQLite returns naive datetimes; every time billing keeps is UTC."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
