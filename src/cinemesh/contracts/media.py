@@ -79,7 +79,12 @@ class SubtitleTrack(BaseModel):
 
 class VideoTranscodedV1(EventContract):
     """A video is playable. Published first with the lowest rung (`complete` false), then again
-    with the full ladder (`complete` true); consumers keep the latest per video."""
+    with the full ladder (`complete` true); consumers keep the latest per video.
+
+    The keys here are the whole object contract: every object of the video lies under
+    `storage_prefix` (ends with `/`), and a consumer reads only the keys given (manifests,
+    playlists, init segments, thumbnails, poster, preview, tracks) and what those manifests
+    reference. Media's layout under the prefix is its own (`media/layout.py`) and may change."""
 
     event_type = "media.video.transcoded.v1"
     topic = MEDIA_TOPIC
