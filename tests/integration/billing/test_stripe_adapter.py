@@ -31,7 +31,7 @@ async def billing(tmp_path: Path, localstripe_url: str) -> AsyncIterator[Billing
         provider="stripe",
         stripe_api_key=API_KEY,
         stripe_api_base=localstripe_url,
-        trial_days=7,  # type: ignore[arg-type]
+        trial_days=7,
     )
     async with running_billing(tmp_path, billing=settings) as harness:
         yield harness
@@ -49,7 +49,7 @@ async def method(url: str, number: str) -> dict[str, Any]:
             }
         )
     finally:
-        await http.close_async()
+        await http.close_async()  # type: ignore[no-untyped-call]
     return {"type": "provider", "payment_method_id": created.id}
 
 

@@ -35,7 +35,7 @@ async def deliver(billing: BillingHarness, body: bytes, *, signature: str | None
 
 
 async def test_webhooks_settle_once_in_any_order_and_refuse_bad_signatures(tmp_path: Path) -> None:
-    settings = BillingSettings(trial_days=7, webhook_secret=SECRET)  # type: ignore[arg-type]
+    settings = BillingSettings(trial_days=7, webhook_secret=SECRET)
     async with running_billing(tmp_path, billing=settings, provider_factory=DiesAfterCharging) as billing:
         account = billing.account(country="US")
         created = await billing.checkout(account)
