@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # reach `cinemesh up` as they are: from the environment, or from the command line
 # (`make up CINEMESH_PORT=9000`), both of which make exports to recipes.
 
-.PHONY: install up test check lint typecheck contracts bench lock clean web system-deps test-deps
+.PHONY: install up test check lint typecheck contracts bench lock clean web system-deps test-deps deploy-tools
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,6 +39,17 @@ tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package-l
 
 test-deps: tests/support/oidc/node_modules/.package-lock.json
 
+# checkov, which tests/integration/deploy runs on deploy/k8s and the Dockerfile, in a virtualenv
+# of its own from a lock of its own: in the project's lock it would pin boto3 and pytest back.
+CHECKOV_VENV := $(VENV)/tools/checkov
+$(CHECKOV_VENV)/.installed: deploy/k8s/tools/checkov.lock $(VENV)/.installed
+	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	$(UV) pip sync -q --python $(CHECKOV_VENV)/bin/python deploy/k8s/tools/checkov.lock
+	$(CHECKOV_VENV)/bin/python -m compileall -q -j0 $(CHECKOV_VENV)/lib >/dev/null 2>&1 || true
+	touch $@
+
+deploy-tools: $(CHECKOV_VENV)/.installed
+
 up: install web
 	$(VENV)/bin/cinemesh up
 
@@ -64,7 +75,7 @@ system-deps:
 # on its thread that breaks asyncio tests scheduled after it on the same worker. They run one at a
 # time: the demo-catalog test transcodes five titles, and beside it Chromium on two cores could
 # not start playback in time.
-test: lint typecheck contracts web system-deps test-deps
+test: lint typecheck contracts web system-deps test-deps deploy-tools
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -m "not browser" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
@@ -73,6 +84,7 @@ bench: install web system-deps
 
 lock: $(VENV)/.installed
 	$(UV) pip compile -q pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+	$(UV) pip compile -q deploy/k8s/tools/checkov.in --python-version 3.11 -o deploy/k8s/tools/checkov.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
