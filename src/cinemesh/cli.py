@@ -156,6 +156,9 @@ def register_service_commands() -> None:
     from cinemesh.catalog.cli import app as catalog_app
 
     app.add_typer(catalog_app, name="catalog")
+    from cinemesh.history.cli import app as history_app
+
+    app.add_typer(history_app, name="history")
     from cinemesh.media.cli import app as media_app
 
     app.registered_commands.extend(media_app.registered_commands)

@@ -14,6 +14,6 @@ from tests.integration.history.harness import HistoryHarness, running_history
 async def history(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_url_factory: Callable[[str], str]
 ) -> AsyncIterator[HistoryHarness]:
-    settings = {"database_url": postgres_url_factory("history")} if request.param == "postgres" else {}
-    async with running_history(tmp_path, **settings) as harness:
+    database_url = postgres_url_factory("history") if request.param == "postgres" else None
+    async with running_history(tmp_path, database_url=database_url) as harness:
         yield harness

@@ -4,7 +4,12 @@ API and erasure work across shards; the ring is kept, and a changed shard list i
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,7 +60,7 @@ async def test_rows_live_on_the_users_shard_only(
     urls = [postgres_url_factory(f"history_shard{i}") for i in range(3)]
     sharded = HistorySettings(shards=urls)
     async with running_history(tmp_path, database_url=primary, history_settings=sharded) as history:
-        ring = history.app.state.context.service.shards.ring
+        ring = history.app.state.context.service.shards.state.ring
         viewers = [await history.viewer() for _ in range(30)]
         for viewer in viewers:
             content_id = new_id_str()
@@ -79,9 +84,29 @@ async def test_rows_live_on_the_users_shard_only(
         fingerprint = ring.fingerprint()
 
     async with running_history(tmp_path, database_url=primary, history_settings=sharded) as history:
-        assert history.app.state.context.service.shards.ring.fingerprint() == fingerprint  # kept, not rebuilt
+        assert (
+            history.app.state.context.service.shards.state.ring.fingerprint() == fingerprint
+        )  # kept, not rebuilt
 
     fewer = HistorySettings(shards=urls[:2])
     with pytest.raises(ShardLayoutError, match="reshard"):
         async with running_history(tmp_path, database_url=primary, history_settings=fewer):
             pass
+
+    # The operator's command adds a fourth (the moves themselves: test_reshard.py).
+    more = [*urls, postgres_url_factory("history_shard3")]
+    env = {**os.environ, "CINEMESH_DATA_DIR": str(tmp_path), "CINEMESH_DATABASE_URL": primary}
+    env["CINEMESH_HISTORY_SHARDS"] = json.dumps(more)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).parent / "cinemesh"), "history", "reshard"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Added {shard_id(more[3])}" in done.stderr and "moved" in done.stderr
+    grown = HistorySettings(shards=more)
+    async with running_history(tmp_path, database_url=primary, history_settings=grown) as history:
+        assert len(history.app.state.context.service.shards.state.ring.get_all_shards()) == 4
