@@ -70,35 +70,50 @@ class Charger:
                 state = await _state(store, subscription_id)
             assert state is not None
             payment_method = state.payment_method
-        if request.amount == 0:  # a 100 % coupon: nothing to ask the provider for
-            answer = ChargeResult(charge_id=NO_CHARGE, decline_code=None)
-        else:
-            answer = await self.provider.charge(
-                payment_method=payment_method,
-                amount=request.amount,
-                currency=request.currency,
-                idempotency_key=request.charge_key,
-            )
+        answer = await self.ask(request, payment_method)
         async with self.access.unit() as unit:
-            state = await unit.load(subscription_id)
-            assert state is not None
-            pending = state.pending_charge
-            if pending is None or pending.charge_key != request.charge_key:
-                return state  # another pass recorded this answer already
-            number = await unit.store.next_invoice_number() if answer.charge_id else None
-            data = rules.settle(
-                state,
-                request,
-                provider_charge_id=answer.charge_id,
-                decline_code=answer.decline_code,
-                invoice_id=new_id_str(),
-                invoice_number=number,
-                policy=unit.policy,
-            )
-            at = unit.at(now or self.clock())
-            return await unit.append(
-                subscription_id, data, at=at, causation=request.charge_key, key=f"settle:{request.charge_key}"
-            )
+            await unit.load(subscription_id)
+            return await self.record(unit, subscription_id, request, answer, now=now)
+
+    async def ask(self, request: L.ChargeRequested, payment_method: L.PaymentMethod) -> ChargeResult:
+        """Step 2: the provider's answer to the request (the same answer however often asked)."""
+        if request.amount == 0:  # a 100 % coupon: nothing to ask the provider for
+            return ChargeResult(charge_id=NO_CHARGE, decline_code=None)
+        return await self.provider.charge(
+            payment_method=payment_method,
+            amount=request.amount,
+            currency=request.currency,
+            idempotency_key=request.charge_key,
+        )
+
+    async def record(
+        self,
+        unit: Unit,
+        subscription_id: str,
+        request: L.ChargeRequested,
+        answer: ChargeResult,
+        *,
+        now: dt.datetime | None = None,
+    ) -> SubscriptionState:
+        """Step 3, in the unit's transaction (its state loaded): unless already recorded."""
+        state = unit.require()
+        pending = state.pending_charge
+        if pending is None or pending.charge_key != request.charge_key:
+            return state  # another pass recorded this answer already
+        number = await unit.store.next_invoice_number() if answer.charge_id else None
+        data = rules.settle(
+            state,
+            request,
+            provider_charge_id=answer.charge_id,
+            decline_code=answer.decline_code,
+            invoice_id=new_id_str(),
+            invoice_number=number,
+            policy=unit.policy,
+        )
+        at = unit.at(now or self.clock())
+        return await unit.append(
+            subscription_id, data, at=at, causation=request.charge_key, key=f"settle:{request.charge_key}"
+        )
 
     async def charge(
         self,

@@ -108,6 +108,14 @@ class LedgerAccess:
             yield Unit(session=session, store=BillingStore(session), policy=self.policy)
 
     @contextlib.asynccontextmanager
+    async def units(self) -> AsyncIterator[Callable[[], Unit]]:
+        """One transaction for many subscriptions: yields a maker of units sharing it."""
+        writer = self._sqlite_writer or contextlib.nullcontext()
+        async with writer, self.database.transaction() as session:
+            store = BillingStore(session)
+            yield lambda: Unit(session=session, store=store, policy=self.policy)
+
+    @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[BillingStore]:
         async with self.database.transaction() as session:
             yield BillingStore(session)

@@ -16,7 +16,7 @@ from cinemesh.billing.domain import rules
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.domain.tax import TaxTable
 from cinemesh.billing.service.charges import Charger
-from cinemesh.billing.service.ledger import LedgerAccess
+from cinemesh.billing.service.ledger import LedgerAccess, Unit
 from cinemesh.platform.logging import get_logger
 
 log = get_logger("cinemesh.billing.renewals")
@@ -30,11 +30,14 @@ class RenewalReport:
 
 
 class RenewalService:
-    def __init__(self, *, access: LedgerAccess, charger: Charger, tax: TaxTable, batch: int = 500) -> None:
+    def __init__(
+        self, *, access: LedgerAccess, charger: Charger, tax: TaxTable, batch: int = 500, chunk: int = 50
+    ) -> None:
         self.access = access
         self.charger = charger
         self.tax = tax
         self.batch = batch
+        self.chunk = chunk  # subscriptions per transaction
 
     async def run(self, *, now: dt.datetime) -> RenewalReport:
         report = RenewalReport(as_of=now)
@@ -44,41 +47,81 @@ class RenewalService:
                 due = [sid for sid in await store.due(now, limit=self.batch + len(seen)) if sid not in seen]
             if not due:
                 return report
-            for subscription_id in due:
-                seen.add(subscription_id)
-                report.examined += 1
+            seen.update(due)
+            report.examined += len(due)
+            for start in range(0, len(due), self.chunk):
+                chunk = sorted(due[start : start + self.chunk])  # one lock order for every pass
                 try:
-                    report.outcomes[await self.renew_one(subscription_id, now=now)] += 1
+                    report.outcomes.update(await self._renew_chunk(chunk, now=now))
                 except Exception:  # one subscription's failure must not stop the others' renewals
-                    log.exception("renewal_failed", subscription_id=subscription_id)
-                    report.outcomes["error"] += 1
+                    log.exception("renewal_chunk_failed", subscriptions=len(chunk))
+                    for subscription_id in chunk:
+                        report.outcomes[await self._renew_alone(subscription_id, now=now)] += 1
+
+    async def _renew_chunk(self, chunk: list[str], *, now: dt.datetime) -> Counter[str]:
+        """Many subscriptions, two transactions: all requests committed before any provider call,
+        then all outcomes (the crash guarantee is per request, not per transaction)."""
+        outcomes: Counter[str] = Counter()
+        asks: list[tuple[str, L.ChargeRequested, L.PaymentMethod]] = []
+        async with self.access.units() as unit_of:
+            for subscription_id in chunk:
+                outcome, ask = await self._decide(unit_of(), subscription_id, now=now)
+                if ask is None:
+                    outcomes[outcome] += 1
+                else:
+                    asks.append((subscription_id, *ask))
+        answers = [await self.charger.ask(request, method) for _, request, method in asks]
+        async with self.access.units() as unit_of:
+            for (subscription_id, request, _), answer in zip(asks, answers, strict=True):
+                unit = unit_of()
+                await unit.load(subscription_id)
+                state = await self.charger.record(unit, subscription_id, request, answer, now=now)
+                outcomes[_outcome(state)] += 1
+        return outcomes
+
+    async def _renew_alone(self, subscription_id: str, *, now: dt.datetime) -> str:
+        try:
+            return await self.renew_one(subscription_id, now=now)
+        except Exception:
+            log.exception("renewal_failed", subscription_id=subscription_id)
+            return "error"
+
+    async def _decide(
+        self, unit: Unit, subscription_id: str, *, now: dt.datetime
+    ) -> tuple[str, tuple[L.ChargeRequested, L.PaymentMethod] | None]:
+        """Step 1 for one subscription in the unit's transaction: what to ask the provider, if
+        anything (an earlier pass's unanswered request is asked again, with its key)."""
+        causation = f"renewal-pass:{now.isoformat()}"
+        state = await unit.load(subscription_id)
+        if state is None:
+            return "missing", None
+        action = rules.due(state, now=now, policy=unit.policy)
+        if action is None:
+            return "not-due", None
+        if action in ("expire", "cancel"):
+            reason = L.Canceled(reason="period_end" if action == "expire" else "unpaid")
+            await unit.append(subscription_id, [reason], at=unit.at(now), causation=causation, key=action)
+            return "canceled", None
+        pending = state.pending_charge
+        if pending is None:
+            pending = rules.period_charge(state, now=now, tax_rate_bp=self.tax.rate_bp(state.country))
+            await unit.append(
+                subscription_id, [pending], at=unit.at(now), causation=causation, key=pending.charge_key
+            )
+        return "asked", (pending, state.payment_method)
 
     async def renew_one(self, subscription_id: str, *, now: dt.datetime) -> str:
-        causation = f"renewal-pass:{now.isoformat()}"
         async with self.access.unit() as unit:
-            state = await unit.load(subscription_id)
-            if state is None:
-                return "missing"
-            action = rules.due(state, now=now, policy=unit.policy)
-            if action is None:
-                return "not-due"
-            if action in ("expire", "cancel"):
-                reason: L.Canceled = L.Canceled(reason="period_end" if action == "expire" else "unpaid")
-                await unit.append(
-                    subscription_id, [reason], at=unit.at(now), causation=causation, key=f"{action}"
-                )
-                return "canceled"
-            pending = state.pending_charge
-            method = state.payment_method
-            if pending is None:  # step 1 of a charge, in this same transaction
-                pending = rules.period_charge(state, now=now, tax_rate_bp=self.tax.rate_bp(state.country))
-                await unit.append(
-                    subscription_id, [pending], at=unit.at(now), causation=causation, key=pending.charge_key
-                )
-        # an earlier pass may have asked the provider without recording the answer: the same key
-        # gets the same answer
+            outcome, ask = await self._decide(unit, subscription_id, now=now)
+        if ask is None:
+            return outcome
+        request, method = ask
         settled = await self.charger.settle(
-            subscription_id, pending, causation=causation, now=now, payment_method=method
+            subscription_id,
+            request,
+            causation=f"renewal-pass:{now.isoformat()}",
+            now=now,
+            payment_method=method,
         )
         return _outcome(settled)
 
