@@ -69,6 +69,11 @@ def subtitles(directory: str) -> str:
     return f"{directory}/{SUBTITLES}"
 
 
+def in_directory(directory: str, name: str) -> str:
+    """A file of a rendition directory by the name its playlist gives (a segment)."""
+    return f"{directory}/{name}"
+
+
 @dataclass(frozen=True)
 class VideoKeys:
     """The object keys of one video."""

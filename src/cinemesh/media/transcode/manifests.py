@@ -175,7 +175,8 @@ def _segment_list(track: PackagedTrack, timescale: int = 1000) -> list[str]:
     lines.append("          </SegmentTimeline>")
     lines.append(f"          <Initialization sourceURL={quoteattr(layout.init_segment(track.directory))}/>")
     lines += [
-        f"          <SegmentURL media={quoteattr(f'{track.directory}/{s.uri}')}/>" for s in track.segments
+        f"          <SegmentURL media={quoteattr(layout.in_directory(track.directory, s.uri))}/>"
+        for s in track.segments
     ]
     lines.append("        </SegmentList>")
     return lines
