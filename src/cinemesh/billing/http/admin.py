@@ -24,6 +24,8 @@ async def run_renewals(
 ) -> RenewalReportOut:
     if now is not None and now.tzinfo is None:
         raise RuleViolation("`now` needs a UTC offset, e.g. 2026-01-01T00:00:00Z.", field="now")
+    if now is not None and not 2000 <= now.year <= 2200:  # periods a month on must stay representable
+        raise RuleViolation("`now` must be between the years 2000 and 2200.", field="now")
     as_of = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     report = await context.renewals.run(now=as_of)
     return RenewalReportOut(as_of=report.as_of, examined=report.examined, outcomes=dict(report.outcomes))

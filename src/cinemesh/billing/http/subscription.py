@@ -112,6 +112,7 @@ async def current(principal: CurrentPrincipal, context: Context) -> Subscription
     "/subscription",
     response_model=SubscriptionEnvelope,
     summary="Change plan: an upgrade now (prorated to the second), a downgrade at period end",
+    responses={402: {"description": "The card was declined (the plan is unchanged)"}},
 )
 async def change_plan(
     body: PlanChangeIn, request: Request, principal: CurrentPrincipal, context: Context
@@ -156,6 +157,7 @@ async def pause(request: Request, principal: CurrentPrincipal, context: Context)
     "/payment-method",
     response_model=SubscriptionEnvelope,
     summary="Replace the card; an unpaid subscription is charged on it at once",
+    responses={402: {"description": "The card was declined"}},
 )
 async def payment_method(
     body: PaymentMethodIn,
