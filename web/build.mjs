@@ -37,7 +37,9 @@ async function writeIndex(result) {
     const found = outputs.find(([file, meta]) => predicate(file, meta));
     return found && "/assets/" + path.basename(found[0]);
   };
-  const js = asset((file, meta) => meta.entryPoint && file.endsWith(".js"));
+  // The app's own entry: lazily imported views are entry points of the metafile too, and one of
+  // them (admin_users-*.js) sorts before app-*.js, which made it the page's script.
+  const js = asset((file, meta) => meta.entryPoint?.endsWith("src/main.js") && file.endsWith(".js"));
   const css = asset((file) => /\/app-[^/]+\.css$/.test(file));
   const template = await readFile(path.join(here, "index.html"), "utf8");
   const html = template.replace("%APP_JS%", js).replace("%APP_CSS%", css);
