@@ -145,3 +145,19 @@ async def test_erasure_on_profile_deletion_and_account_deletion(history: History
             select(func.count()).select_from(profiles).where(profiles.c.user_id == main.user_id)
         )
     assert (left, owners) == (0, 0)
+
+
+async def test_paused_profile_leaves_no_history_until_resumed(history: HistoryHarness) -> None:
+    viewer = await history.viewer()
+    movie = _play(viewer)
+    url = "/api/v1/history/paused"
+    paused = await history.client.put(url, params=viewer.params(), headers=viewer.auth, json={"paused": True})
+    assert paused.status_code == 204
+    await history.feed(movie.report(400, at=history.at()))
+    assert (await history.get(viewer, f"/api/v1/history/progress/{movie.content_id}")).status_code == 404
+    bad = await history.client.put(url, params=viewer.params(), headers=viewer.auth, json={"paused": "later"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "paused"
+    await history.client.put(url, params=viewer.params(), headers=viewer.auth, json={"paused": False})
+    await history.feed(movie.report(420, at=history.at()))
+    entry = (await history.get(viewer, f"/api/v1/history/progress/{movie.content_id}")).json()
+    assert entry["position_seconds"] == 420
