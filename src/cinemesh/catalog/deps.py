@@ -31,7 +31,8 @@ class CatalogContext:
     images: ImageLibrary
 
 
-def get_context(request: Request) -> CatalogContext:
+# async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
+async def get_context(request: Request) -> CatalogContext:
     context: CatalogContext = request.app.state.catalog
     return context
 

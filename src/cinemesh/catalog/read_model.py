@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinemesh.catalog import browse_query
 from cinemesh.catalog.documents import card_of, windows_of
 from cinemesh.catalog.domain import WORLDWIDE
 from cinemesh.catalog.read_tables import DocumentGenreRow, DocumentLanguageRow, DocumentRow, DocumentWindowRow
@@ -236,15 +237,22 @@ async def browse(
         column, descending = found.score, True
     else:
         column, descending = SORT_COLUMNS[sort]
-    query = sa.select(DocumentRow.card, column, DocumentRow.id).where(*_conditions(audience, filters))
-    if found is not None:
-        query = join_search(query, DocumentRow.id, found).where(found.condition)
-    if after is not None:
-        position = sa.tuple_(column, DocumentRow.id)
-        bound = sa.tuple_(sa.literal(parse_sort_key(sort, after[0]), column.type), sa.literal(after[1]))
-        query = query.where(position < bound if descending else position > bound)
-    order = (column.desc(), DocumentRow.id.desc()) if descending else (column.asc(), DocumentRow.id.asc())
-    rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+    prepared = None
+    if found is None:
+        start = (parse_sort_key(sort, after[0]), after[1]) if after is not None else None
+        prepared = browse_query.prepared(audience, filters, column, descending, after=start, rows=limit + 1)
+    if prepared is not None:
+        rows = (await session.execute(*prepared)).all()
+    else:
+        query = sa.select(DocumentRow.card, column, DocumentRow.id).where(*_conditions(audience, filters))
+        if found is not None:
+            query = join_search(query, DocumentRow.id, found).where(found.condition)
+        if after is not None:
+            position = sa.tuple_(column, DocumentRow.id)
+            bound = sa.tuple_(sa.literal(parse_sort_key(sort, after[0]), column.type), sa.literal(after[1]))
+            query = query.where(position < bound if descending else position > bound)
+        order = (column.desc(), DocumentRow.id.desc()) if descending else (column.asc(), DocumentRow.id.asc())
+        rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
     page = rows[:limit]
     next_after = None
     if len(rows) > limit:

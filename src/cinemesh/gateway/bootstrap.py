@@ -40,7 +40,15 @@ def _guard(settings: Settings, name: str, app: ASGIApp) -> GuardedUpstream:
     return GuardedUpstream(
         app=app,
         breaker=CircuitBreaker(name, failure_threshold=5, reset_timeout=10.0),
-        bulkhead=Bulkhead(name, max_concurrent=settings.upstream_max_concurrency),
+        # A burst past the slots waits its turn (64 keep-alive clients were answered 503 as soon
+        # as the in-flight count touched the limit), no longer than an upstream may take to
+        # answer; a stuck upstream still fills the line, and then callers are refused at once.
+        bulkhead=Bulkhead(
+            name,
+            max_concurrent=settings.upstream_max_concurrency,
+            max_queue=settings.upstream_max_concurrency * 4,
+            queue_timeout=settings.upstream_timeout_seconds,
+        ),
     )
 
 

@@ -160,10 +160,25 @@ def parse_jwks(document: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
+# Verified tokens remembered per process: a client sends the same access token with every
+# request for its lifetime, and checking its signature and claims again each time was a third
+# of the gateway's CPU per request. Bounded, oldest forgotten first.
+VERIFIED_CACHE_SIZE = 8192
+
+
 class TokenVerifier:
-    def __init__(self, key_source: JwksKeySource, *, leeway_seconds: int = 5) -> None:
+    """Verifies once per token: a token seen before is answered from memory while it is
+    unexpired (its `exp`/`nbf` are checked again on every use, with the same leeway). The key is
+    the whole token, so a cached answer is exactly what verifying those bytes again would give;
+    a session ended early is refused by the revocation checks, not here."""
+
+    def __init__(
+        self, key_source: JwksKeySource, *, leeway_seconds: int = 5, cache_size: int = VERIFIED_CACHE_SIZE
+    ) -> None:
         self.key_source = key_source
         self.leeway_seconds = leeway_seconds
+        self.cache_size = cache_size
+        self._verified: dict[str, dict[str, Any]] = {}
 
     async def verify(self, token: str) -> Principal:
         """An access token's principal; InvalidTokenError for anything untrustworthy."""
@@ -186,6 +201,22 @@ class TokenVerifier:
     async def verified_claims(self, token: str) -> dict[str, Any]:
         """All claims of any token our issuer signed (access or purpose-scoped, e.g. an unlock
         token); the caller checks the purpose claims it needs."""
+        known = self._verified.get(token)
+        if known is not None:
+            now = time.time()
+            if now - self.leeway_seconds < known["exp"] and known.get("nbf", 0) <= now + self.leeway_seconds:
+                return dict(known)
+            del self._verified[token]
+            if now - self.leeway_seconds >= known["exp"]:
+                raise InvalidTokenError("token expired")
+        claims = await self._verify_signed(token)
+        if type(claims.get("exp")) is int:
+            if len(self._verified) >= self.cache_size:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = claims
+        return dict(claims)
+
+    async def _verify_signed(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:

@@ -137,3 +137,39 @@ async def test_purpose_tokens_do_not_authenticate_requests() -> None:
     claims = await verifier.verified_claims(unlock)
     assert claims["token_use"] == "profile-unlock"
     assert claims["exp"] - claims["iat"] == 600
+
+
+async def test_a_token_seen_before_is_not_verified_again_but_still_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issuer = TokenIssuer([SigningKey.generate()], ttl_seconds=30)
+    verifier, _ = verifier_for(issuer)
+    token = issuer.issue(user_id="u-1", roles=["viewer"])
+    first = await verifier.verify(token)
+    decodes: list[str] = []
+    real_decode = jwt.decode
+
+    def counted_decode(*args: Any, **kwargs: Any) -> Any:
+        decodes.append("decode")
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted_decode)
+    again = await verifier.verify(token)
+    assert again == first and decodes == []  # answered from memory: no signature check
+    # A byte changed is another token: verified afresh, and refused.
+    with pytest.raises(InvalidTokenError):
+        await verifier.verify(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
+    assert decodes == ["decode"]
+    # Past its exp (and the leeway) the remembered token is refused like any expired one.
+    later = time.time() + 30 + verifier.leeway_seconds + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(InvalidTokenError, match="expired"):
+        await verifier.verify(token)
+
+
+async def test_the_memory_of_verified_tokens_is_bounded() -> None:
+    issuer = TokenIssuer([SigningKey.generate()], ttl_seconds=60)
+    verifier = TokenVerifier(verifier_for(issuer)[0].key_source, cache_size=3)
+    for n in range(10):
+        await verifier.verify(issuer.issue(user_id=f"u-{n}", roles=[]))
+    assert len(verifier._verified) == 3
