@@ -41,6 +41,9 @@ from cinemesh.platform.problems import Problem
 from cinemesh.platform.tokens import Principal
 
 Clock = Callable[[], dt.datetime]
+CONCURRENT_MODIFICATION = "concurrent-modification"
+TRANSITION_ATTEMPTS = 3
+
 UNPUBLISH_REASONS = {Action.UNPUBLISH: "unpublished", Action.ARCHIVE: "archived", Action.EXPIRE: "expired"}
 
 
@@ -83,7 +86,7 @@ class CatalogService:
                 yield session, row
         except StaleDataError as exc:
             raise Problem(
-                409, "The title changed while this request ran; try again.", code="concurrent-modification"
+                409, "The title changed while this request ran; try again.", code=CONCURRENT_MODIFICATION
             ) from exc
 
     # -- editing ------------------------------------------------------------------------------
@@ -174,6 +177,19 @@ class CatalogService:
             return build_document(row)
 
     async def transition(self, *, principal: Principal, title_id: str, action: Action) -> dict[str, Any]:
+        """A lifecycle move, decided again on the fresh title when a write raced it: background
+        writes (the media pipeline's poster frame, a new video, the expiry job) land on a title at
+        any moment, and the move asked for is still the one to make - or, if the racing write
+        was another editor's same move, an illegal transition the editor can read."""
+        for attempt in range(1, TRANSITION_ATTEMPTS + 1):
+            try:
+                return await self._transition(principal=principal, title_id=title_id, action=action)
+            except Problem as problem:
+                if problem.code != CONCURRENT_MODIFICATION or attempt == TRANSITION_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _transition(self, *, principal: Principal, title_id: str, action: Action) -> dict[str, Any]:
         async with self.editing(title_id, principal) as (session, row):
             now = self.clock()
             try:

@@ -4,9 +4,13 @@ bare initials; a picture an editor uploads wins, and a frame never replaces one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+import pytest
 
 from cinemesh.contracts.media import VideoTranscodedV1
 from cinemesh.platform.ids import new_id_str
+from cinemesh.platform.problems import Problem
 from tests.integration.catalog.conftest import Catalog
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
@@ -75,3 +79,40 @@ async def test_a_title_with_a_backdrop_keeps_it_alone(catalog: Catalog) -> None:
     await deliver(catalog, transcoded(video_id, title["id"], complete=False))
     await deliver(catalog, transcoded(video_id, title["id"], complete=True))
     assert set((await catalog.client.get(url, headers=headers)).json()["images"]) == {"backdrop"}
+
+
+async def test_a_publish_raced_by_a_background_write_is_decided_again(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The poster frame (or a new video) lands on the title from the media consumer at any moment;
+    # a publish that loses that race is made again on the fresh title, not refused with a 409.
+    headers = catalog.admin()
+    worldwide = [{"country": "*", "starts_at": "2020-01-01T00:00:00Z"}]
+    title = await catalog.create({"title": "Raced", "type": "movie", "availability": worldwide}, headers)
+    url = f"/api/v1/titles/{title['id']}"
+    video_id = new_id_str()
+    await catalog.app.state.catalog.images.store.put_bytes(
+        f"media/videos/{video_id}/poster.jpg", JPEG, content_type="image/jpeg"
+    )
+    await deliver(catalog, transcoded(video_id, title["id"], complete=False))
+    service = catalog.app.state.catalog.service
+    real = service._transition
+    calls = 0
+
+    async def racing(**kwargs: Any) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the full ladder arrives between the editor's read and write
+            await deliver(catalog, transcoded(video_id, title["id"], complete=True))
+            raise Problem(409, "raced", code="concurrent-modification")
+        result: dict[str, Any] = await real(**kwargs)
+        return result
+
+    monkeypatch.setattr(service, "_transition", racing)
+    published = await catalog.client.post(f"{url}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "published" and "thumbnail" in published.json()["images"]
+    assert calls == 2
+    # Another editor's same move is then an illegal transition, not a retry loop.
+    again = await catalog.client.post(f"{url}/publish", headers=headers)
+    assert again.status_code == 409 and again.json()["type"].endswith("/illegal-transition")
