@@ -20,7 +20,12 @@ export async function adminView(_, query) {
       "section.admin",
       null,
       h("h1", null, "Catalog"),
-      session.me?.roles?.includes("admin") ? h("p", null, h("a", { href: "/admin/users" }, "Users")) : null,
+      h(
+        "p.admin-links",
+        null,
+        h("a", { href: "/admin/titles" }, "All titles, drafts included"),
+        session.me?.roles?.includes("admin") ? [" · ", h("a", { href: "/admin/users" }, "Users")] : null,
+      ),
       h(
         "details.panel",
         null,
