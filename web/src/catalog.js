@@ -13,6 +13,20 @@ export function title(id) {
   return api(`/titles/${encodeURIComponent(id)}`, { query: { profile_id: session.profileId } });
 }
 
+/**
+ * The title as this profile may see it. The catalog hides titles above the profile's limit; a
+ * PIN-locked profile unlocked with its PIN may go above it (delivery checks the unlock token when
+ * playing), so then the title is read without the profile: the account's view, region rules kept.
+ */
+export async function viewableTitle(id) {
+  try {
+    return await title(id);
+  } catch (error) {
+    if (error.status !== 404 || !session.unlockToken) throw error;
+    return { ...(await api(`/titles/${encodeURIComponent(id)}`)), above_profile_limit: true };
+  }
+}
+
 export async function genres() {
   return api("/genres", { query: { profile_id: session.profileId } });
 }

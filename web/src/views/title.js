@@ -1,22 +1,7 @@
-import { api } from "../api.js";
 import { formatTime, h, render, toast } from "../dom.js";
-import { imageOf, title as getTitle } from "../catalog.js";
+import { imageOf, viewableTitle } from "../catalog.js";
 import { lastEpisode, myList, session, toggleMyList } from "../session.js";
 import { resumePoint } from "../history.js";
-
-/**
- * The title as this profile may see it. The catalog hides titles above the profile's limit; a
- * PIN-locked profile unlocked with its PIN may go above it (delivery checks the unlock token when
- * playing), so then the title is read without the profile: the account's view, region rules kept.
- */
-export async function viewableTitle(id) {
-  try {
-    return await getTitle(id);
-  } catch (error) {
-    if (error.status !== 404 || !session.unlockToken) throw error;
-    return { ...(await api(`/titles/${encodeURIComponent(id)}`)), above_profile_limit: true };
-  }
-}
 
 export async function titleView({ id }) {
   const item = await viewableTitle(id);
@@ -110,7 +95,7 @@ function trailerButton(item, slot) {
   }).observe(slot, { childList: true });
   const open = (options) => {
     button.setAttribute("aria-expanded", "true");
-    close = import("./player.js").then(({ playTrailer }) => playTrailer(slot, item, item.trailers[0], options));
+    close = import("../player/trailer.js").then(({ playTrailer }) => playTrailer(slot, item, item.trailers[0], options));
   };
   button.addEventListener("click", async () => {
     if (close) {
