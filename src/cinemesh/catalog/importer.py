@@ -25,6 +25,7 @@ from cinemesh.catalog.aggregate import (
     normalised,
     set_windows,
 )
+from cinemesh.catalog.bulk_memory import fewer_gc_passes
 from cinemesh.catalog.domain import InvalidWindowError, TitleStatus, check_windows
 from cinemesh.catalog.schemas import TitleInput
 from cinemesh.catalog.service import may_edit, utcnow
@@ -104,6 +105,12 @@ class Importer:
     ) -> ImportReport:
         """Upserts the rows batch by batch; `progress` hears the report so far and the number of
         lines read after each batch is written, and once more at the end."""
+        with fewer_gc_passes():
+            return await self._run(lines, principal, progress)
+
+    async def _run(
+        self, lines: Iterable[str | bytes], principal: Principal, progress: Progress | None
+    ) -> ImportReport:
         report = ImportReport()
         batch: list[tuple[int, TitleInput]] = []
         first_line: dict[str, int] = {}
