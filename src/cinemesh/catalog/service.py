@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -170,24 +170,25 @@ class CatalogService:
     async def attach_video(
         self, *, principal: Principal, title_id: str, video_id: str, episode_id: str | None = None
     ) -> dict[str, Any]:
-        """An admin's stand-in for the media pipeline's `video.transcoded` event."""
-        async with self.editing(title_id, principal) as (session, row):
-            events = attach(row, video_id=video_id, episode_id=episode_id, now=self.clock())
-            await changes.record_change(session, row, events)
-            return build_document(row)
+        """An admin's stand-in for the media pipeline's `video.transcoded` event (idempotent, so
+        decided again after a lost race, like a lifecycle move)."""
+
+        async def once() -> dict[str, Any]:
+            async with self.editing(title_id, principal) as (session, row):
+                events = attach(row, video_id=video_id, episode_id=episode_id, now=self.clock())
+                await changes.record_change(session, row, events)
+                return build_document(row)
+
+        return await _again_after_a_race(once)
 
     async def transition(self, *, principal: Principal, title_id: str, action: Action) -> dict[str, Any]:
         """A lifecycle move, decided again on the fresh title when a write raced it: background
         writes (the media pipeline's poster frame, a new video, the expiry job) land on a title at
         any moment, and the move asked for is still the one to make - or, if the racing write
         was another editor's same move, an illegal transition the editor can read."""
-        for attempt in range(1, TRANSITION_ATTEMPTS + 1):
-            try:
-                return await self._transition(principal=principal, title_id=title_id, action=action)
-            except Problem as problem:
-                if problem.code != CONCURRENT_MODIFICATION or attempt == TRANSITION_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+        return await _again_after_a_race(
+            lambda: self._transition(principal=principal, title_id=title_id, action=action)
+        )
 
     async def _transition(self, *, principal: Principal, title_id: str, action: Action) -> dict[str, Any]:
         async with self.editing(title_id, principal) as (session, row):
@@ -280,6 +281,16 @@ class CatalogService:
     async def genres(self, *, audience: Audience) -> list[dict[str, Any]]:
         async with self.database.session() as session:
             return await read_model.genres(session, audience=audience)
+
+
+async def _again_after_a_race(run: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    for attempt in range(1, TRANSITION_ATTEMPTS + 1):
+        try:
+            return await run()
+        except Problem as problem:
+            if problem.code != CONCURRENT_MODIFICATION or attempt == TRANSITION_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def visible(document: dict[str, Any], audience: Audience) -> bool:
