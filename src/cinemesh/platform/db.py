@@ -31,6 +31,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+SQLITE_POOL_SIZE = 32
+
+
 class Database:
     """A service's engine and session factory; built by its bootstrap, disposed on shutdown."""
 
@@ -38,17 +41,24 @@ class Database:
         self.url: URL = make_url(url)
         self.schema = schema if self.is_postgres else None
         connect_args: dict[str, Any] = {}
+        pool: dict[str, Any] = {}
         if self.schema:
             connect_args["server_settings"] = {"search_path": self.schema}
         if self.is_sqlite:
             database = self.url.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+                # The default pool keeps 5 connections and closes every one beyond on return: past
+                # 5 concurrent requests each one opened a new SQLite connection (a thread, the
+                # file, four PRAGMAs) and threw it away, which made a request's CPU cost grow with
+                # the concurrency (measured by bench.request_path). A file connection is cheap to keep.
+                pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             echo=echo,
             connect_args=connect_args,
             pool_pre_ping=self.is_postgres,
+            **pool,
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
