@@ -230,6 +230,8 @@ async def browse(
     With `text`, only the titles matching it, and `sort="relevance"` orders by the engine's score
     (highest first, ties by id): the same audience conditions apply, a search shows nothing
     browse would not."""
+    if audience.country is None:
+        return [], None  # without a region no window can be open: nothing to ask the database
     found = match(session.get_bind().dialect.name, text) if text is not None else None
     if sort == "relevance":
         if found is None:

@@ -9,7 +9,7 @@ from cinemesh.contracts.users import SubscriptionChangedV1, UserDeletedV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.problems import Problem
 from cinemesh.users.document import account_document, timestamp
-from cinemesh.users.domain import AccountStatus
+from cinemesh.users.domain import Account, AccountStatus
 from cinemesh.users.household_store import HouseholdStore
 from cinemesh.users.limits import ACCOUNT_GONE
 from cinemesh.users.profile_events import SOURCE
@@ -23,15 +23,20 @@ class AccountService:
     def __init__(self, *, database: Database) -> None:
         self.database = database
 
-    async def document(self, *, user_id: str, missing: Problem = ACCOUNT_GONE) -> dict[str, Any]:
-        """`GET /api/v1/me`: the whole account, valid against the seed's User Profile schema."""
+    async def document(
+        self, *, user_id: str, missing: Problem = ACCOUNT_GONE, account: Account | None = None
+    ) -> dict[str, Any]:
+        """`GET /api/v1/me`: the whole account, valid against the seed's User Profile schema.
+        `account`: the caller's account as this request already read it (the token check)."""
         async with self.database.session() as session:
-            user = await UserStore(session).by_id(user_id)
-            if user is None:
-                raise missing
+            if account is None:
+                user = await UserStore(session).by_id(user_id)
+                if user is None:
+                    raise missing
+                account = user.to_account()
             household = HouseholdStore(session)
             return account_document(
-                user.to_account(),
+                account,
                 profiles=[row.to_profile() for row in await household.profiles(user_id)],
                 devices=[row.to_device() for row in await household.devices(user_id)],
                 my_list=[row.to_item() for row in await household.list_items(user_id)],

@@ -35,8 +35,8 @@ ProfileFilter = Annotated[str | None, Query(min_length=1, max_length=36, pattern
 
 
 @me.get("")
-async def get_me(user: ActiveUser, services: AllServices) -> dict[str, Any]:
-    return await services.account.document(user_id=user.user_id)
+async def get_me(request: Request, user: ActiveUser, services: AllServices) -> dict[str, Any]:
+    return await services.account.document(user_id=user.user_id, account=request.state.current_account)
 
 
 @me.patch("")

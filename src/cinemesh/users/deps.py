@@ -48,7 +48,8 @@ async def current_user(request: Request, principal: CurrentPrincipal, services: 
     """The caller, refused (401) when the account was deleted or its sessions were ended after the
     token was issued: a signature alone cannot know that."""
     generation, session_id = _session_claims(principal)
-    await services.users.ensure_token_current(
+    # Kept for the route: /me answers with this account instead of reading it a second time.
+    request.state.current_account = await services.users.ensure_token_current(
         user_id=principal.user_id, session_generation=generation, session_id=session_id
     )
     return principal
