@@ -12,7 +12,13 @@ import sys
 import time
 
 QUICK = ("sharding", "events_bus", "platform_startup", "idle_cost", "login", "delivery_origin", "web_startup")
-SLOW = ("catalog_browse --backend sqlite", "catalog_browse --backend postgresql", "media_pipeline")
+SLOW = (
+    "catalog_browse --backend sqlite",
+    "catalog_browse --backend postgresql",
+    "catalog_import",
+    "catalog_replay",
+    "media_pipeline",
+)
 
 
 def main(argv: list[str]) -> int:
