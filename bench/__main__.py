@@ -11,7 +11,16 @@ import subprocess
 import sys
 import time
 
-QUICK = ("sharding", "events_bus", "platform_startup", "idle_cost", "login", "delivery_origin", "web_startup")
+QUICK = (
+    "sharding",
+    "events_bus",
+    "platform_startup",
+    "idle_cost",
+    "login",
+    "request_path",
+    "delivery_origin",
+    "web_startup",
+)
 SLOW = (
     "catalog_browse --backend sqlite",
     "catalog_browse --backend postgresql",
