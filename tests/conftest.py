@@ -1,5 +1,7 @@
 """Loads every fixture module under tests/fixtures/ so any tier can use any real backend."""
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = item.path.relative_to(Path(__file__).parent).parts
         if parts and parts[0] in _TIERS:
             item.add_marker(parts[0])
+
+
+@pytest.fixture(autouse=True)
+def _cinemesh_environment_restored() -> Iterator[None]:
+    """What a test's code sets in CINEMESH_* (the CLI writes the generated secret and the port
+    into os.environ for its workers) must not reach the next test in the same process: a later
+    `Settings()` would read it and, say, see a secret the test did not configure."""
+    saved = {key: value for key, value in os.environ.items() if key.startswith("CINEMESH_")}
+    yield
+    for key in [key for key in os.environ if key.startswith("CINEMESH_") and key not in saved]:
+        del os.environ[key]
+    os.environ.update(saved)
