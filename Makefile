@@ -56,6 +56,7 @@ up: install web
 lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(PY) scripts/check_module_size.py
 
 typecheck: install
 	$(VENV)/bin/mypy

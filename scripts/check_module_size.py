@@ -11,6 +11,20 @@ from pathlib import Path
 
 LIMIT = 300
 ROOTS = ("src", "tests", "bench")
+# A ratchet for the modules that were past the limit when the check came in: each may shrink but
+# not grow, and leaves this list once it is split. Every other module must stay within LIMIT.
+CEILINGS = {
+    "src/cinemesh/catalog/read_model.py": 310,
+    "src/cinemesh/catalog/service.py": 328,
+    "src/cinemesh/catalog/store.py": 328,
+    "src/cinemesh/delivery/service.py": 308,
+    "src/cinemesh/delivery/store.py": 306,
+    "tests/e2e/web/test_catalog_and_account_pages.py": 359,
+    "tests/e2e/web/test_viewer_flows.py": 660,
+    "tests/e2e/web/test_web_app.py": 448,
+    "bench/catalog_browse.py": 341,
+    "bench/media_pipeline.py": 321,
+}
 
 
 def oversized(root: Path) -> list[tuple[int, Path]]:
@@ -26,10 +40,15 @@ def oversized(root: Path) -> list[tuple[int, Path]]:
 
 def main(argv: list[str]) -> int:
     base = Path(argv[1]) if len(argv) > 1 else Path.cwd()
-    offenders = [item for root in ROOTS for item in oversized(base / root)]
-    for lines, path in offenders:
-        print(f"{path.relative_to(base)}: {lines} lines (limit {LIMIT}); split it by concept")
-    return 1 if offenders else 0
+    failed = False
+    for root in ROOTS:
+        for lines, path in oversized(base / root):
+            name = path.relative_to(base).as_posix()
+            ceiling = CEILINGS.get(name, LIMIT)
+            if lines > ceiling:
+                failed = True
+                print(f"{name}: {lines} lines (limit {ceiling}); split it by concept")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
