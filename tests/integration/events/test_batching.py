@@ -3,19 +3,17 @@ on SQLite and on PostgreSQL (the bus is embedded)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cinemesh.platform.db import Database
 from cinemesh.platform.events.batching import claim_batch
 from cinemesh.platform.events.embedded import EmbeddedEventBus
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.inbox import EventConsumer
-from cinemesh.platform.events.outbox import dead_letters_table, inbox_table, messaging_metadata
+from cinemesh.platform.events.outbox import dead_letters_table, inbox_table
 
 pytestmark = pytest.mark.integration
 
@@ -28,29 +26,6 @@ effects = sa.Table(
     sa.Column("event_id", sa.String(64), nullable=False),
 )
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def sessions(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_url_factory: Callable[[str], str]
-) -> AsyncIterator[Sessions]:
-    url = (
-        postgres_url_factory("batching")
-        if request.param == "postgresql"
-        else f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
-    )
-    database = Database(url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(messaging_metadata.create_all)
-        await connection.run_sync(service_metadata.create_all)
-    yield database.sessionmaker
-    await database.dispose()
-
-
-@pytest.fixture
-async def bus(tmp_path: Path) -> AsyncIterator[EmbeddedEventBus]:
-    async with EmbeddedEventBus(tmp_path / "events.db") as bus:
-        yield bus
 
 
 def event(subject: str) -> Envelope:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemesh.platform.context import request_id_var
-from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import Record, Subscription
 from cinemesh.platform.events.embedded import EmbeddedEventBus
 from cinemesh.platform.events.envelope import Envelope
@@ -20,7 +18,6 @@ from cinemesh.platform.events.outbox import (
     OutboxRelay,
     add_to_outbox,
     dead_letters_table,
-    messaging_metadata,
     outbox_table,
 )
 
@@ -40,29 +37,6 @@ effects = sa.Table(
 )
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def sessions(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_url_factory: Callable[[str], str]
-) -> AsyncIterator[Sessions]:
-    url = (
-        postgres_url_factory("events")
-        if request.param == "postgresql"
-        else f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
-    )
-    database = Database(url)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(messaging_metadata.create_all)
-        await connection.run_sync(service_metadata.create_all)
-    yield database.sessionmaker
-    await database.dispose()
-
-
-@pytest.fixture
-async def bus(tmp_path: Path) -> AsyncIterator[EmbeddedEventBus]:
-    async with EmbeddedEventBus(tmp_path / "events.db") as bus:
-        yield bus
 
 
 def title_created(title_id: str) -> Envelope:
