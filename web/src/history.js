@@ -7,6 +7,10 @@ import { followEvents } from "./sse.js";
 
 const profileQuery = () => ({ profile_id: session.profileId });
 
+// The first seconds are no place to resume at (the local cache keeps none either): the server
+// clears points under a percentage only, which for a short episode is a second or less.
+const MIN_RESUME_SECONDS = 5;
+
 /** Seconds to resume `contentId` at (0: from the start). The server's point wins; offline or on
  * an error this browser's last known position does. */
 export async function resumePoint(contentId) {
@@ -15,7 +19,7 @@ export async function resumePoint(contentId) {
     const entry = await api(`/history/progress/${encodeURIComponent(contentId)}`, { query: profileQuery() });
     const seconds = entry.position_seconds ?? 0;
     if (seconds > 0) rememberPosition(contentId, seconds, entry.duration_seconds ?? Infinity);
-    return seconds;
+    return seconds > MIN_RESUME_SECONDS ? seconds : 0;
   } catch (error) {
     if (error.status === 404) return 0; // never played (or history deleted): from the start
     return savedPosition(contentId);

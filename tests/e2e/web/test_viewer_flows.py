@@ -340,10 +340,22 @@ def test_pin_locked_profile_asks_for_the_pin_and_unlocks_titles_above_its_limit(
     screenshot(page, "title-unlocked")
 
     # Delivery, asked without the unlock (or with a forged one) for this profile, refuses.
-    device_id = page.evaluate(
-        "() => Object.entries(localStorage).find(([k]) => k.startsWith('cinemesh.device.'))?.[1]"
+    # The home page registered this browser (the device id lives in the page's memory; the
+    # browser keeps only its installation id): registering that installation again finds it.
+    for _ in range(30):
+        listed = account.get("/api/v1/me/devices").json()["items"]
+        if listed:
+            break
+        page.wait_for_timeout(500)
+    assert len(listed) == 1, f"the home page registers this browser as a device: {listed}"
+    installation = page.evaluate("() => localStorage.getItem('cinemesh.installation')")
+    again = account.post(
+        "/api/v1/me/devices",
+        json={"device_type": "desktop", "device_name": "Chrome on Linux", "installation_id": installation},
     )
-    assert device_id, "the home page registers this browser as a device"
+    assert again.status_code == 200, again.text  # this installation's device, registered before
+    device_id = again.json()["device_id"]
+    assert device_id == listed[0]["device_id"], (again.json(), listed)
     for extra, code in (
         ({}, "profile-unlock-required"),
         ({"unlock_token": "forged"}, "invalid-unlock-token"),
@@ -384,9 +396,11 @@ def test_quality_menu_switches_rendition_and_playback_resumes(
     viewer: Callable[..., Viewer],
 ) -> None:
     film = titles.film()
-    recorded = viewer().recorded
+    me = viewer()
+    recorded = me.recorded
     page = recorded.page
     play(page, film["id"])
+    profile_id = playback_posts(recorded)[-1][0]["profile_id"]
 
     # One audio track and no subtitles in this source: those menus stay hidden.
     assert page.locator(".menu:has([data-menu=audio])").is_hidden()
@@ -427,6 +441,16 @@ def test_quality_menu_switches_rendition_and_playback_resumes(
         "id => Number(Object.entries(localStorage).find(([k]) => k.endsWith('.' + id))?.[1])", film["id"]
     )
     assert 9 <= saved <= 17, saved
+    # The resume point is the history service's, from delivery's reports (the last one sent on
+    # leaving, where playback stopped), with sub-second precision; this browser keeps whole seconds.
+    progress = f"/api/v1/history/progress/{film['id']}"
+    server = None
+    for _ in range(40):  # the report reaches history through delivery's outbox and an event
+        entry = me.account.get(progress, params={"profile_id": profile_id})
+        if entry.status_code == 200 and saved <= (server := entry.json()["position_seconds"]) < saved + 1:
+            break
+        page.wait_for_timeout(500)
+    assert server is not None and saved <= server < saved + 1, (server, saved)
     page.reload()
     resume = page.get_by_role("link", name=re.compile(r"^▶ Resume from 0:\d\d$"))
     expect(resume).to_be_visible()
@@ -439,7 +463,7 @@ def test_quality_menu_switches_rendition_and_playback_resumes(
     resume.click()
     page.wait_for_url(f"**/watch/{film['id']}")
     wait_playing(page, saved - 0.5)
-    assert page.evaluate("() => window.__cinemesh.resumedAt") == saved
+    assert page.evaluate("() => window.__cinemesh.resumedAt") == server
     # It started there, not at 0 and played through: the first frame came at the saved position.
     assert page.evaluate("() => document.querySelector('video').currentTime") < saved + 6
     page.locator(".player").hover()

@@ -85,11 +85,25 @@ export function keepAlive(playback, video, save) {
     video.removeEventListener("seeked", beat);
     window.removeEventListener("pagehide", pagehide);
     save();
+    // A last report where playback stopped, before the end: the resume point (history's, from
+    // these reports) is where the viewer left, not the last beat up to an interval earlier.
+    await lastReport(playback, video, unloading);
     await stopSession(playback, unloading);
   };
   const pagehide = () => stop(true);
   window.addEventListener("pagehide", pagehide);
   return stop;
+}
+
+async function lastReport(playback, video, unloading) {
+  if (!Number.isFinite(video.currentTime)) return;
+  const request = fetch(`/api/v1/playback/${playback.session_id}/heartbeat`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer()}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ position_seconds: video.currentTime }),
+    keepalive: unloading,
+  }).catch(() => {});
+  if (!unloading) await request; // a closing tab cannot wait: best effort, ahead of the end
 }
 
 export async function stopSession(playback, unloading) {

@@ -69,14 +69,14 @@ export async function playerView({ id }, query) {
   // Resume where this profile stopped, unless asked to start over (?from=start).
   const resume = query.get("from") === "start" ? 0 : await resumePoint(id);
   try {
-    await player.load(player.cinemeshUrl, resume > 5 ? resume : null);
+    await player.load(player.cinemeshUrl, resume > 0 ? resume : null);
   } catch (error) {
     showError(stage, item, error);
     return;
   }
-  metrics.resumedAt = resume > 5 ? resume : null;
+  metrics.resumedAt = resume > 0 ? resume : null;
   stage.dataset.format = player.cinemeshFormat;
-  const controls = buildControls({ stage, video, player, item, heading, playback, contentId: id, resumed: resume > 5 });
+  const controls = buildControls({ stage, video, player, item, heading, playback, contentId: id, resumed: resume > 0 });
   stage.append(controls);
   video.addEventListener("ended", () => {
     forgetPosition(id);
