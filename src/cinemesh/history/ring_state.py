@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.platform.db import Database
+from cinemesh.platform.db import Database, rows_affected
 from cinemesh.platform.sharding import ConsistentHashRing
 
 SLOT_BITS = 12  # 4,096 slots: a move is within 1/4,096 of its ideal share; the snapshot stays small
@@ -117,5 +117,5 @@ async def save_state(
         "version": ring_table.c.version + 1,
     }
     updated = await session.execute(sa.update(ring_table).where(ring_table.c.id == 1).values(values))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
+    if rows_affected(updated) == 0:
         await session.execute(sa.insert(ring_table).values(id=1, **{**values, "version": 1}))

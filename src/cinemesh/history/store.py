@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.history.domain import Progress
+from cinemesh.platform.db import rows_affected
 
 metadata = sa.MetaData()
 
@@ -111,7 +112,7 @@ class HistoryStore:
             .where(profiles.c.profile_id == profile_id)
             .values(user_id=user_id, **({} if is_kids is None else {"is_kids": is_kids}))
         )
-        if updated.rowcount == 0:  # type: ignore[attr-defined]
+        if rows_affected(updated) == 0:
             await self.session.execute(
                 sa.insert(profiles).values(profile_id=profile_id, user_id=user_id, is_kids=bool(is_kids))
             )
@@ -174,7 +175,7 @@ class HistoryStore:
         if content_id is not None:
             query = query.where(progress.c.content_id == content_id)
         result = await self.session.execute(query)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rows_affected(result)
 
     async def recent(self, profile_id: str, *, limit: int) -> list[Progress]:
         rows = await self.session.execute(

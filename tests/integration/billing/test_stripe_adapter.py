@@ -49,7 +49,7 @@ async def method(url: str, number: str) -> dict[str, Any]:
             }
         )
     finally:
-        await http.close_async()  # type: ignore[no-untyped-call]
+        await http.close_async()
     return {"type": "provider", "payment_method_id": created.id}
 
 

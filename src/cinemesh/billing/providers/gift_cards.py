@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from cinemesh.billing.domain.errors import InvalidPaymentMethod
 from cinemesh.billing.domain.ledger import PaymentMethod
 from cinemesh.billing.domain.payments import ChargeResult, GiftCardCode
-from cinemesh.platform.db import Database
+from cinemesh.platform.db import Database, rows_affected
 
 metadata = sa.MetaData()
 _TS = sa.DateTime(timezone=True)
@@ -112,7 +112,7 @@ class GiftCards:
                        gift_cards.c.balance >= amount)
                 .values(balance=gift_cards.c.balance - amount)
             )  # fmt: skip
-            paid = spent.rowcount == 1  # type: ignore[attr-defined]
+            paid = rows_affected(spent) == 1
             decline = None if paid else "insufficient_funds"
             try:
                 async with session.begin_nested():

@@ -53,7 +53,7 @@ class StripeProvider:
         self.client = stripe.StripeClient(api_key, **options)
 
     async def close(self) -> None:
-        await self._http.close_async()  # type: ignore[no-untyped-call]
+        await self._http.close_async()
 
     async def _customer(self, user_id: str) -> str:
         async with self.database.transaction() as session:

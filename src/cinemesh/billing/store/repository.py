@@ -23,6 +23,7 @@ from cinemesh.billing.store.tables import (
     trial_claims,
     utc,
 )
+from cinemesh.platform.db import rows_affected
 
 
 class BillingStore:
@@ -126,7 +127,7 @@ class BillingStore:
             .where(subscriptions.c.subscription_id == state.subscription_id)
             .values(**values)
         )
-        if updated.rowcount == 0:  # type: ignore[attr-defined]
+        if rows_affected(updated) == 0:
             await self.session.execute(
                 sa.insert(subscriptions).values(subscription_id=state.subscription_id, **values)
             )
