@@ -108,7 +108,16 @@ def test_first_start_seeds_a_playable_demo_catalog_once(
             page.wait_for_url("**/profiles")
             page.locator(".profile-tile").first.click()
             expect(page.locator("section[aria-labelledby=row-new] a.card")).to_have_count(DEMO_TITLES)
-            page.wait_for_load_state("networkidle")
+            # Not "networkidle": the home page keeps the profile's history stream open (the
+            # Continue watching row follows it), so the network is never idle. The page is done
+            # when its rows are and the images on screen have loaded (the rest load lazily).
+            page.locator("#main .rows:not([aria-busy])").wait_for()
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('#main img')]
+                    .filter((i) => i.getBoundingClientRect().bottom > 0)
+                    .filter((i) => i.getBoundingClientRect().top < innerHeight)
+                    .every((i) => i.complete)"""
+            )
             screenshot(page, "demo-home-desktop")
             page.locator("a.card", has_text="Life in the Grid").first.click()
             expect(page.locator("a.episode")).to_have_count(2)
