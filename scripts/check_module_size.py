@@ -20,7 +20,7 @@ CEILINGS = {
     "src/cinemesh/delivery/service.py": 308,
     "src/cinemesh/delivery/store.py": 306,
     "tests/e2e/web/test_catalog_and_account_pages.py": 359,
-    "tests/e2e/web/test_viewer_flows.py": 648,
+    "tests/e2e/web/test_viewer_flows.py": 652,
     "tests/e2e/web/test_web_app.py": 448,
     "bench/catalog_browse.py": 341,
     "bench/media_pipeline.py": 321,
