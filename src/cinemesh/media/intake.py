@@ -67,6 +67,10 @@ async def complete_upload(
                 code="storage-unavailable",
                 headers={"Retry-After": "5", **tus_headers()},
             ) from exc
+        except FileNotFoundError:
+            # Only an expiry or a termination removes the spool file under an upload, and both
+            # commit the upload's new state first: recording the completion finds it superseded.
+            failure = "the uploaded bytes were removed before they were stored"
     now = utcnow()
     try:
         await _record_completion(row, database=database, failure=failure, probe=probe, now=now)

@@ -23,8 +23,8 @@ import pytest
 import sqlalchemy as sa
 
 from cinemesh.media.intake import complete_upload, source_key
-from cinemesh.media.store import VideoStore
-from cinemesh.media.tus.expiry import UPLOAD_EXPIRED
+from cinemesh.media.store import VideoRow, VideoStore
+from cinemesh.media.tus.expiry import UPLOAD_EXPIRED, expire_upload
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
@@ -237,30 +237,27 @@ async def media_by_hand(
         yield harness
 
 
-async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
-    media_by_hand: MediaHarness, media_clip: Callable[[str], Path]
-) -> None:
-    """The sweeper wins a race with the completion (possible when the probe and the copy to the
-    store take longer than the expiry): nothing is queued or announced, the stored source and the
-    spool file go."""
-    media = media_by_hand
-    data = media_clip("small.mp4").read_bytes()
+async def _last_byte_counted(media: MediaHarness, data: bytes) -> VideoRow:
+    """An upload whose last byte is on disk and counted, as a PATCH leaves it just before it
+    completes the upload."""
     location = (await media.create(len(data), media.auth())).headers["location"]
     video_id = location.rsplit("/", 1)[-1]
     assert (await patch(media, location, 0, data[:-1])).status_code == 204
     service = media.app.state.media_service
-    # The last byte is on disk and counted, as a PATCH leaves it just before completing ...
     with service.spool.path(video_id).open("ab") as handle:
         handle.write(data[-1:])
     async with service.database.transaction() as session:
         videos = VideoStore(session)
         assert await videos.advance_offset(video_id, expected=len(data) - 1, new_offset=len(data))
         row = await videos.get(video_id)
-        assert row is not None
-        # ... and the sweeper's transition commits before the completion records anything.
-        far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-        assert await videos.expire_upload(video_id, idle_since=far, reason=UPLOAD_EXPIRED) is not None
+    assert row is not None
+    return row
 
+
+async def _complete_and_assert_it_stayed_expired(media: MediaHarness, row: VideoRow) -> None:
+    """The completion runs; the sweeper's outcome stands: nothing is queued or announced, the
+    stored source and the spool file are gone."""
+    service = media.app.state.media_service
     queued: list[str] = []
     await complete_upload(
         row,
@@ -269,13 +266,53 @@ async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
         spool=service.spool,
         settings=service.settings,
         limits=service.limits,
-        on_job_queued=lambda: queued.append(video_id),
+        on_job_queued=lambda: queued.append(row.id),
     )
-    document = await media.video(video_id)
+    document = await media.video(row.id)
     assert document["status"] == "failed" and document["error"] == UPLOAD_EXPIRED
     assert queued == []
-    assert not await service.store.exists(source_key(video_id))
-    assert not service.spool.path(video_id).exists()
+    assert not await service.store.exists(source_key(row.id))
+    assert not service.spool.path(row.id).exists()
     async with service.database.session() as session:
         payloads = (await session.execute(sa.select(outbox_table.c.payload))).all()
-    assert not [e for e in map(Envelope.from_bytes, (p[0] for p in payloads)) if e.subject == video_id]
+    events = [e for e in map(Envelope.from_bytes, (p[0] for p in payloads)) if e.subject == row.id]
+    assert [e.type for e in events] == ["media.video.failed.v1"]  # the sweeper's, and only it
+
+
+async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
+    media_by_hand: MediaHarness, media_clip: Callable[[str], Path]
+) -> None:
+    """The sweeper wins a race with the completion (possible when the probe and the copy to the
+    store take longer than the expiry): its transition commits before the completion records
+    anything."""
+    media = media_by_hand
+    row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
+    far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    await expire_upload(media.app.state.media_service.database, _KeepFile(), row.id, idle_since=far)
+    await _complete_and_assert_it_stayed_expired(media, row)
+
+
+async def test_a_spool_file_the_sweeper_removes_during_the_copy_leaves_the_upload_expired(
+    media_by_hand: MediaHarness, media_clip: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweeper expires the upload and deletes its spool file after the probe, before the
+    copy to the store reads it: the completion ends quietly, not on a FileNotFoundError."""
+    media = media_by_hand
+    service = media.app.state.media_service
+    row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
+    copy = service.store.put_file
+
+    async def swept_first(key: str, path: Path, **options: Any) -> None:
+        far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        assert await expire_upload(service.database, service.spool, row.id, idle_since=far)
+        await copy(key, path, **options)
+
+    monkeypatch.setattr(service.store, "put_file", swept_first)
+    await _complete_and_assert_it_stayed_expired(media, row)
+
+
+class _KeepFile:
+    """A spool whose discard does nothing: the expiry's transition without its file removal."""
+
+    async def discard(self, upload_id: str) -> None:
+        return None
