@@ -9,10 +9,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cinemesh.history.events import consumer
-from cinemesh.history.http import progress, stream
+from cinemesh.history.http import next_up, progress, stream
 from cinemesh.history.http.deps import HistoryContext
 from cinemesh.history.http.problems import ERROR_STATUSES
 from cinemesh.history.live import ProfileHub
+from cinemesh.history.series_service import SeriesService
 from cinemesh.history.service import HistoryService
 from cinemesh.history.settings import HistorySettings
 from cinemesh.history.shards import HistoryShards
@@ -24,7 +25,7 @@ from cinemesh.platform.termination import on_termination
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "history"
-ROUTERS = (progress.router, stream.router)
+ROUTERS = (progress.router, next_up.router, stream.router)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -43,6 +44,7 @@ def build_app(
         rules=history_settings.rules(),
         progress_event_every=dt.timedelta(seconds=history_settings.progress_event_seconds),
     )
+    series = SeriesService(history=service)
     hub = ProfileHub()
     service.on_change(hub.publish)
 
@@ -62,14 +64,14 @@ def build_app(
         bus=bus,
         jwks_fetcher=jwks_fetcher,
         database=database,
-        subscriptions=[consumer(service)],
+        subscriptions=[consumer(service, series)],
         on_start=[start],
         on_stop=[stop],
     )
     return service_app(
         runtime,
         settings=settings,
-        context=HistoryContext(service=service, hub=hub, settings=history_settings),
+        context=HistoryContext(service=service, hub=hub, settings=history_settings, series=series),
         routers=ROUTERS,
         error_statuses=ERROR_STATUSES,
         description="Viewing history: resume points, continue watching, watched history, live sync.",

@@ -134,7 +134,7 @@ class HistoryService:
 
     # -- the viewer's reads and actions ------------------------------------------------------
     @staticmethod
-    async def _owned(
+    async def owned(
         store: HistoryStore, *, user_id: str, profile_id: str, lock: bool = False
     ) -> ProfileState:
         profile = await store.profile(profile_id, for_update=lock)
@@ -145,12 +145,12 @@ class HistoryService:
 
     async def authorize(self, *, user_id: str, profile_id: str) -> ProfileState:
         async with self.shards.session(user_id) as session:
-            return await self._owned(HistoryStore(session), user_id=user_id, profile_id=profile_id)
+            return await self.owned(HistoryStore(session), user_id=user_id, profile_id=profile_id)
 
     async def continue_watching(self, *, user_id: str, profile_id: str, limit: int) -> list[Progress]:
         async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
-            await self._owned(store, user_id=user_id, profile_id=profile_id)
+            await self.owned(store, user_id=user_id, profile_id=profile_id)
             recent = await store.recent(profile_id, limit=RECENT_SCAN)
         return domain.continue_watching(recent)[:limit]
 
@@ -158,7 +158,7 @@ class HistoryService:
         before = decode_cursor(cursor) if cursor else None
         async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
-            await self._owned(store, user_id=user_id, profile_id=profile_id)
+            await self.owned(store, user_id=user_id, profile_id=profile_id)
             rows = await store.watched(profile_id, limit=limit + 1, before=before)
         page = rows[:limit]
         return WatchedPage(items=page, next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None)
@@ -166,7 +166,7 @@ class HistoryService:
     async def progress(self, *, user_id: str, profile_id: str, content_id: str) -> Progress:
         async with self.shards.session(user_id) as session:
             store = HistoryStore(session)
-            await self._owned(store, user_id=user_id, profile_id=profile_id)
+            await self.owned(store, user_id=user_id, profile_id=profile_id)
             stored = await store.entry(profile_id, content_id)
         if stored is None:
             raise EntryNotFoundError("No history for this content on this profile.", field="content_id")
@@ -177,7 +177,7 @@ class HistoryService:
     ) -> Progress:
         async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
-            await self._owned(store, user_id=user_id, profile_id=profile_id, lock=True)
+            await self.owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             stored = await store.entry(profile_id, content_id)
             if stored is None:
                 raise EntryNotFoundError("No history for this content on this profile.", field="content_id")
@@ -212,7 +212,7 @@ class HistoryService:
         """One content's history (`content_id`) or all of the profile's (None)."""
         async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
-            await self._owned(store, user_id=user_id, profile_id=profile_id, lock=True)
+            await self.owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             removed = await store.delete_entry(profile_id, content_id)
             if content_id is not None and removed == 0:
                 raise EntryNotFoundError("No history for this content on this profile.", field="content_id")
@@ -231,7 +231,7 @@ class HistoryService:
     async def set_paused(self, *, user_id: str, profile_id: str, paused: bool) -> None:
         async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
-            await self._owned(store, user_id=user_id, profile_id=profile_id, lock=True)
+            await self.owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             await store.set_paused(profile_id, paused=paused)
 
     async def snapshot(self, *, user_id: str, profile_id: str) -> tuple[ProfileState | None, list[Progress]]:

@@ -280,15 +280,18 @@ async def _complete_and_assert_it_stayed_expired(media: MediaHarness, row: Video
 
 
 async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
-    media_by_hand: MediaHarness, media_clip: Callable[[str], Path]
+    media_by_hand: MediaHarness, media_clip: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The sweeper wins a race with the completion (possible when the probe and the copy to the
     store take longer than the expiry): its transition commits before the completion records
-    anything."""
+    anything, and its file removal comes after the completion's copy."""
     media = media_by_hand
+    service = media.app.state.media_service
     row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
     far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    await expire_upload(media.app.state.media_service.database, _KeepFile(), row.id, idle_since=far)
+    with monkeypatch.context() as later:
+        later.setattr(service.spool, "discard", _removed_later)
+        assert await expire_upload(service.database, service.spool, row.id, idle_since=far)
     await _complete_and_assert_it_stayed_expired(media, row)
 
 
@@ -311,8 +314,5 @@ async def test_a_spool_file_the_sweeper_removes_during_the_copy_leaves_the_uploa
     await _complete_and_assert_it_stayed_expired(media, row)
 
 
-class _KeepFile:
-    """A spool whose discard does nothing: the expiry's transition without its file removal."""
-
-    async def discard(self, upload_id: str) -> None:
-        return None
+async def _removed_later(upload_id: str) -> None:
+    """The sweeper's file removal, not yet run."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from cinemesh.history.live import ProfileHub
+from cinemesh.history.series_service import SeriesService
 from cinemesh.history.service import HistoryService
 from cinemesh.history.settings import HistorySettings
 from cinemesh.platform.service_app import context_of
@@ -18,6 +19,7 @@ class HistoryContext:
     service: HistoryService
     hub: ProfileHub
     settings: HistorySettings
+    series: SeriesService
 
 
 def history_context(request: Request) -> HistoryContext:

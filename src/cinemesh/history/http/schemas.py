@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from cinemesh.history.domain import Progress, percent
+from cinemesh.history.series import NextKind, NextUp
 
 
 class ProgressItem(BaseModel):
@@ -51,3 +52,39 @@ class WatchedList(BaseModel):
 
 class PausedBody(BaseModel):
     paused: bool = Field(description="While paused, the profile's playback leaves no history.")
+
+
+class NextUpItem(BaseModel):
+    title_id: str = Field(description="The series.")
+    content_id: str = Field(description="The episode to play.")
+    kind: NextKind = Field(description="resume: at `position_seconds`; start: from the beginning.")
+    series_title: str | None
+    season_number: int | None
+    episode_number: int | None
+    episode_name: str | None
+    position_seconds: float | None
+    duration_seconds: float | None
+    progress_percent: float | None
+    updated_at: dt.datetime = Field(description="When the profile last played the series.")
+
+    @classmethod
+    def of(cls, offer: NextUp) -> NextUpItem:
+        state = ProgressItem.of(offer.progress) if offer.progress is not None else None
+        resume = offer.kind is NextKind.RESUME and state is not None
+        return cls(
+            title_id=offer.title_id,
+            content_id=offer.content_id,
+            kind=offer.kind,
+            series_title=offer.series_title,
+            season_number=offer.episode.season_number if offer.episode else None,
+            episode_number=offer.episode.episode_number if offer.episode else None,
+            episode_name=offer.episode.name if offer.episode else None,
+            position_seconds=state.position_seconds if resume and state else None,
+            duration_seconds=state.duration_seconds if state else None,
+            progress_percent=state.progress_percent if resume and state else None,
+            updated_at=offer.updated_at,
+        )
+
+
+class NextUpList(BaseModel):
+    items: list[NextUpItem]
