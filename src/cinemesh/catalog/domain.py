@@ -86,11 +86,6 @@ def may(status: TitleStatus, action: Action) -> bool:
     return (status, action) in TRANSITIONS
 
 
-def accepts_video(status: TitleStatus) -> bool:
-    """A video can be (re)attached until the title is archived; only draft/processing move to ready."""
-    return status != TitleStatus.ARCHIVED
-
-
 # -- availability ----------------------------------------------------------------------------------
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
