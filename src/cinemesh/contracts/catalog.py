@@ -35,6 +35,14 @@ class AvailabilityWindow(BaseModel):
     ends_at: dt.datetime | None = None  # open-ended
     except_countries: list[str] = []
 
+    def is_open(self, country: str | None, at: dt.datetime) -> bool:
+        """The one window rule: open for a viewer in `country` at `at` (a viewer without a
+        region sees nothing). Browse and search apply it alike."""
+        if country is None:
+            return False
+        covers = country not in self.except_countries if self.country == "*" else self.country == country
+        return covers and self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
+
 
 class TitleUpdatedV1(EventContract):
     """Metadata changed; `document` is the full title as the read model shows it."""

@@ -57,3 +57,11 @@ def allowed(title_rating: MaturityRating | str | None, limit: MaturityRating | s
 def ratings_allowed_under(limit: MaturityRating | str | None) -> list[MaturityRating]:
     """Every rating allowed under `limit`, e.g. for an SQL `IN (...)` filter."""
     return [rating for rating in MaturityRating if allowed(rating, limit)]
+
+
+def profile_limit(*, is_kids: bool, max_rating: MaturityRating | str | None) -> MaturityRating | None:
+    """A profile's effective limit from its `users.profile.changed.v1`: a kids profile without
+    one gets `KIDS_DEFAULT_LIMIT` (never unlimited: fail closed)."""
+    if max_rating is not None:
+        return MaturityRating(max_rating)
+    return KIDS_DEFAULT_LIMIT if is_kids else None

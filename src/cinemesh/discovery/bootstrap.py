@@ -1,4 +1,5 @@
-"""Composition root of the discovery service: runtime first, then the app over it."""
+"""Composition root of the discovery service: runtime first, then the index and the use cases
+over it, then the app."""
 
 from __future__ import annotations
 
@@ -6,23 +7,63 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cinemesh.discovery.http import ROUTERS
+from cinemesh.discovery.engine.memory import MemoryIndex
+from cinemesh.discovery.events import consumers
+from cinemesh.discovery.http import search
+from cinemesh.discovery.http.cursor import Cursors
+from cinemesh.discovery.http.deps import DiscoveryContext
+from cinemesh.discovery.http.problems import ERROR_STATUSES
+from cinemesh.discovery.service import SearchService
+from cinemesh.discovery.settings import DiscoverySettings
+from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
+from cinemesh.platform.logging import get_logger
 from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "discovery"
+ROUTERS = (search.router,)
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger("cinemesh.discovery")
 
 
 def build_app(
-    settings: Settings, *, bus: EventBus | None = None, jwks_fetcher: JwksFetcher | None = None
+    settings: Settings,
+    *,
+    bus: EventBus | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+    discovery_settings: DiscoverySettings | None = None,
 ) -> FastAPI:
+    discovery_settings = discovery_settings or DiscoverySettings()
+    database = Database.for_service(settings, NAME)
+    search_service = SearchService(
+        database=database, engine=MemoryIndex(), default_country=discovery_settings.default_country
+    )
+
+    async def load_index() -> None:
+        loaded = await search_service.load()
+        log.info("search_index_loaded", titles=loaded)
+
     runtime = build_runtime(
         settings=settings,
         name=NAME,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=MIGRATIONS,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
+        database=database,
+        subscriptions=consumers(search_service),
+        on_start=[load_index],
     )
-    return service_app(runtime, settings=settings, routers=ROUTERS)
+    return service_app(
+        runtime,
+        settings=settings,
+        context=DiscoveryContext(
+            search=search_service,
+            settings=discovery_settings,
+            cursors=Cursors(max_offset=discovery_settings.max_offset),
+        ),
+        routers=ROUTERS,
+        error_statuses=ERROR_STATUSES,
+        description="Discovery: typo-tolerant, faceted search of the titles a viewer may watch.",
+    )

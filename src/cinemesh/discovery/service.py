@@ -1,4 +1,114 @@
-"""Use cases of the discovery service (keyword-only command handlers).
+"""Search use cases: keep the index in step with the catalog, answer a viewer's queries."""
 
-The skeleton holds no rules yet; its issue fills it in.
-"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.discovery import store
+from cinemesh.discovery.domain.documents import Audience, search_document
+from cinemesh.discovery.domain.search import Filters, Query, SearchRequest, SearchResult
+from cinemesh.discovery.engine.port import SearchEngine
+from cinemesh.platform.db import Database
+from cinemesh.platform.errors import NotFoundError, RuleViolation
+
+
+class ProfileNotFoundError(NotFoundError):
+    code = "profile-not-found"
+
+
+class AuthenticationRequiredError(RuleViolation):
+    code = "authentication-required"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SearchService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        engine: SearchEngine,
+        default_country: str | None,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.database = database
+        self.engine = engine
+        self.default_country = default_country
+        self.clock = clock
+
+    # -- the index -----------------------------------------------------------------------------
+
+    async def load(self) -> int:
+        """Fills the index from the stored snapshots (at start: no replay after a restart)."""
+        loaded = 0
+        async with self.database.session() as session:
+            async for batch in store.all_documents(session):
+                loaded += self.engine.upsert(search_document(document) for document in batch)
+        return loaded
+
+    async def apply_documents(self, session: AsyncSession, documents: list[dict[str, Any]]) -> None:
+        fresh = await store.newer_documents(session, documents)
+        self.engine.upsert(search_document(document) for document in fresh)
+
+    async def reset(self, session: AsyncSession) -> None:
+        await store.clear_titles(session)
+        self.engine.clear()
+
+    # -- viewers -------------------------------------------------------------------------------
+
+    async def audience(self, *, user_id: str | None, country: str | None, profile_id: str | None) -> Audience:
+        """Browse's audience: the account's region (or the default) and the profile's limit."""
+        region = country.upper() if country else self.default_country
+        if profile_id is None:
+            return Audience(country=region, at=self.clock())
+        if user_id is None:
+            raise AuthenticationRequiredError("A profile needs an access token.", field="profile_id")
+        async with self.database.session() as session:
+            limit = await store.limit_of(session, profile_id=profile_id, user_id=user_id)
+        if limit is None:
+            raise ProfileNotFoundError(f"No profile {profile_id} on this account.", field="profile_id")
+        return Audience(country=region, at=self.clock(), max_rating=limit.max_rating)
+
+    def search(
+        self,
+        *,
+        audience: Audience,
+        query: Query,
+        filters: Filters,
+        offset: int,
+        limit: int,
+        facets: bool = True,
+    ) -> SearchResult:
+        return self.engine.search(
+            SearchRequest(
+                query=query, audience=audience, filters=filters, offset=offset, limit=limit, facets=facets
+            )
+        )
+
+    # -- profiles (users events) ---------------------------------------------------------------
+
+    async def profile_changed(
+        self,
+        session: AsyncSession,
+        *,
+        profile_id: str,
+        user_id: str,
+        is_kids: bool,
+        max_rating: str | None,
+        deleted: bool,
+    ) -> None:
+        if deleted:
+            await store.delete_profiles(session, profile_id=profile_id)
+        else:
+            await store.put_profile(
+                session, profile_id=profile_id, user_id=user_id, is_kids=is_kids, max_rating=max_rating
+            )
+
+    async def user_deleted(self, session: AsyncSession, *, user_id: str) -> None:
+        await store.delete_profiles(session, user_id=user_id)

@@ -1,4 +1,0 @@
-"""Entities, value objects and rules of the discovery service. No I/O here.
-
-The skeleton holds no rules yet; its issue fills it in.
-"""

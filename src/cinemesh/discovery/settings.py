@@ -1,0 +1,19 @@
+"""Discovery settings (`CINEMESH_DISCOVERY_*`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from cinemesh.platform.settings import settings_config
+
+
+class DiscoverySettings(BaseSettings):
+    model_config = settings_config("CINEMESH_DISCOVERY_")
+
+    # The region of viewers nobody vouches for (anonymous, or a token without a country claim);
+    # set it as the catalog's CINEMESH_CATALOG_DEFAULT_COUNTRY so search shows what browse does.
+    default_country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    page_size_default: int = Field(20, ge=1, le=100)
+    max_offset: int = Field(1000, ge=0, description="How deep pages of one query go (cursor offsets).")
+    suggest_size: int = Field(6, ge=1, le=20)
