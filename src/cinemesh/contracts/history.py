@@ -3,6 +3,9 @@
 Progress is coalesced: one event per profile and content at most every
 `CINEMESH_HISTORY_PROGRESS_EVENT_SECONDS` (and on each state change: a new resume point after
 none, completion), never one per player report.
+
+Every progress and watched event carries the profile's `watch_history_included` preference:
+discovery (recommendations) skips an event where it is false; analytics may still count it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ class ProgressRecordedV1(EventContract):
     duration_seconds: float | None
     completed: bool
     updated_at: dt.datetime
+    # The profile's `watch_history_included`: false, discovery must not learn from this event.
+    watch_history_included: bool = True
 
 
 class WatchedChangedV1(EventContract):
@@ -44,6 +49,8 @@ class WatchedChangedV1(EventContract):
     times_watched: int
     source: str  # played, marked
     changed_at: dt.datetime
+    # The profile's `watch_history_included`: false, discovery must not learn from this event.
+    watch_history_included: bool = True
 
 
 class HistoryRemovedV1(EventContract):

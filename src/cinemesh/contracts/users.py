@@ -53,6 +53,9 @@ class ProfileChangedV1(EventContract):
     max_maturity_rating: str | None
     pin_required: bool  # parental controls: titles above the limit need the PIN to unlock
     changed_at: dt.datetime
+    # The profile's `watch_history_included` preference (the seed's, default true): false keeps
+    # its viewing out of recommendations. Added field: older payloads have none (true).
+    watch_history_included: bool = True
 
 
 class SubscriptionChangedV1(EventContract):

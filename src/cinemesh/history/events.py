@@ -49,6 +49,7 @@ class HistoryEvents:
             profile_id=event.profile_id,
             is_kids=event.is_kids,
             deleted=event.change == "deleted",
+            watch_history_included=event.watch_history_included,
         )
 
     @handles(UserDeletedV1)

@@ -10,7 +10,8 @@ from cinemesh.history.domain import Progress
 SOURCE = "cinemesh/history"
 
 
-def progress_recorded(entry: Progress) -> ProgressRecordedV1:
+def progress_recorded(entry: Progress, *, included: bool) -> ProgressRecordedV1:
+    """`included`: the profile's `watch_history_included` (false: not for recommendations)."""
     return ProgressRecordedV1(
         user_id=entry.user_id,
         profile_id=entry.profile_id,
@@ -20,10 +21,11 @@ def progress_recorded(entry: Progress) -> ProgressRecordedV1:
         duration_seconds=entry.duration_seconds,
         completed=entry.completed,
         updated_at=entry.updated_at,
+        watch_history_included=included,
     )
 
 
-def watched_changed(entry: Progress, *, source: str) -> WatchedChangedV1:
+def watched_changed(entry: Progress, *, source: str, included: bool) -> WatchedChangedV1:
     return WatchedChangedV1(
         user_id=entry.user_id,
         profile_id=entry.profile_id,
@@ -33,6 +35,7 @@ def watched_changed(entry: Progress, *, source: str) -> WatchedChangedV1:
         times_watched=entry.times_watched,
         source=source,
         changed_at=entry.updated_at,
+        watch_history_included=included,
     )
 
 

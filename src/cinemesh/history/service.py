@@ -91,6 +91,7 @@ class HistoryService:
             await store.upsert_profile(profile_id=report.profile_id, user_id=report.user_id, is_kids=None)
         elif profile.paused or profile.user_id != report.user_id:
             return Outcome.IGNORED
+        included = profile.watch_history_included if profile else True
         stored = await store.entry(report.profile_id, report.content_id)
         now = _now()
         entry, outcome = domain.apply_report(stored.progress if stored else None, report, self.rules, now=now)
@@ -98,10 +99,12 @@ class HistoryService:
             return outcome
         event_at = stored.progress_event_at if stored else None
         if outcome is Outcome.WATCHED:
-            await record_event(session, watched_changed(entry, source="played"), source=SOURCE)
+            await record_event(
+                session, watched_changed(entry, source="played", included=included), source=SOURCE
+            )
             event_at = now
         elif self._progress_event_due(stored.progress if stored else None, entry, event_at, now=now):
-            await record_event(session, progress_recorded(entry), source=SOURCE)
+            await record_event(session, progress_recorded(entry, included=included), source=SOURCE)
             event_at = now
         seq = await store.next_change(report.profile_id)
         await store.save(entry, change_seq=seq, progress_event_at=event_at, exists=stored is not None)
@@ -118,14 +121,26 @@ class HistoryService:
 
     # -- projection of profiles (in the consumer's transaction) ------------------------------
     async def profile_changed(
-        self, joined: AsyncSession, *, user_id: str, profile_id: str, is_kids: bool, deleted: bool
+        self,
+        joined: AsyncSession,
+        *,
+        user_id: str,
+        profile_id: str,
+        is_kids: bool,
+        deleted: bool,
+        watch_history_included: bool = True,
     ) -> None:
         async with self.shards.transaction(user_id, joined=joined) as session:
             store = HistoryStore(session)
             if deleted:
                 await store.delete_profile(profile_id)
             else:
-                await store.upsert_profile(profile_id=profile_id, user_id=user_id, is_kids=is_kids)
+                await store.upsert_profile(
+                    profile_id=profile_id,
+                    user_id=user_id,
+                    is_kids=is_kids,
+                    watch_history_included=watch_history_included,
+                )
             self._after_commit(session, profile_id)
 
     async def user_deleted(self, joined: AsyncSession, *, user_id: str) -> None:
@@ -177,13 +192,14 @@ class HistoryService:
     ) -> Progress:
         async with self.shards.transaction(user_id) as session:
             store = HistoryStore(session)
-            await self.owned(store, user_id=user_id, profile_id=profile_id, lock=True)
+            profile = await self.owned(store, user_id=user_id, profile_id=profile_id, lock=True)
             stored = await store.entry(profile_id, content_id)
             if stored is None:
                 raise EntryNotFoundError("No history for this content on this profile.", field="content_id")
             entry = change(stored.progress)
             if entry.completed != stored.progress.completed:
-                await record_event(session, watched_changed(entry, source="marked"), source=SOURCE)
+                marked = watched_changed(entry, source="marked", included=profile.watch_history_included)
+                await record_event(session, marked, source=SOURCE)
             seq = await store.next_change(profile_id)
             await store.save(entry, change_seq=seq, progress_event_at=stored.progress_event_at, exists=True)
             self._after_commit(session, profile_id)

@@ -32,6 +32,8 @@ profiles = sa.Table(
     sa.Column("change_seq", sa.BigInteger, nullable=False, server_default="0"),
     # The change number of the last deletion: a stream behind it is sent a fresh snapshot.
     sa.Column("removed_seq", sa.BigInteger, nullable=False, server_default="0"),
+    # users' `watch_history_included` preference: false keeps the profile out of recommendations.
+    sa.Column("watch_history_included", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 progress = sa.Table(
@@ -92,6 +94,7 @@ class ProfileState:
     paused: bool
     change_seq: int
     removed_seq: int
+    watch_history_included: bool = True
 
 
 class HistoryStore:
@@ -106,15 +109,28 @@ class HistoryStore:
         row = (await self.session.execute(query)).first()
         return ProfileState(**row._mapping) if row else None
 
-    async def upsert_profile(self, *, profile_id: str, user_id: str, is_kids: bool | None) -> None:
+    async def upsert_profile(
+        self,
+        *,
+        profile_id: str,
+        user_id: str,
+        is_kids: bool | None,
+        watch_history_included: bool | None = None,
+    ) -> None:
+        """None for a field the caller does not know (a report overtaking its profile's event)."""
+        known = {
+            name: value
+            for name, value in (("is_kids", is_kids), ("watch_history_included", watch_history_included))
+            if value is not None
+        }
         updated = await self.session.execute(
-            sa.update(profiles)
-            .where(profiles.c.profile_id == profile_id)
-            .values(user_id=user_id, **({} if is_kids is None else {"is_kids": is_kids}))
+            sa.update(profiles).where(profiles.c.profile_id == profile_id).values(user_id=user_id, **known)
         )
         if rows_affected(updated) == 0:
             await self.session.execute(
-                sa.insert(profiles).values(profile_id=profile_id, user_id=user_id, is_kids=bool(is_kids))
+                sa.insert(profiles).values(
+                    profile_id=profile_id, user_id=user_id, **{"is_kids": False, **known}
+                )
             )
 
     async def next_change(self, profile_id: str, *, removal: bool = False) -> int:

@@ -37,6 +37,7 @@ async def publish_profile_change(
             max_maturity_rating=limit.value if limit else None,
             pin_required=pin_required(profile, controls),
             changed_at=at,
+            watch_history_included=profile.preferences.get("watch_history_included", True) is not False,
         ),
         source=SOURCE,
     )
