@@ -1,0 +1,43 @@
+"""What the routes need, built once by the bootstrap and read from `app.state.context`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from cinemesh.analytics.domain import Period
+from cinemesh.analytics.service import AnalyticsService
+from cinemesh.analytics.settings import AnalyticsSettings
+from cinemesh.platform.security import require_roles
+from cinemesh.platform.service_app import context_of
+from cinemesh.platform.tokens import Principal
+
+DEFAULT_SPAN = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AnalyticsContext:
+    service: AnalyticsService
+    settings: AnalyticsSettings
+
+
+def analytics_context(request: Request) -> AnalyticsContext:
+    return context_of(request, AnalyticsContext)
+
+
+def period(
+    start: Annotated[
+        dt.datetime | None, Query(alias="from", description="Inclusive, UTC; default: `to` - 7 days.")
+    ] = None,
+    end: Annotated[dt.datetime | None, Query(alias="to", description="Exclusive, UTC; default: now.")] = None,
+) -> Period:
+    end = end or dt.datetime.now(dt.UTC)
+    return Period(start=start or end - DEFAULT_SPAN, end=end)
+
+
+Context = Annotated[AnalyticsContext, Depends(analytics_context)]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+Range = Annotated[Period, Depends(period)]

@@ -1,4 +1,0 @@
-"""Repositories of the analytics service over its own database.
-
-The skeleton holds no rules yet; its issue fills it in.
-"""

@@ -1,0 +1,240 @@
+"""The figures, as SQL over DuckDB, with Mux's definitions (docs/analytics.md spells them out).
+
+A view is one playback session id (`sid`) of the players' beacons; it belongs to the period in
+which its first beacon arrived (the server's clock), and its durations are differences of the
+player's own clock. Figures that are a share are null when nothing was there to share.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+
+from cinemesh.analytics.domain import Period, ReportFilter
+
+# One row per view: when it was requested, first showed a frame, ended; whether it failed;
+# how long it rebuffered (a start to the next end, exit or error; before the first frame is
+# startup, not rebuffering); and its time-weighted bitrate (each reported `br` holds until the
+# next one or the view's end).
+_VIEWS = """
+with scoped as (
+    select * from analytics_beacons
+    where sid in (
+        select sid from analytics_beacons group by sid
+        having min(received_at) >= $start and min(received_at) < $end
+    )
+),
+views as (
+    select sid, any_value(user_id) as user_id, any_value(country) as country,
+        any_value(cid) as cid, any_value(tid) as tid,
+        min(ts) filter (where kind = 'play_requested') as requested,
+        min(ts) filter (where kind = 'first_frame') as first_frame,
+        max(ts) filter (where kind = 'exit') as exited,
+        max(ts) as last_ts,
+        bool_or(kind = 'error') as failed
+    from scoped group by sid
+),
+marks as (
+    select s.sid, s.kind, s.ts, s.br,
+        lead(s.ts) over (partition by s.sid order by s.ts, s.kind) as next_ts,
+        lead(s.kind) over (partition by s.sid order by s.ts, s.kind) as next_kind
+    from scoped s
+    where s.kind in ('rebuffer_start', 'rebuffer_end', 'exit', 'error')
+),
+stalls as (
+    select m.sid, sum(m.next_ts - m.ts) as rebuffer_ms
+    from marks m join views v using (sid)
+    where m.kind = 'rebuffer_start' and m.next_kind is not null and m.next_kind != 'rebuffer_start'
+        and v.first_frame is not null and m.ts >= v.first_frame
+    group by m.sid
+),
+rates as (
+    select b.sid, b.br,
+        lead(b.ts, 1, coalesce(v.exited, v.last_ts)) over (partition by b.sid order by b.ts) - b.ts as held_ms
+    from scoped b join views v using (sid)
+    where b.br is not null and v.first_frame is not null and b.ts >= v.first_frame
+)
+select v.*, coalesce(s.rebuffer_ms, 0) as rebuffer_ms,
+    coalesce(v.exited, v.last_ts) - v.requested as watch_ms,
+    (select sum(r.br * r.held_ms) from rates r where r.sid = v.sid and r.held_ms > 0) as br_weight,
+    (select sum(r.held_ms) from rates r where r.sid = v.sid and r.held_ms > 0) as br_ms
+from views v left join stalls s using (sid)
+where v.requested is not null
+"""
+
+_QOE = f"""
+select count(*) as plays,
+    count(distinct user_id) as unique_viewers,
+    quantile_cont(first_frame - requested, 0.5) filter (where first_frame is not null) as startup_p50,
+    quantile_cont(first_frame - requested, 0.9) filter (where first_frame is not null) as startup_p90,
+    sum(rebuffer_ms) as rebuffer_ms,
+    sum(watch_ms) as watch_ms,
+    count(*) filter (where rebuffer_ms > 0) as rebuffered_views,
+    count(*) filter (where first_frame is null and not failed and exited is not null) as exits_before_start,
+    count(*) filter (where failed) as failures,
+    sum(br_weight) as br_weight, sum(br_ms) as br_ms
+from ({_VIEWS}) views
+where ($title::varchar is null or tid = $title or cid = $title)
+    and ($country::varchar is null or country = $country)
+"""  # noqa: S608 - composed of constants
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> Any:
+    row = con.execute(query, params).fetchone()
+    return row[0] if row else None
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    return round(part / whole, 6) if part is not None and whole else None
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 1)
+
+
+def qoe(con: duckdb.DuckDBPyConnection, query: ReportFilter) -> dict[str, Any]:
+    params = {
+        "start": query.period.start,
+        "end": query.period.end,
+        "title": query.title_id,
+        "country": query.country,
+    }
+    row = con.execute(_QOE, params).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always answers one row
+    (plays, viewers, p50, p90, rebuffer, watch, rebuffered, exits, failures, br_weight, br_ms) = row
+    return {
+        "plays": int(plays),
+        "unique_viewers": int(viewers),
+        "startup_time_p50_ms": _ms(p50),
+        "startup_time_p90_ms": _ms(p90),
+        "rebuffering_ratio": _share(rebuffer, watch),
+        "rebuffer_frequency": _share(rebuffered, plays),
+        "exits_before_video_start": _share(exits, plays),
+        "playback_failure_rate": _share(failures, plays),
+        "average_bitrate_kbps": _ms(br_weight / br_ms) if br_weight is not None and br_ms else None,
+        "watch_time_seconds": round((watch or 0) / 1000, 3),
+    }
+
+
+def _title_facts(con: duckdb.DuckDBPyConnection, title_id: str, period: Period) -> dict[str, Any]:
+    params = {"id": title_id, "start": period.start, "end": period.end}
+    row = con.execute(
+        """
+        with starts as (
+            select * from analytics_facts
+            where type = 'delivery.playback.started.v1' and not coalesce(flag, false)
+                and (content_id = $id or title_id = $id) and occurred_at >= $start and occurred_at < $end
+        ),
+        ends as (
+            select session_id, max(occurred_at) as ended_at, max(position) as position
+            from analytics_facts where type = 'delivery.playback.ended.v1' group by session_id
+        )
+        select count(*), count(distinct s.user_id),
+            sum(epoch(e.ended_at) - epoch(s.occurred_at)) filter (where e.ended_at is not null)
+        from starts s left join ends e using (session_id)
+        """,
+        params,
+    ).fetchone()
+    completed = scalar(
+        con,
+        """select count(distinct (user_id, content_id)) from analytics_facts
+        where type = 'history.watched.v1' and flag and detail = 'played'
+            and (content_id = $id or title_id = $id) and occurred_at >= $start and occurred_at < $end""",
+        params,
+    )
+    plays, viewers, watch = row if row else (0, 0, None)
+    return {
+        "plays": int(plays),
+        "unique_viewers": int(viewers),
+        "watch_time_seconds": round(float(watch or 0), 3),
+        "completions": int(completed or 0),
+        "completion_rate": _share(completed, plays),
+    }
+
+
+def _retention(con: duckdb.DuckDBPyConnection, title_id: str, period: Period) -> list[dict[str, float]]:
+    """PeerTube's per-second retention: the share of views still watching at each second, from
+    how far each view got (delivery's last reported position), over the content's duration."""
+    params = {"id": title_id, "start": period.start, "end": period.end}
+    duration = scalar(
+        con,
+        """select max(duration) from analytics_facts
+        where duration is not null and (content_id = $id or title_id = $id)""",
+        {"id": title_id},
+    )
+    reached = con.execute(
+        """select floor(e.position)::bigint as second, count(*) from analytics_facts s
+        join analytics_facts e on e.session_id = s.session_id and e.type = 'delivery.playback.ended.v1'
+        where s.type = 'delivery.playback.started.v1' and not coalesce(s.flag, false)
+            and (s.content_id = $id or s.title_id = $id) and s.occurred_at >= $start and s.occurred_at < $end
+            and e.position is not null
+        group by second""",
+        params,
+    ).fetchall()
+    views = sum(count for _, count in reached)
+    if not views or not duration:
+        return []
+    step = max(1, math.ceil(float(duration) / 100))
+    points = []
+    for second in range(0, int(duration) + 1, step):
+        still = sum(count for at, count in reached if at >= second)
+        points.append({"second": float(second), "share": round(still / views, 6)})
+    return points
+
+
+def title(con: duckdb.DuckDBPyConnection, title_id: str, period: Period) -> dict[str, Any]:
+    quality = qoe(con, ReportFilter(period=period, title_id=title_id))
+    return {
+        "title_id": title_id,
+        "engagement": _title_facts(con, title_id, period),
+        "retention": _retention(con, title_id, period),
+        "qoe": quality,
+    }
+
+
+# A subscription's state at a moment is its highest ledger version up to then.
+_STATE_AT_START = """
+    select user_id, arg_max(tier, version) as tier, arg_max(status, version) as status
+    from analytics_facts where type = 'billing.subscription.changed.v1' and occurred_at < $start
+    group by user_id
+"""
+_STATE_AT_END = _STATE_AT_START.replace("$start", "$end")
+_BY_TIER = (
+    "with e as (" + _STATE_AT_END + ") "  # noqa: S608 - constants only
+    "select tier, count(*) from e where status = 'active' group by tier order by tier"
+)
+_CHURN = (
+    "with s as (" + _STATE_AT_START + "), e as (" + _STATE_AT_END + ") "
+    "select count(*) filter (where s.status = 'active'), "
+    "count(*) filter (where s.status = 'active' and coalesce(e.status, '') != 'active') "
+    "from s left join e using (user_id)"
+)
+
+
+def business(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any]:
+    params = {"start": period.start, "end": period.end}
+    signups = scalar(
+        con,
+        "select count(*) from analytics_facts where type = 'users.user.registered.v1' "
+        "and occurred_at >= $start and occurred_at < $end",
+        params,
+    )
+    by_tier = con.execute(_BY_TIER, params).fetchall()
+    row = con.execute(_CHURN, params).fetchone()
+    active_start, churned = row if row else (0, 0)
+    trials = scalar(
+        con,
+        "select count(distinct user_id) from analytics_facts where type = 'billing.subscription.changed.v1' "
+        "and detail = 'trialing' and occurred_at >= $start and occurred_at < $end",
+        params,
+    )
+    return {
+        "sign_ups": int(signups or 0),
+        "trials_started": int(trials or 0),
+        "active_subscriptions": {tier: int(count) for tier, count in by_tier},
+        "active_at_start": int(active_start or 0),
+        "churned": int(churned or 0),
+        "churn_rate": _share(churned, active_start),
+    }
