@@ -121,7 +121,7 @@ class Ranking:
     proximity: int  # distance between consecutive query words (less first)
     attribute: int  # sum of the matched attributes' ranks: title 0 ... description 5
     position: int  # how far into their attributes the words are (less first)
-    exactness: int  # 2 per word matched as typed (not prefix or typo); +10 when the title is the query
+    exactness: int  # 2 per word matched as typed; +10 when the title is the query, +5 when it is all matched
     popularity: float  # decayed views
 
     def key(self) -> tuple[float, ...]:
@@ -151,7 +151,7 @@ class Ranking:
 class Hit:
     document: SearchDocument
     ranking: Ranking
-    highlights: dict[str, list[Any]]
+    highlights: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from cinemesh.discovery.engine.vocabulary import Vocabulary, WordMatch
 MAX_PROXIMITY = 8
 MAX_POSITION = 16
 TITLE_IS_QUERY = 10
+TITLE_COVERED = 5
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def rank(
     exactness = 2 * sum(1 for _, exact, _ in matched if exact)
     if query_key and entry.title_key == query_key:
         exactness += TITLE_IS_QUERY
+    elif entry.title_key and len(scan.matched_segments.get(0, ())) >= len(entry.title_key):
+        exactness += TITLE_COVERED  # every title word matched, typos allowed
     scan.ranking = Ranking(
         words=len(matched),
         typos=sum(cost for cost, _, _ in matched),

@@ -20,7 +20,7 @@ def did_you_mean(
         if term.word in vocabulary.ids or len(term.word) < 3:
             corrected.append(term.word)
             continue
-        budget = max(2, len(term.word) // 3)
+        budget = max(2, (len(term.word) + 2) // 3)
         near = process.extract(
             term.word, vocabulary.words, scorer=OSA.distance, score_cutoff=budget, limit=20
         )

@@ -100,8 +100,11 @@ class Vocabulary:
                 if wid not in found or found[wid].typos:
                     found[wid] = WordMatch(typos=0, prefix=candidate != word)
         if len(word) >= MIN_SUBSTRING and word not in STOP_WORDS:
+            inside = WordMatch(typos=0, substring=True)
             for candidate in self._frequent(self._containing(word), frequency):
-                found.setdefault(self.ids[candidate], WordMatch(typos=0, substring=True))
+                wid = self.ids[candidate]
+                if wid not in found or found[wid].cost > inside.cost:
+                    found[wid] = inside
         exact = self.ids.get(word)
         if exact is not None:
             found[exact] = WordMatch(typos=0)

@@ -20,7 +20,7 @@ class DiscoveryContext:
     cursors: Cursors
 
 
-def discovery_context(request: Request) -> DiscoveryContext:
+async def discovery_context(request: Request) -> DiscoveryContext:
     return context_of(request, DiscoveryContext)
 
 

@@ -36,7 +36,7 @@ ProfileId = Annotated[str | None, Query(min_length=1, max_length=64, description
 Code = Annotated[str | None, Query(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=16)]
 
 
-def filters(
+async def filters(
     type: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$", description="movie, tv_series, ...")] = None,
     genre: Annotated[str | None, Query(pattern=r"^[\w &'-]{1,40}$", max_length=40)] = None,
     year_from: Annotated[int | None, Query(ge=1878, le=2100)] = None,
