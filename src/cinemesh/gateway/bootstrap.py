@@ -15,14 +15,20 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
+from cinemesh.gateway.export import ExportComposer
 from cinemesh.gateway.openapi import DocumentSource, collect, merge_documents
 from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.ratelimit import GatewayLimits
 from cinemesh.gateway.revocations import RevocationFeed, SessionRevocations
+from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.gateway.upstreams import HttpUpstream, InProcessUpstream
+from cinemesh.platform.cache import Cache, build_cache
+from cinemesh.platform.client_address import TrustedProxies
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.problems import Problem, problem_response
+from cinemesh.platform.ratelimit import build_token_buckets
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
 from cinemesh.platform.service_app import JWKS_PATH, http_jwks_fetcher
 from cinemesh.platform.settings import Settings
@@ -73,9 +79,21 @@ def build_app(
     routes: Sequence[Route] = DEFAULT_ROUTES,
     fallback: ASGIApp | None = None,
     bus: EventBus | None = None,
+    gateway_settings: GatewaySettings | None = None,
+    cache: Cache | None = None,
 ) -> FastAPI:
     """With `service_apps` the services run in this process and the gateway runs their
-    lifespans; without, each upstream is a URL from `settings.upstreams`."""
+    lifespans; without, each upstream is a URL from `settings.upstreams`. `cache` (rate-limit
+    buckets) belongs to the caller when given; else the one `settings.cache` selects is built
+    and closed with the app."""
+    config = gateway_settings or GatewaySettings()
+    owned_cache = cache is None
+    cache = cache or build_cache(settings)
+    limits = (
+        GatewayLimits(config, build_token_buckets(cache, prefix=config.rate_limit_prefix))
+        if config.rate_limiting
+        else None
+    )
     table = RouteTable(routes)
     http_client: httpx.AsyncClient | None = None
     upstreams: dict[str, GuardedUpstream] = {}
@@ -111,6 +129,8 @@ def build_app(
                 stack.push_async_callback(http_client.aclose)
             if own_bus:
                 await stack.enter_async_context(feed.bus)
+            if owned_cache:
+                stack.push_async_callback(cache.close)
             await feed.start()
             stack.push_async_callback(feed.stop)
             yield
@@ -130,8 +150,11 @@ def build_app(
         first_byte_timeout=settings.upstream_timeout_seconds,
         fallback=fallback or _no_route,
         revocations=revocations,
+        limits=limits,
+        trusted_proxies=TrustedProxies(config.trusted_proxies),
     )
-    gateway.router.routes.append(Mount("", app=proxy))
+    # The account export embeds the other services' parts (gateway/export.py).
+    gateway.router.routes.append(Mount("", app=ExportComposer(proxy, served)))
     gateway.state.proxy = proxy
     _serve_merged_openapi(gateway, served, _openapi_sources(service_apps, http_client, settings.upstreams))
     return gateway

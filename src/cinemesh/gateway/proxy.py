@@ -23,6 +23,7 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.gateway.domain import RouteTable
+from cinemesh.gateway.ratelimit import Admission, GatewayLimits
 from cinemesh.gateway.revocations import SessionRevocations
 from cinemesh.gateway.streams import (
     ClientReceive,
@@ -31,7 +32,7 @@ from cinemesh.gateway.streams import (
     relay_until_over,
     wait_for_event,
 )
-from cinemesh.platform.client_address import peer_address, with_client_address
+from cinemesh.platform.client_address import TrustedProxies, with_client_address
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import UPSTREAM_FAILURES
@@ -66,6 +67,8 @@ class GatewayProxy:
         first_byte_timeout: float,
         fallback: ASGIApp,
         revocations: SessionRevocations | None = None,
+        limits: GatewayLimits | None = None,
+        trusted_proxies: TrustedProxies | None = None,
     ) -> None:
         missing = routes.upstream_names - set(upstreams)
         if missing:
@@ -76,6 +79,8 @@ class GatewayProxy:
         self.first_byte_timeout = first_byte_timeout
         self.fallback = fallback
         self.revocations = revocations
+        self.limits = limits
+        self.trusted_proxies = trusted_proxies or TrustedProxies()
         self._stopping: asyncio.Event | None = None
 
     def _closing(self) -> asyncio.Event:
@@ -97,6 +102,7 @@ class GatewayProxy:
             return
         started = time.perf_counter()
         status = 0
+        admission: Admission | None = None
 
         async def observed_send(message: Message) -> None:
             nonlocal status
@@ -105,6 +111,8 @@ class GatewayProxy:
                 # The service stamped the id the gateway gave it; the gateway's own middleware
                 # stamps it on the way out, so the upstream's copy would be a second header.
                 message["headers"] = _without_request_id(message.get("headers", []))
+                if admission is not None:
+                    message["headers"] += admission.headers
             await send(message)
 
         upstream_name = route.upstream
@@ -121,19 +129,24 @@ class GatewayProxy:
                     code="session-ended",
                     headers={"WWW-Authenticate": 'Bearer realm="cinemesh", error="invalid_token"'},
                 )
-            caller = principal.user_id if principal else (scope.get("client") or ("anonymous",))[0]
+            client_address = self.trusted_proxies.client(scope)
+            if self.limits is not None:
+                admission = await self.limits.admit(scope, principal, client_address)
+                if admission is not None:
+                    receive = admission.receive(receive)
+            caller = principal.user_id if principal else client_address
             upstream_name = route.upstream_for(caller)
             forwarded = dict(scope)
             forwarded[PRINCIPAL_SCOPE_KEY] = principal
-            forwarded["headers"] = with_client_address(
-                _with_request_id(scope["headers"]), peer_address(scope)
-            )
+            forwarded["headers"] = with_client_address(_with_request_id(scope["headers"]), client_address)
             await self._forward(upstream_name, forwarded, receive, observed_send)
         except Problem as problem:
             if status:
                 raise
             await problem_response(problem, instance=scope["path"])(scope, receive, observed_send)
         finally:
+            if admission is not None:
+                await admission.settle()
             access_log.info(
                 "request",
                 method=scope["method"],

@@ -21,7 +21,7 @@ from typing import ParamSpec, TypeVar
 
 from cinemesh.platform.cache import Cache, CacheUnavailableError, RateLimiter
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.problems import Problem
+from cinemesh.platform.ratelimit import too_many_requests
 from cinemesh.users.settings import UsersSettings
 
 log = get_logger("cinemesh.users.throttle")
@@ -50,13 +50,6 @@ def _key(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
 
-def _too_many(retry_after: float, detail: str, code: str) -> Problem:
-    seconds = max(1, int(retry_after) + 1)
-    return Problem(
-        429, f"{detail} Try again in {seconds} seconds.", code=code, headers={"Retry-After": str(seconds)}
-    )
-
-
 class Throttles:
     def __init__(self, cache: Cache, settings: UsersSettings) -> None:
         self._counts = cache.namespaced("users-throttle")
@@ -70,7 +63,9 @@ class Throttles:
         failures = await self._counts.get(key)
         if failures is not None and int(failures) >= self._settings.login_failures_per_client:
             retry_after = await self._counts.ttl(key) or self._settings.login_client_window_seconds
-            raise _too_many(retry_after, "Too many failed logins from this client.", "login-throttled")
+            raise too_many_requests(
+                retry_after, "Too many failed logins from this client.", code="login-throttled"
+            )
 
     @_fail_open
     async def login_failed(self, *, client: str) -> None:
@@ -112,4 +107,4 @@ class Throttles:
         ):
             result = await self._limiter.hit(key, limit=limit, window_seconds=window)
             if not result.allowed:
-                raise _too_many(result.reset_after, detail, "password-reset-throttled")
+                raise too_many_requests(result.reset_after, detail, code="password-reset-throttled")

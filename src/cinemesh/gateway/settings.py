@@ -1,0 +1,46 @@
+"""Gateway settings (`CINEMESH_GATEWAY_*`): rate limits and the proxies it trusts.
+
+Limits are token buckets: `quota` units that refill at `quota` per window, so a client may burst
+to the quota and then goes on at the quota's average rate. 0 turns that bucket off.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from cinemesh.platform.settings import settings_config
+
+GIB = 1024**3
+
+
+class GatewaySettings(BaseSettings):
+    model_config = settings_config("CINEMESH_GATEWAY_")
+
+    rate_limiting: bool = Field(True, description="Rate limits at the gateway (429 past them).")
+    rate_window_seconds: float = Field(
+        60.0, gt=0, description="Window of the request quotas below (a bucket refills its quota per window)."
+    )
+    auth_per_ip: int = Field(
+        60,
+        ge=0,
+        description="Requests to /api/v1/auth (sign-in, sign-up, refresh, resets) per client address.",
+    )
+    read_per_user: int = Field(1200, ge=0, description="GET/HEAD/OPTIONS requests per signed-in user.")
+    read_per_ip: int = Field(3000, ge=0, description="GET/HEAD/OPTIONS requests per client address.")
+    write_per_user: int = Field(300, ge=0, description="POST/PUT/PATCH/DELETE requests per signed-in user.")
+    write_per_ip: int = Field(600, ge=0, description="POST/PUT/PATCH/DELETE requests per client address.")
+    upload_bytes_per_user: int = Field(
+        20 * GIB, ge=0, description="Bytes sent to /api/v1/uploads per user (or per address if anonymous)."
+    )
+    upload_window_seconds: float = Field(3600.0, gt=0, description="Window of the upload byte quota.")
+    rate_limit_prefix: str = Field(
+        "cinemesh-ratelimit",
+        min_length=1,
+        description="Redis key prefix of the buckets (CINEMESH_CACHE=redis).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Networks of the proxies in front of the gateway, a JSON list (["10.0.0.0/8"]): '
+        "their X-Forwarded-For names the client. Empty: the peer is the client.",
+    )
