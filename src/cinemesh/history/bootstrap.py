@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from cinemesh.history.events import consumer
-from cinemesh.history.http import next_up, progress, stream
+from cinemesh.history.http import export, next_up, progress, stream
 from cinemesh.history.http.deps import HistoryContext
 from cinemesh.history.http.problems import ERROR_STATUSES
 from cinemesh.history.live import ProfileHub
@@ -25,7 +25,7 @@ from cinemesh.platform.termination import on_termination
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "history"
-ROUTERS = (progress.router, next_up.router, stream.router)
+ROUTERS = (progress.router, next_up.router, export.router, stream.router)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

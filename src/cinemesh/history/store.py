@@ -220,6 +220,21 @@ class HistoryStore:
         )
         return [_to_progress(row) for row in rows]
 
+    async def profiles_of(self, user_id: str) -> list[ProfileState]:
+        rows = await self.session.execute(
+            sa.select(profiles).where(profiles.c.user_id == user_id).order_by(profiles.c.profile_id)
+        )
+        return [ProfileState(**row._mapping) for row in rows]
+
+    async def entries_of(self, user_id: str) -> list[Progress]:
+        """Every entry of the user's profiles, most recently changed first (the export)."""
+        rows = await self.session.execute(
+            sa.select(progress)
+            .where(progress.c.user_id == user_id)
+            .order_by(progress.c.updated_at.desc(), progress.c.content_id)
+        )
+        return [_to_progress(row) for row in rows]
+
     async def changed_since(self, profile_id: str, change_seq: int) -> Sequence[tuple[Progress, int]]:
         rows = await self.session.execute(
             sa.select(progress)

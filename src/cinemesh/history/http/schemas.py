@@ -88,3 +88,16 @@ class NextUpItem(BaseModel):
 
 class NextUpList(BaseModel):
     items: list[NextUpItem]
+
+
+class ProfileHistory(BaseModel):
+    profile_id: str
+    paused: bool = Field(description="History is paused: playback leaves none.")
+    watch_history_included: bool = Field(description="false: kept out of recommendations.")
+    items: list[ProgressItem] = Field(description="Every entry, most recently changed first.")
+
+
+class HistoryExportBody(BaseModel):
+    format: str
+    exported_at: dt.datetime
+    profiles: list[ProfileHistory]
