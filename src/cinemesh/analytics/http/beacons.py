@@ -11,17 +11,19 @@ import datetime as dt
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from cinemesh.analytics.domain import BatchMalformedError, BatchTooLargeError, Viewer
 from cinemesh.analytics.http.deps import Context
 from cinemesh.analytics.http.schemas import Ingested
 from cinemesh.analytics.service import RateLimited
+from cinemesh.platform.api_contract import raw_request_body
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.ratelimit import refused
 from cinemesh.platform.security import OptionalPrincipal, authenticate, require_principal
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+MAX_TOKEN = 4096
+_UNREADABLE = object()
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -39,6 +41,9 @@ async def _body(request: Request, limit: int) -> bytes:
 @router.post(
     "/beacons",
     status_code=202,
+    openapi_extra=raw_request_body(
+        "application/json", "text/plain", description="`{events: [...], access_token?}` (docs/analytics.md)"
+    ),
     summary="Player quality-of-experience events, batched (CMCD keys where they fit)",
     responses={
         400: {"description": "Not a JSON batch"},
@@ -48,20 +53,22 @@ async def _body(request: Request, limit: int) -> bytes:
         429: {"description": "Too many events for one session"},
     },
 )
-async def beacons(request: Request, context: Context, principal: OptionalPrincipal) -> JSONResponse:
+async def beacons(request: Request, context: Context, principal: OptionalPrincipal) -> Ingested:
     raw = await _body(request, context.settings.max_batch_bytes)
     try:
         batch = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BatchMalformedError("The body is not JSON.", field="events") from exc
-    if principal is None and isinstance(batch, dict) and isinstance(batch.get("access_token"), str):
-        if len(batch["access_token"]) > 4096:
+    except orjson.JSONDecodeError:
+        batch = _UNREADABLE
+    token = batch.get("access_token") if isinstance(batch, dict) else None
+    if principal is None and isinstance(token, str):
+        if len(token) > MAX_TOKEN:
             raise Problem(401, "Invalid access token.", code="invalid-token")
-        principal = await authenticate(request.app.state.token_verifier, f"Bearer {batch['access_token']}")
-    principal = await require_principal(principal)
+        principal = await authenticate(request.app.state.token_verifier, f"Bearer {token}")
+    principal = await require_principal(principal)  # 401 before anything about the body is said
+    if batch is _UNREADABLE:
+        raise BatchMalformedError("The body is not JSON.", field="events")
     viewer = Viewer(user_id=principal.user_id, country=principal.country)
     outcome = await context.service.ingest(viewer=viewer, batch=batch, now=dt.datetime.now(dt.UTC))
     if isinstance(outcome, RateLimited):
         raise refused(outcome.decision)
-    body = Ingested(accepted=outcome.accepted, rejected=outcome.rejected)
-    return JSONResponse(body.model_dump(), status_code=202)
+    return Ingested(accepted=outcome.accepted, rejected=outcome.rejected)

@@ -24,11 +24,11 @@ class AnalyticsContext:
     settings: AnalyticsSettings
 
 
-def analytics_context(request: Request) -> AnalyticsContext:
+async def analytics_context(request: Request) -> AnalyticsContext:
     return context_of(request, AnalyticsContext)
 
 
-def period(
+async def period(
     start: Annotated[
         dt.datetime | None, Query(alias="from", description="Inclusive, UTC; default: `to` - 7 days.")
     ] = None,

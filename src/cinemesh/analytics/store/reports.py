@@ -221,7 +221,7 @@ def business(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any]:
         "and occurred_at >= $start and occurred_at < $end",
         params,
     )
-    by_tier = con.execute(_BY_TIER, params).fetchall()
+    by_tier = con.execute(_BY_TIER, {"end": period.end}).fetchall()
     row = con.execute(_CHURN, params).fetchone()
     active_start, churned = row if row else (0, 0)
     trials = scalar(
