@@ -9,6 +9,7 @@ import { resumePoint } from "../history.js";
 import { buildControls } from "../player/controls.js";
 import { shakaFor } from "../player/engine.js";
 import { metrics } from "../player/metrics.js";
+import { trackQoe } from "../player/beacons.js";
 import { keepAlive, startSession, stopSession } from "../player/playback.js";
 import { liftCaptions } from "../player/tracks.js";
 import { upNext } from "../player/up_next.js";
@@ -48,17 +49,20 @@ export async function playerView({ id }, query) {
     return;
   }
   metrics.player = player;
+  const qoe = trackQoe(player, video, { sid: playback.session_id, cid: id, tid: item.id });
   player.addEventListener("error", (event) => showError(stage, item, event.detail));
   player.addEventListener("adaptation", () => (metrics.switches += 1));
 
   const stop = keepAlive(playback, video, () => rememberPosition(id, video.currentTime, video.duration));
   onLeave(async () => {
+    qoe.exit(false);
     await stop(false);
     await player.destroy();
   });
 
   const clicked = Number(sessionStorage.getItem("cinemesh.playClickedAt")) || performance.timeOrigin + performance.now();
   sessionStorage.removeItem("cinemesh.playClickedAt");
+  qoe.requested(clicked);
   const firstFrame = () => {
     metrics.startupMs = Math.round(performance.timeOrigin + performance.now() - clicked);
     stage.dataset.state = "playing";
@@ -71,6 +75,7 @@ export async function playerView({ id }, query) {
   try {
     await player.load(player.cinemeshUrl, resume > 0 ? resume : null);
   } catch (error) {
+    qoe.failed(error);
     showError(stage, item, error);
     return;
   }
