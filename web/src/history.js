@@ -50,3 +50,32 @@ export function followHistory({ onSnapshot, onProgress }) {
   });
   return stream.close;
 }
+
+// -- the history page (views/history_page.js) ------------------------------------------------
+
+/** One page of watched contents, newest first: {items, next_cursor}. */
+export function watchedPage(cursor = null, limit = 20) {
+  return api("/history", { query: { ...profileQuery(), limit, ...(cursor ? { cursor } : {}) } });
+}
+
+/** Mark watched (clears the resume point) or unwatched; answers the entry as it is now. */
+export function markWatched(contentId, watched) {
+  return api(`/history/progress/${encodeURIComponent(contentId)}/watched`, {
+    method: watched ? "PUT" : "DELETE",
+    query: profileQuery(),
+  });
+}
+
+/** Deletes one content's history (`contentId`) or all of the profile's (null). */
+export function deleteHistory(contentId = null) {
+  const path = contentId ? `/history/progress/${encodeURIComponent(contentId)}` : "/history";
+  return api(path, { method: "DELETE", query: profileQuery() });
+}
+
+export async function historyPaused() {
+  return (await api("/history/paused", { query: profileQuery() })).paused;
+}
+
+export function pauseHistory(paused) {
+  return api("/history/paused", { method: "PUT", query: profileQuery(), body: { paused } });
+}

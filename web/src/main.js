@@ -19,6 +19,7 @@ const adminView = lazy(() => import("./views/admin.js"), "adminView");
 const adminTitleView = lazy(() => import("./views/admin.js"), "adminTitleView");
 const adminTitlesView = lazy(() => import("./views/admin_titles.js"), "adminTitlesView");
 const adminUsersView = lazy(() => import("./views/admin_users.js"), "adminUsersView");
+const historyView = lazy(() => import("./views/history_page.js"), "historyView");
 
 route("/signin", signInView);
 route("/forgot-password", forgotPasswordView);
@@ -30,6 +31,7 @@ route("/profiles", profilesView, { auth: true });
 route("/", homeView, { auth: true, profile: true });
 route("/search", searchView, { auth: true, profile: true });
 route("/browse", browseView, { auth: true, profile: true });
+route("/history", historyView, { auth: true, profile: true });
 route("/title/:id", titleView, { auth: true, profile: true });
 route("/watch/:id", playerView, { auth: true, profile: true, bare: true });
 route("/account", accountView, { auth: true });
@@ -77,6 +79,7 @@ function topbar(options) {
       { "aria-label": "Main" },
       session.profile ? h("a", { href: "/" }, "Home") : null,
       session.profile ? h("a", { href: "/browse" }, "Browse") : null,
+      session.profile ? h("a", { href: "/history" }, "History") : null,
       session.isEditor ? h("a", { href: "/admin" }, "Admin") : null,
     ),
     session.profile

@@ -90,6 +90,7 @@ async def test_another_accounts_profile_is_not_found(history: HistoryHarness) ->
         ("DELETE", f"/api/v1/history/progress/{movie.content_id}"),
         ("PUT", f"/api/v1/history/progress/{movie.content_id}/watched"),
         ("DELETE", "/api/v1/history"),
+        ("GET", "/api/v1/history/paused"),
         ("GET", "/api/v1/history/stream"),
     ):
         response = await history.client.request(method, path, params=as_intruder, headers=intruder.auth)
@@ -151,8 +152,10 @@ async def test_paused_profile_leaves_no_history_until_resumed(history: HistoryHa
     viewer = await history.viewer()
     movie = _play(viewer)
     url = "/api/v1/history/paused"
+    assert (await history.get(viewer, url)).json() == {"paused": False}
     paused = await history.client.put(url, params=viewer.params(), headers=viewer.auth, json={"paused": True})
     assert paused.status_code == 204
+    assert (await history.get(viewer, url)).json() == {"paused": True}
     await history.feed(movie.report(400, at=history.at()))
     assert (await history.get(viewer, f"/api/v1/history/progress/{movie.content_id}")).status_code == 404
     bad = await history.client.put(url, params=viewer.params(), headers=viewer.auth, json={"paused": "later"})

@@ -96,6 +96,12 @@ async def mark_unwatched(
     return ProgressItem.of(entry)
 
 
+@router.get("/paused", summary="Whether the profile's history is paused")
+async def get_paused(principal: CurrentPrincipal, context: Context, profile_id: ProfileId) -> PausedBody:
+    profile = await context.service.authorize(user_id=principal.user_id, profile_id=profile_id)
+    return PausedBody(paused=profile.paused)
+
+
 @router.put("/paused", status_code=204, summary="Pause or resume recording the profile's history")
 async def set_paused(
     principal: CurrentPrincipal, context: Context, profile_id: ProfileId, body: PausedBody
