@@ -21,6 +21,7 @@ from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
 from cinemesh.gateway.ratelimit import GatewayLimits
 from cinemesh.gateway.revocations import RevocationFeed, SessionRevocations
 from cinemesh.gateway.settings import GatewaySettings
+from cinemesh.gateway.shared_state import SharedRevocations, shared_jwks_fetcher
 from cinemesh.gateway.upstreams import HttpUpstream, InProcessUpstream
 from cinemesh.platform.cache import Cache, build_cache
 from cinemesh.platform.client_address import TrustedProxies
@@ -115,8 +116,16 @@ def build_app(
     # Ended sessions are learnt from the users service's events: on the platform's shared bus
     # in-process, on a bus of its own when the gateway runs alone.
     revocations = SessionRevocations(remember_seconds=settings.access_token_ttl_seconds + 60)
+    # Replicas share what they heard, and the JWKS, through Redis (one process has no one to share with).
+    shared = (
+        SharedRevocations(cache, remember_seconds=revocations.remember_seconds)
+        if settings.cache == "redis"
+        else None
+    )
+    if settings.cache == "redis":
+        jwks_fetcher = shared_jwks_fetcher(jwks_fetcher, cache)
     own_bus = bus is None
-    feed = RevocationFeed(bus or build_event_bus(settings), revocations)
+    feed = RevocationFeed(bus or build_event_bus(settings), revocations, shared)
     # In-process, routes to services that are not running (a partial build) answer 404.
     served = RouteTable(route for route in table.routes if route.upstream in upstreams)
 
@@ -152,6 +161,7 @@ def build_app(
         revocations=revocations,
         limits=limits,
         trusted_proxies=TrustedProxies(config.trusted_proxies),
+        shared_revocations=shared,
     )
     # The account export embeds the other services' parts (gateway/export.py).
     gateway.router.routes.append(Mount("", app=ExportComposer(proxy, served)))

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cinemesh.gateway.domain import RouteTable
 from cinemesh.gateway.ratelimit import Admission, GatewayLimits
 from cinemesh.gateway.revocations import SessionRevocations
+from cinemesh.gateway.shared_state import SharedRevocations
 from cinemesh.gateway.streams import (
     ClientReceive,
     StreamLimit,
@@ -40,7 +41,7 @@ from cinemesh.platform.problems import Problem, problem_response
 from cinemesh.platform.resilience import Bulkhead, BulkheadFullError, CircuitBreaker, CircuitOpenError
 from cinemesh.platform.security import PRINCIPAL_SCOPE_KEY, authenticate
 from cinemesh.platform.termination import on_termination
-from cinemesh.platform.tokens import TokenVerifier
+from cinemesh.platform.tokens import Principal, TokenVerifier
 
 access_log = get_logger("cinemesh.gateway.access")
 
@@ -69,6 +70,7 @@ class GatewayProxy:
         revocations: SessionRevocations | None = None,
         limits: GatewayLimits | None = None,
         trusted_proxies: TrustedProxies | None = None,
+        shared_revocations: SharedRevocations | None = None,
     ) -> None:
         missing = routes.upstream_names - set(upstreams)
         if missing:
@@ -80,6 +82,7 @@ class GatewayProxy:
         self.fallback = fallback
         self.revocations = revocations
         self.limits = limits
+        self.shared_revocations = shared_revocations
         self.trusted_proxies = trusted_proxies or TrustedProxies()
         self._stopping: asyncio.Event | None = None
 
@@ -122,7 +125,7 @@ class GatewayProxy:
             principal = await authenticate(
                 self.verifier, authorization.decode("latin-1") if authorization else None
             )
-            if principal is not None and self.revocations is not None and self.revocations.refuses(principal):
+            if principal is not None and await self._ended(principal):
                 raise Problem(
                     401,
                     "This session has ended (signed out everywhere, or the account is gone); sign in again.",
@@ -155,6 +158,11 @@ class GatewayProxy:
                 upstream=upstream_name,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
+
+    async def _ended(self, principal: Principal) -> bool:
+        if self.revocations is not None and self.revocations.refuses(principal):
+            return True
+        return self.shared_revocations is not None and await self.shared_revocations.refuses(principal)
 
     async def _forward(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
         guarded = self.upstreams[name]

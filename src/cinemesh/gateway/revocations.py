@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cinemesh.contracts.users import USERS_TOPIC, SessionRevokedV1, SessionsEndedV1, UserDeletedV1
+from cinemesh.gateway.shared_state import SharedRevocations
 from cinemesh.platform.background import BackgroundTask
 from cinemesh.platform.events.bus import EventBus, Subscription
 from cinemesh.platform.events.envelope import Envelope
@@ -85,9 +86,12 @@ class RevocationFeed:
     """Follows the users topic into a `SessionRevocations`, as a group of its own that never
     commits (every gateway process needs every event)."""
 
-    def __init__(self, bus: EventBus, revocations: SessionRevocations) -> None:
+    def __init__(
+        self, bus: EventBus, revocations: SessionRevocations, shared: SharedRevocations | None = None
+    ) -> None:
         self.bus = bus
         self.revocations = revocations
+        self.shared = shared
         self._task = BackgroundTask("gateway-revocations")
         self._subscription: Subscription | None = None
 
@@ -104,6 +108,8 @@ class RevocationFeed:
             try:
                 for record in await self._subscription.fetch(max_records=500, timeout=1.0):
                     self.revocations.apply(record.envelope)
+                    if self.shared is not None:
+                        await self.shared.record(record.envelope)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a broken read must not stop the gateway; retry shortly

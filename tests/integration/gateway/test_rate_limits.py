@@ -188,12 +188,14 @@ async def test_an_unreachable_redis_admits_quickly(redis_namespace: str) -> None
     assert elapsed < 5.0  # the limiter's breaker opened: no timeout per request
 
 
-def test_cache_redis_puts_the_gateways_buckets_on_redis(tmp_path: Path, redis_url: str) -> None:
+def test_cache_redis_shares_the_gateways_state_on_redis(tmp_path: Path, redis_url: str) -> None:
     upstreams = {route.upstream: "http://127.0.0.1:9" for route in DEFAULT_ROUTES}
     on_redis = build_app(Settings(cache="redis", data_dir=tmp_path, upstreams=upstreams, redis_url=redis_url))
     assert isinstance(on_redis.state.proxy.limits.buckets, RedisTokenBuckets)
+    assert on_redis.state.proxy.shared_revocations is not None  # replicas share ended sessions
     in_process = build_app(Settings(cache="memory", data_dir=tmp_path, upstreams=upstreams))
     assert not isinstance(in_process.state.proxy.limits.buckets, RedisTokenBuckets)
+    assert in_process.state.proxy.shared_revocations is None
     unlimited = GatewaySettings(rate_limiting=False)
     off = build_app(Settings(data_dir=tmp_path, upstreams=upstreams), gateway_settings=unlimited)
     assert off.state.proxy.limits is None
