@@ -36,7 +36,8 @@ class Paging:
     from_title: str | None
 
 
-def paging(
+# async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
+async def paging(
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
     from_title: Annotated[
@@ -51,7 +52,7 @@ def paging(
     return Paging(cursor=cursor, limit=limit, from_title=from_title)
 
 
-def browse_filters(
+async def browse_filters(
     genre: Genre | None = None,
     type: ContentType | None = None,
     language: Language | None = None,

@@ -18,7 +18,7 @@ from cinemesh.platform.security import CurrentPrincipal
 videos = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
 
-def get_live(request: Request) -> LiveVideos:
+async def get_live(request: Request) -> LiveVideos:
     live: LiveVideos = request.app.state.media_live
     return live
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from cinemesh.platform.settings import Settings
+from cinemesh.platform.sqlite_driver import OneHopDBAPI
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -41,7 +42,7 @@ class Database:
         self.url: URL = make_url(url)
         self.schema = schema if self.is_postgres else None
         connect_args: dict[str, Any] = {}
-        pool: dict[str, Any] = {}
+        options: dict[str, Any] = {}
         if self.schema:
             connect_args["server_settings"] = {"search_path": self.schema}
         if self.is_sqlite:
@@ -52,13 +53,15 @@ class Database:
                 # 5 concurrent requests each one opened a new SQLite connection (a thread, the
                 # file, four PRAGMAs) and threw it away, which made a request's CPU cost grow with
                 # the concurrency (measured by bench.request_path). A file connection is cheap to keep.
-                pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+                options = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+            if self.url.get_driver_name() == "aiosqlite":
+                options["module"] = OneHopDBAPI()  # a statement is one thread hop, not four
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             echo=echo,
             connect_args=connect_args,
             pool_pre_ping=self.is_postgres,
-            **pool,
+            **options,
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -238,9 +238,7 @@ class UsersService:
         the account was deleted or closed, its sessions were ended after the token was issued,
         or the token's own session was (logout, a reused refresh token)."""
         async with self.database.session() as session:
-            store = UserStore(session)
-            row = await store.by_id(user_id)
-            revoked = session_id is not None and await store.session_revoked(session_id)
+            row, revoked = await UserStore(session).account_and_session_ended(user_id, session_id)
         if row is None or not row.to_account().can_log_in() or revoked:
             raise _TOKEN_REVOKED
         if session_generation != row.session_generation:

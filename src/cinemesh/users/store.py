@@ -5,7 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    bindparam,
+    exists,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -125,9 +138,31 @@ def utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else utc(value)
 
 
+# Every signed-in request to the users service reads this (is the token's account and session
+# still current?): one statement, built once (building it per call cost more than running it).
+_ACCOUNT_AND_SESSION_ENDED = select(
+    UserRow,
+    exists()
+    .where(RefreshTokenRow.family_id == bindparam("session_id"), RefreshTokenRow.revoked_at.is_not(None))
+    .label("session_ended"),
+).where(UserRow.id == bindparam("user_id"))
+
+
 class UserStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def account_and_session_ended(
+        self, user_id: str, session_id: str | None
+    ) -> tuple[UserRow | None, bool]:
+        """The account, and whether the session (refresh-token family) `session_id` was ended:
+        logout or a reused refresh token."""
+        found = (
+            await self.session.execute(
+                _ACCOUNT_AND_SESSION_ENDED, {"user_id": user_id, "session_id": session_id}
+            )
+        ).first()
+        return (None, False) if found is None else (found[0], bool(found[1]))
 
     async def by_id(self, user_id: str) -> UserRow | None:
         return await self.session.get(UserRow, user_id)
@@ -213,15 +248,6 @@ class UserStore:
             )
             .values(used_at=now)
         )
-
-    async def session_revoked(self, family_id: str) -> bool:
-        """Whether the session (refresh-token family) was ended: logout or a reused refresh token."""
-        revoked = await self.session.scalar(
-            select(RefreshTokenRow.token_hash)
-            .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_not(None))
-            .limit(1)
-        )
-        return revoked is not None
 
     async def oidc_identity(self, provider: str, subject: str) -> OidcIdentityRow | None:
         return await self.session.get(OidcIdentityRow, (provider, subject))

@@ -34,7 +34,7 @@ class BillingContext:
     test_mode: bool
 
 
-def _context(request: Request) -> BillingContext:
+async def _context(request: Request) -> BillingContext:
     return context_of(request, BillingContext)
 
 

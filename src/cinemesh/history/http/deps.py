@@ -22,7 +22,7 @@ class HistoryContext:
     series: SeriesService
 
 
-def history_context(request: Request) -> HistoryContext:
+async def history_context(request: Request) -> HistoryContext:
     return context_of(request, HistoryContext)
 
 

@@ -31,7 +31,7 @@ from cinemesh.platform.tokens import Principal
 PREFIX = "/api/v1/uploads"
 
 
-def get_service(request: Request) -> MediaService:
+async def get_service(request: Request) -> MediaService:
     service: MediaService = request.app.state.media_service
     return service
 
