@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from cinemesh.analytics.domain import Beacon, Fact, Period, ReportFilter
-from cinemesh.analytics.store import Appended, PendingBatch
+from cinemesh.analytics.store import Appended, PendingBatch, rollup
 from cinemesh.analytics.store import reports as sql
 
 T = TypeVar("T")
@@ -37,17 +37,20 @@ SCHEMA = (
         event_id varchar primary key, type varchar not null, occurred_at timestamptz not null,
         user_id varchar, session_id varchar, content_id varchar, title_id varchar, tier varchar,
         status varchar, detail varchar, position double, duration double, version bigint, flag boolean)""",
+    rollup.VIEWS_TABLE,
+    rollup.VIEWS_INDEX,
 )
 _COUNTS = {
     name: f"select count(*) from analytics_{name}"  # noqa: S608 - the table names are constants
-    for name in ("beacons", "sessions", "facts")
+    for name in ("beacons", "sessions", "facts", "views")
 }
 BEACON_COLUMNS = tuple(field.name for field in dataclasses.fields(Beacon))
 FACT_COLUMNS = tuple(field.name for field in dataclasses.fields(Fact))
 # Both statements are built from the dataclasses' field names: constants, no input.
 _INSERT_BEACONS = (  # noqa: S608
     "insert or ignore into analytics_beacons (user_id, country, received_at, {cols}) "
-    "select * from (select unnest($1), unnest($2), unnest($3), {unnests})"
+    "select * from (select unnest($1), unnest($2), unnest($3), {unnests}) "
+    "returning sid, user_id, country, cid, tid, received_at, kind, ts, br"
 ).format(
     cols=", ".join(BEACON_COLUMNS),
     unnests=", ".join(f"unnest(${n})" for n in range(4, 4 + len(BEACON_COLUMNS))),
@@ -182,5 +185,5 @@ def _append(con: duckdb.DuckDBPyConnection, batches: Sequence[PendingBatch]) -> 
     if rows:
         columns: list[list[Any]] = [[user for user, _, _ in rows], [c for _, c, _ in rows], [now] * len(rows)]
         columns += [[getattr(beacon, name) for _, _, beacon in rows] for name in BEACON_COLUMNS]
-        con.execute(_INSERT_BEACONS, columns)
+        rollup.merge(con, con.execute(_INSERT_BEACONS, columns).fetchall())
     return results

@@ -14,57 +14,26 @@ import duckdb
 
 from cinemesh.analytics.domain import Period, ReportFilter
 
-# One row per view: when it was requested, first showed a frame, ended; whether it failed;
-# how long it rebuffered (a start to the next end, exit or error; before the first frame is
-# startup, not rebuffering); and its time-weighted bitrate (each reported `br` holds until the
-# next one or the view's end).
-_VIEWS = """
-with scoped as (
-    select * from analytics_beacons
-    where sid in (
-        select sid from analytics_beacons group by sid
-        having min(received_at) >= $start and min(received_at) < $end
-    )
+# Over the per-view rollup (store/rollup.py): a view is in the period of its first beacon's
+# arrival. Its stalls are the sum of its stall ends less the sum of its starts, a start left open
+# closed at the view's end (the player sends a start and an end alternately, and only after the
+# first frame); its bitrate's last span runs to the view's end.
+_QOE = """
+with views as (
+    select *, coalesce(exit_ts, last_ts) as ended from analytics_views
+    where first_received >= $start and first_received < $end and requested is not null
+        and ($title::varchar is null or tid = $title or cid = $title)
+        and ($country::varchar is null or country = $country)
 ),
-views as (
-    select sid, any_value(user_id) as user_id, any_value(country) as country,
-        any_value(cid) as cid, any_value(tid) as tid,
-        min(ts) filter (where kind = 'play_requested') as requested,
-        min(ts) filter (where kind = 'first_frame') as first_frame,
-        max(ts) filter (where kind = 'exit') as exited,
-        max(ts) as last_ts,
-        bool_or(kind = 'error') as failed
-    from scoped group by sid
-),
-marks as (
-    select s.sid, s.kind, s.ts, s.br,
-        lead(s.ts) over (partition by s.sid order by s.ts, s.kind) as next_ts,
-        lead(s.kind) over (partition by s.sid order by s.ts, s.kind) as next_kind
-    from scoped s
-    where s.kind in ('rebuffer_start', 'rebuffer_end', 'exit', 'error')
-),
-stalls as (
-    select m.sid, sum(m.next_ts - m.ts) as rebuffer_ms
-    from marks m join views v using (sid)
-    where m.kind = 'rebuffer_start' and m.next_kind is not null and m.next_kind != 'rebuffer_start'
-        and v.first_frame is not null and m.ts >= v.first_frame
-    group by m.sid
-),
-rates as (
-    select b.sid, b.br,
-        lead(b.ts, 1, coalesce(v.exited, v.last_ts)) over (partition by b.sid order by b.ts) - b.ts as held_ms
-    from scoped b join views v using (sid)
-    where b.br is not null and v.first_frame is not null and b.ts >= v.first_frame
+measured as (
+    select *,
+        greatest(0, stall_end_sum - stall_start_sum + greatest(0, stall_starts - stall_ends) * ended)
+            as rebuffer_ms,
+        ended - requested as watch_ms,
+        br_weight + coalesce(last_br * greatest(0, ended - last_rate_ts), 0) as weight,
+        br_ms + coalesce(greatest(0, ended - last_rate_ts), 0) as rated_ms
+    from views
 )
-select v.*, coalesce(s.rebuffer_ms, 0) as rebuffer_ms,
-    coalesce(v.exited, v.last_ts) - v.requested as watch_ms,
-    (select sum(r.br * r.held_ms) from rates r where r.sid = v.sid and r.held_ms > 0) as br_weight,
-    (select sum(r.held_ms) from rates r where r.sid = v.sid and r.held_ms > 0) as br_ms
-from views v left join stalls s using (sid)
-where v.requested is not null
-"""
-
-_QOE = f"""
 select count(*) as plays,
     count(distinct user_id) as unique_viewers,
     quantile_cont(first_frame - requested, 0.5) filter (where first_frame is not null) as startup_p50,
@@ -72,13 +41,12 @@ select count(*) as plays,
     sum(rebuffer_ms) as rebuffer_ms,
     sum(watch_ms) as watch_ms,
     count(*) filter (where rebuffer_ms > 0) as rebuffered_views,
-    count(*) filter (where first_frame is null and not failed and exited is not null) as exits_before_start,
+    count(*) filter (where first_frame is null and not failed and exit_ts is not null) as exits_before_start,
     count(*) filter (where failed) as failures,
-    sum(br_weight) as br_weight, sum(br_ms) as br_ms
-from ({_VIEWS}) views
-where ($title::varchar is null or tid = $title or cid = $title)
-    and ($country::varchar is null or country = $country)
-"""  # noqa: S608 - composed of constants
+    sum(weight) filter (where rated_ms > 0) as br_weight,
+    sum(rated_ms) filter (where rated_ms > 0) as br_ms
+from measured
+"""
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> Any:
