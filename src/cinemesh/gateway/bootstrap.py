@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
 from cinemesh.gateway.export import ExportComposer
+from cinemesh.gateway.home import HomeComposer, home_router
 from cinemesh.gateway.openapi import DocumentSource, collect, merge_documents
 from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
 from cinemesh.gateway.ratelimit import GatewayLimits
@@ -163,6 +164,8 @@ def build_app(
         trusted_proxies=TrustedProxies(config.trusted_proxies),
         shared_revocations=shared,
     )
+    # The home page, composed from the services' sections (gateway/home.py); before the proxy's mount.
+    gateway.include_router(home_router(proxy, HomeComposer(proxy, config)))
     # The account export embeds the other services' parts (gateway/export.py).
     gateway.router.routes.append(Mount("", app=ExportComposer(proxy, served)))
     gateway.state.proxy = proxy

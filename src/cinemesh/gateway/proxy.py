@@ -44,6 +44,8 @@ from cinemesh.platform.termination import on_termination
 from cinemesh.platform.tokens import Principal, TokenVerifier
 
 access_log = get_logger("cinemesh.gateway.access")
+# Set on the scope of a call the gateway makes itself for a page it composes (gateway/home.py).
+SUBREQUEST_SCOPE_KEY = "cinemesh.subrequest"
 
 
 class UpstreamServerError(Exception):
@@ -120,23 +122,9 @@ class GatewayProxy:
 
         upstream_name = route.upstream
         try:
-            headers = dict(scope["headers"])
-            authorization = headers.get(b"authorization")
-            principal = await authenticate(
-                self.verifier, authorization.decode("latin-1") if authorization else None
-            )
-            if principal is not None and await self._ended(principal):
-                raise Problem(
-                    401,
-                    "This session has ended (signed out everywhere, or the account is gone); sign in again.",
-                    code="session-ended",
-                    headers={"WWW-Authenticate": 'Bearer realm="cinemesh", error="invalid_token"'},
-                )
-            client_address = self.trusted_proxies.client(scope)
-            if self.limits is not None:
-                admission = await self.limits.admit(scope, principal, client_address)
-                if admission is not None:
-                    receive = admission.receive(receive)
+            principal, client_address, admission = await self.admit(scope)
+            if admission is not None:
+                receive = admission.receive(receive)
             caller = principal.user_id if principal else client_address
             upstream_name = route.upstream_for(caller)
             forwarded = dict(scope)
@@ -158,6 +146,27 @@ class GatewayProxy:
                 upstream=upstream_name,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
+
+    async def admit(self, scope: Scope) -> tuple[Principal | None, str, Admission | None]:
+        """Who calls (401 for a bad or ended token), from which address, and the rate limits'
+        answer (429 past them). A sub-request of a page the gateway composes was charged as
+        part of that page."""
+        authorization = dict(scope["headers"]).get(b"authorization")
+        principal = await authenticate(
+            self.verifier, authorization.decode("latin-1") if authorization else None
+        )
+        if principal is not None and await self._ended(principal):
+            raise Problem(
+                401,
+                "This session has ended (signed out everywhere, or the account is gone); sign in again.",
+                code="session-ended",
+                headers={"WWW-Authenticate": 'Bearer realm="cinemesh", error="invalid_token"'},
+            )
+        client_address = self.trusted_proxies.client(scope)
+        admission = None
+        if self.limits is not None and not scope.get(SUBREQUEST_SCOPE_KEY):
+            admission = await self.limits.admit(scope, principal, client_address)
+        return principal, client_address, admission
 
     async def _ended(self, principal: Principal) -> bool:
         if self.revocations is not None and self.revocations.refuses(principal):

@@ -39,6 +39,18 @@ class GatewaySettings(BaseSettings):
         min_length=1,
         description="Redis key prefix of the buckets (CINEMESH_CACHE=redis).",
     )
+    home_deadline_seconds: float = Field(
+        1.0, gt=0, description="How long /api/v1/home waits for each section before leaving it out."
+    )
+    home_deadlines: dict[str, float] = Field(
+        default_factory=dict,
+        description='Per-section deadlines (a JSON object: {"continue-watching": 0.5}); sections: profile, '
+        "continue-watching, recommendations, new, genres (the genre list, and each genre row).",
+    )
+    home_genre_rows: int = Field(
+        6, ge=0, le=20, description="Genre rows on the home page, the largest first."
+    )
+    home_row_size: int = Field(20, ge=1, le=100, description="Titles per home page row.")
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Networks of the proxies in front of the gateway, a JSON list (["10.0.0.0/8"]): '

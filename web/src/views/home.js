@@ -1,5 +1,6 @@
+import { api } from "../api.js";
 import { h, render } from "../dom.js";
-import { browse, card, genres, imageOf, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
+import { card, imageOf, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
 import { onLeave } from "../router.js";
 import { deviceId, myList, session } from "../session.js";
 import { continueRow } from "./continue_row.js";
@@ -9,29 +10,28 @@ export async function homeView() {
   // Register this browser as a device early: playback needs delivery to know it.
   deviceId().catch(() => {});
   const main = render(h("h1.visually-hidden", null, "Home"), h("div.rows", { "aria-busy": "true" }, skeleton()));
-  const [latest, genreCounts, list, resumeRow] = await Promise.all([
-    browse({ sort: "newest", limit: 20 }),
-    genres().catch(() => []),
+  // One call for the catalog's rows (and recommendations, when discovery serves them): the
+  // gateway composes them, leaving out (and naming in `missing`) a section that is late.
+  const [home, list, resumeRow] = await Promise.all([
+    api("/home", { query: { profile_id: session.profileId } }),
     myList({ fresh: true }).catch(() => []),
     continueRow().catch(() => null), // history down: the page does without the row
   ]);
+  const sections = new Map(home.sections.map((section) => [section.id, section]));
+  const latest = sections.get("new")?.items ?? [];
   // Browse items are summaries; the featured title shows its description from the detail.
-  const featured = latest.items[0] && (await getTitle(latest.items[0].id).catch(() => latest.items[0]));
+  const featured = latest[0] && (await getTitle(latest[0].id).catch(() => latest[0]));
   const hero = featured ? heroOf(featured) : null;
   const saved = (
     await Promise.all(list.slice(0, 20).map((item) => getTitle(item.content_id).catch(() => null)))
   ).filter(Boolean);
-  const topGenres = genreCounts
-    .filter((g) => g.titles > 0)
-    .sort((a, b) => b.titles - a.titles)
-    .slice(0, 6);
-  const genreRows = await Promise.all(
-    topGenres.map(async ({ genre }) =>
-      row(titleCase(genre), (await browse({ genre, limit: 20 })).items, { id: `genre-${genre}` }),
-    ),
-  );
+  const genreRows = home.sections
+    .filter((section) => section.id.startsWith("genre-"))
+    .map((section) => row(section.title, section.items, { id: section.id }));
+  const forYou = sections.get("recommendations");
   const rows = [
-    row("New releases", latest.items, { id: "new" }),
+    forYou ? row(forYou.title, forYou.items, { id: "recommendations" }) : null,
+    row("New releases", latest, { id: "new" }),
     row("My list", saved, { id: "my-list" }),
     ...genreRows,
   ].filter(Boolean);
@@ -92,10 +92,6 @@ function playHref(item) {
 
 function skeleton() {
   return h("div.skeleton-row", { "aria-hidden": "true" }, Array.from({ length: 6 }, () => h("div.skeleton-card")));
-}
-
-function titleCase(text) {
-  return text.replace(/(^|[\s-])\w/g, (c) => c.toUpperCase());
 }
 
 /**
