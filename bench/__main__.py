@@ -27,6 +27,7 @@ SLOW = (
     "catalog_import",
     "catalog_replay",
     "media_pipeline",
+    "analytics",
 )
 
 
