@@ -31,7 +31,6 @@ from cinemesh.gateway.streams import (
     StreamLimit,
     is_event_stream,
     relay_until_over,
-    wait_for_event,
 )
 from cinemesh.platform.client_address import TrustedProxies, with_client_address
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
@@ -175,7 +174,7 @@ class GatewayProxy:
 
     async def _forward(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
         guarded = self.upstreams[name]
-        response_started = asyncio.Event()
+        first_byte: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         status = 0
         event_stream = False
 
@@ -184,7 +183,7 @@ class GatewayProxy:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 event_stream = is_event_stream(message.get("headers", []))
-                response_started.set()
+                _settle(first_byte, True)
             await send(message)
 
         client = ClientReceive(receive)
@@ -193,7 +192,7 @@ class GatewayProxy:
         try:
             async with guarded.bulkhead, guarded.breaker:
                 call = asyncio.ensure_future(guarded.app(scope, client, tracking_send))
-                await self._await_first_byte(call, response_started, name)
+                await self._await_first_byte(call, first_byte, name)
                 detached = event_stream and status < 500 and not call.done() and guarded.streams.try_take()
                 if not detached:
                     await self._finish(name, call, lambda: status)
@@ -230,18 +229,26 @@ class GatewayProxy:
         if status() >= 500:
             raise UpstreamServerError(f"{name} answered {status()}")
 
-    async def _await_first_byte(self, call: asyncio.Future[None], started: asyncio.Event, name: str) -> None:
-        """Times out an upstream that has not begun to answer; a started stream may run long."""
-        waiter: asyncio.Future[None] = asyncio.ensure_future(wait_for_event(started))
+    async def _await_first_byte(
+        self, call: asyncio.Future[None], first_byte: asyncio.Future[bool], name: str
+    ) -> None:
+        """Times out an upstream that has not begun to answer; a started stream may run long.
+        `first_byte` is settled by the answer's start (True), the call's end (True) or the deadline
+        (False): one future and a timer, no task and wait set of their own per request."""
+        call.add_done_callback(lambda _: _settle(first_byte, True))
+        deadline = asyncio.get_running_loop().call_later(self.first_byte_timeout, _settle, first_byte, False)
         try:
-            done, _ = await asyncio.wait(
-                {call, waiter}, timeout=self.first_byte_timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            answered = await first_byte
         finally:
-            waiter.cancel()
-        if not done:
+            deadline.cancel()
+        if not answered:
             call.cancel()
             raise TimeoutError(f"{name} sent nothing within {self.first_byte_timeout} s")
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 def _upstream_problem(name: str, exc: Exception) -> Problem:

@@ -45,12 +45,14 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        # The histogram's child per (method, route, status): `labels()` resolves it anew each time.
+        self._timers: dict[tuple[str, str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(_REQUEST_ID_HEADER_BYTES, b"").decode("latin-1")
+        incoming = _header(scope, _REQUEST_ID_HEADER_BYTES).decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else new_id_str()
         token = request_id_var.set(request_id)
         status = 0
@@ -76,11 +78,11 @@ class RequestContextMiddleware:
             problem = Problem(500, "An unexpected error occurred; it has been logged.", code="internal")
             await problem_response(problem, instance=scope["path"])(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            HTTP_REQUEST_SECONDS.labels(self.service, scope["method"], template, str(status or 500)).observe(
-                time.perf_counter() - started
-            )
+            key = (scope["method"], getattr(scope.get("route"), "path", "unmatched"), str(status or 500))
+            timer = self._timers.get(key)
+            if timer is None:
+                timer = self._timers[key] = HTTP_REQUEST_SECONDS.labels(self.service, *key)
+            timer.observe(time.perf_counter() - started)
             request_id_var.reset(token)
 
 
@@ -111,12 +113,11 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
-        too_large = Problem(413, f"The request body exceeds {self.max_bytes} bytes.", code="body-too-large")
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > self.max_bytes:
             if int(declared) <= _LINGER_MAX_BYTES:
                 await _discard_body(receive)
-            await problem_response(too_large, instance=scope["path"])(scope, receive, send)
+            await problem_response(self._too_large(), instance=scope["path"])(scope, receive, send)
             return
         received = 0
         exceeded = False
@@ -128,7 +129,7 @@ class BodySizeLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     exceeded = True
-                    raise too_large
+                    raise self._too_large()
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -137,14 +138,26 @@ class BodySizeLimitMiddleware:
             if not exceeded:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await problem_response(too_large, instance=scope["path"])(scope, receive, send)
+                await problem_response(self._too_large(), instance=scope["path"])(scope, receive, send)
 
         try:
             await self.app(scope, counted_receive, guarded_send)
         except Problem:
             if not exceeded:
                 raise
-            await problem_response(too_large, instance=scope["path"])(scope, receive, send)
+            await problem_response(self._too_large(), instance=scope["path"])(scope, receive, send)
+
+    def _too_large(self) -> Problem:  # made only when needed: a Problem per request cost CPU
+        return Problem(413, f"The request body exceeds {self.max_bytes} bytes.", code="body-too-large")
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    """A request header's value (the last if repeated, as a dict of the headers gives), or b""."""
+    found = b""
+    for key, value in scope["headers"]:
+        if key == name:
+            found = value
+    return found
 
 
 def create_service_app(
