@@ -12,12 +12,12 @@ from starlette.responses import Response
 
 from cinemesh.delivery.drm.clearkey import CLEARKEY_SYSTEM
 from cinemesh.delivery.origin import api as origin_api
-from cinemesh.delivery.runtime import Delivery, delivery
+from cinemesh.delivery.runtime import Delivery, delivery_dependency
 from cinemesh.delivery.store import utc
 from cinemesh.platform.security import CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1/playback", tags=["playback"])
-DeliveryDep = Annotated[Delivery, Depends(delivery)]
+DeliveryDep = Annotated[Delivery, Depends(delivery_dependency)]
 
 
 class PlaybackRequest(BaseModel):

@@ -42,3 +42,8 @@ class Delivery:
 def delivery(request: Request) -> Delivery:
     found: Delivery = request.app.state.delivery
     return found
+
+
+async def delivery_dependency(request: Request) -> Delivery:
+    """`delivery` for `Depends`: FastAPI runs a plain `def` dependency in its thread pool."""
+    return delivery(request)

@@ -12,12 +12,12 @@ from cinemesh.delivery.layout import AES_PATH_PREFIX, CENC_STORE_PREFIX, SESSION
 from cinemesh.delivery.origin.media import SessionMedia
 from cinemesh.delivery.origin.objects import cache_control, object_response
 from cinemesh.delivery.origin.signing import TokenRefusedError
-from cinemesh.delivery.runtime import Delivery, delivery
+from cinemesh.delivery.runtime import Delivery, delivery, delivery_dependency
 from cinemesh.delivery.store import SessionRow, VideoRow
 from cinemesh.platform.problems import Problem
 
 router = APIRouter(tags=["stream"])
-DeliveryDep = Annotated[Delivery, Depends(delivery)]
+DeliveryDep = Annotated[Delivery, Depends(delivery_dependency)]
 
 HLS_PLAYLIST = "application/vnd.apple.mpegurl"
 DASH_MPD = "application/dash+xml"
