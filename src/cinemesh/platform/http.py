@@ -192,6 +192,9 @@ def create_service_app(
         docs_url=None,  # install_api_docs serves it without a CDN
         openapi_url="/openapi.json",
         redoc_url=None,
+        # cinemesh observes through /metrics and its logs, not OpenTelemetry: with these on,
+        # FastAPI asked the global OTel providers on every request whether any was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.service_name = name
     install_problem_handlers(app, error_statuses)

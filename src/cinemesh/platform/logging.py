@@ -53,6 +53,9 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
             ],
         )
     )
+    # Nothing rendered reads a record's thread or process names: gathering them was part of the
+    # access log's cost on every request.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
