@@ -19,6 +19,7 @@ const adminView = lazy(() => import("./views/admin.js"), "adminView");
 const adminTitleView = lazy(() => import("./views/admin.js"), "adminTitleView");
 const adminTitlesView = lazy(() => import("./views/admin_titles.js"), "adminTitlesView");
 const adminUsersView = lazy(() => import("./views/admin_users.js"), "adminUsersView");
+const adminAnalyticsView = lazy(() => import("./views/admin_analytics.js"), "adminAnalyticsView");
 const historyView = lazy(() => import("./views/history_page.js"), "historyView");
 
 route("/signin", signInView);
@@ -40,6 +41,7 @@ route("/admin", adminView, { auth: true, editor: true });
 route("/admin/title/:id", adminTitleView, { auth: true, editor: true });
 route("/admin/titles", adminTitlesView, { auth: true, editor: true });
 route("/admin/users", adminUsersView, { auth: true, editor: true });
+route("/admin/analytics", adminAnalyticsView, { auth: true, editor: true });
 
 setGuard(async (options, pathname) => {
   if (options.auth && !session.me) {

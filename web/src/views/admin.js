@@ -25,6 +25,7 @@ export async function adminView(_, query) {
         null,
         h("a", { href: "/admin/titles" }, "All titles, drafts included"),
         session.me?.roles?.includes("admin") ? [" · ", h("a", { href: "/admin/users" }, "Users")] : null,
+        session.me?.roles?.includes("admin") ? [" · ", h("a", { href: "/admin/analytics" }, "Analytics")] : null,
       ),
       h(
         "details.panel",
