@@ -75,9 +75,8 @@ def test_a_play_in_the_browser_shows_on_the_dashboard(
     try:
         dashboard.page.locator('[data-table="engagement"]').wait_for()
     except Exception:
-        pytest.fail(
-            f"no dashboard: {dashboard.page.url} {dashboard.page.inner_text('body')!r} {dashboard.console_errors}"
-        )
+        shown = dashboard.page.inner_text("body")
+        pytest.fail(f"no dashboard: {dashboard.page.url} {shown!r} {dashboard.console_errors}")
     assert _figure(dashboard, "qoe", "Plays") == 1
     assert _figure(dashboard, "qoe", "Video startup time, p50") == pytest.approx(startup_ms, rel=0.2)
     assert _figure(dashboard, "engagement", "Plays") == 1  # delivery's session, from its event
