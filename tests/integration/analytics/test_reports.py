@@ -167,6 +167,12 @@ async def test_a_bad_period_is_a_problem_naming_the_field(analytics: AnalyticsHa
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "to"
     naive = await analytics.get(admin, "/business", **{"from": "2026-01-01T00:00:00"})
     assert naive.status_code == 422
+    earliest = await analytics.get(admin, "/qoe", to="0001-01-02T00:00:00Z")
+    assert earliest.status_code == 422 and earliest.json()["errors"][0]["field"] == "to"
+    ancient = await analytics.get(
+        admin, "/qoe", **{"from": "0001-01-01T00:00:00Z", "to": "0001-01-03T00:00:00Z"}
+    )
+    assert ancient.status_code == 200 and ancient.json()["plays"] == 0
 
 
 async def test_a_rebuilt_rollup_gives_the_same_figures(analytics: AnalyticsHarness) -> None:

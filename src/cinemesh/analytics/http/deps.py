@@ -11,6 +11,7 @@ from fastapi import Depends, Query, Request
 from cinemesh.analytics.domain import Period
 from cinemesh.analytics.service import AnalyticsService
 from cinemesh.analytics.settings import AnalyticsSettings
+from cinemesh.platform.errors import RuleViolation
 from cinemesh.platform.security import require_roles
 from cinemesh.platform.service_app import context_of
 from cinemesh.platform.tokens import Principal
@@ -35,7 +36,11 @@ async def period(
     end: Annotated[dt.datetime | None, Query(alias="to", description="Exclusive, UTC; default: now.")] = None,
 ) -> Period:
     end = end or dt.datetime.now(dt.UTC)
-    return Period(start=start or end - DEFAULT_SPAN, end=end)
+    if start is None:
+        if end - dt.datetime.min.replace(tzinfo=end.tzinfo) < DEFAULT_SPAN:
+            raise RuleViolation("`to` is too early for the default span; give `from`.", field="to")
+        start = end - DEFAULT_SPAN
+    return Period(start=start, end=end)
 
 
 Context = Annotated[AnalyticsContext, Depends(analytics_context)]
