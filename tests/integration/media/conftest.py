@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +152,17 @@ async def start_harness(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://media.test", timeout=30) as client:
             yield MediaHarness(app, client, tokens, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_shape(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url_factory: Callable[[str], str]
+) -> Settings:
+    """The platform settings of a test run on each database: SQLite in the test's directory,
+    then a PostgreSQL database of its own."""
+    if request.param == "postgresql":
+        return Settings(data_dir=tmp_path, database_url=postgres_url_factory("media"))
+    return Settings(data_dir=tmp_path)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.media.intake import complete_upload, source_key
-from cinemesh.media.store import VideoRow, VideoStore
-from cinemesh.media.tus.expiry import UPLOAD_EXPIRED, expire_upload
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
@@ -42,18 +39,11 @@ def fast_expiry(**overrides: Any) -> Any:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def platform(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_url_factory: Callable[[str], str]
-) -> Settings:
-    if request.param == "postgresql":
-        return Settings(data_dir=tmp_path, database_url=postgres_url_factory("media"))
-    return Settings(data_dir=tmp_path)
-
-
 @pytest.fixture
-async def media(tmp_path: Path, media_tokens: MediaTokens, platform: Settings) -> AsyncIterator[MediaHarness]:
-    async with start_harness(tmp_path, media_tokens, fast_expiry(), platform=platform) as harness:
+async def media(
+    tmp_path: Path, media_tokens: MediaTokens, database_shape: Settings
+) -> AsyncIterator[MediaHarness]:
+    async with start_harness(tmp_path, media_tokens, fast_expiry(), platform=database_shape) as harness:
         yield harness
 
 
@@ -79,11 +69,11 @@ async def failed_events(media: MediaHarness, video_id: str) -> list[Envelope]:
 
 
 async def test_creation_patch_and_head_say_when_the_upload_expires(
-    tmp_path: Path, media_tokens: MediaTokens, platform: Settings
+    tmp_path: Path, media_tokens: MediaTokens, database_shape: Settings
 ) -> None:
     expiry = 30.0  # long enough to wait past a whole second (IMF-fixdate has no fractions)
     settings = fast_expiry(upload_expiry_seconds=expiry)
-    async with start_harness(tmp_path, media_tokens, settings, platform=platform) as media:
+    async with start_harness(tmp_path, media_tokens, settings, platform=database_shape) as media:
         options = await media.client.options("/api/v1/uploads")
         assert "expiration" in options.headers["tus-extension"].split(",")
         before = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -139,10 +129,10 @@ async def test_an_upload_that_keeps_receiving_bytes_does_not_expire(media: Media
 
 
 async def test_an_upload_past_its_deadline_is_410_even_before_the_sweeper_runs(
-    tmp_path: Path, media_tokens: MediaTokens, platform: Settings
+    tmp_path: Path, media_tokens: MediaTokens, database_shape: Settings
 ) -> None:
     settings = fast_expiry(upload_sweep_seconds=3600)
-    async with start_harness(tmp_path, media_tokens, settings, platform=platform) as media:
+    async with start_harness(tmp_path, media_tokens, settings, platform=database_shape) as media:
         await asyncio.sleep(0.3)  # the sweeper's first pass (at start) is over
         location = (await media.create(10, media.auth())).headers["location"]
         video_id = location.rsplit("/", 1)[-1]
@@ -175,14 +165,14 @@ async def test_the_sweeper_removes_spool_files_no_upload_needs(media: MediaHarne
 
 
 async def test_a_patch_on_an_instance_with_another_spool_is_a_clear_409_and_changes_nothing(
-    tmp_path: Path, media_tokens: MediaTokens, platform: Settings
+    tmp_path: Path, media_tokens: MediaTokens, database_shape: Settings
 ) -> None:
     settings = fast_expiry(upload_expiry_seconds=3600)
     other_disk = fast_expiry(upload_expiry_seconds=3600, spool_dir=tmp_path / "replica-b-spool")
     async with (
-        start_harness(tmp_path, media_tokens, settings, platform=platform) as a,
-        start_harness(tmp_path, media_tokens, other_disk, platform=platform) as b,
-        start_harness(tmp_path, media_tokens, settings, platform=platform) as shared,
+        start_harness(tmp_path, media_tokens, settings, platform=database_shape) as a,
+        start_harness(tmp_path, media_tokens, other_disk, platform=database_shape) as b,
+        start_harness(tmp_path, media_tokens, settings, platform=database_shape) as shared,
     ):
         location = (await a.create(10, a.auth())).headers["location"]
         assert (await patch(a, location, 0, b"01234")).status_code == 204
@@ -219,100 +209,3 @@ async def test_two_processes_never_write_one_upload_at_once(media: MediaHarness)
             holder.stdin.close()  # the holder exits: its lock is released
             holder.wait(timeout=10)
     assert (await patch(media, location, 0, b"01234")).headers["upload-offset"] == "5"
-
-
-@pytest.fixture
-async def media_by_hand(
-    tmp_path: Path, media_tokens: MediaTokens, platform: Settings
-) -> AsyncIterator[MediaHarness]:
-    """No background sweep: the test plays the sweeper itself, at the moment it chooses. With the
-    module's 0.2 s sweep, the real sweeper sometimes deleted the expired upload's spool file before
-    the completion under test read it (FileNotFoundError, about one run in five under load)."""
-    async with start_harness(
-        tmp_path,
-        media_tokens,
-        fast_expiry(upload_expiry_seconds=3600.0, upload_sweep_seconds=3600.0),
-        platform=platform,
-    ) as harness:
-        yield harness
-
-
-async def _last_byte_counted(media: MediaHarness, data: bytes) -> VideoRow:
-    """An upload whose last byte is on disk and counted, as a PATCH leaves it just before it
-    completes the upload."""
-    location = (await media.create(len(data), media.auth())).headers["location"]
-    video_id = location.rsplit("/", 1)[-1]
-    assert (await patch(media, location, 0, data[:-1])).status_code == 204
-    service = media.app.state.media_service
-    with service.spool.path(video_id).open("ab") as handle:
-        handle.write(data[-1:])
-    async with service.database.transaction() as session:
-        videos = VideoStore(session)
-        assert await videos.advance_offset(video_id, expected=len(data) - 1, new_offset=len(data))
-        row = await videos.get(video_id)
-    assert row is not None
-    return row
-
-
-async def _complete_and_assert_it_stayed_expired(media: MediaHarness, row: VideoRow) -> None:
-    """The completion runs; the sweeper's outcome stands: nothing is queued or announced, the
-    stored source and the spool file are gone."""
-    service = media.app.state.media_service
-    queued: list[str] = []
-    await complete_upload(
-        row,
-        database=service.database,
-        store=service.store,
-        spool=service.spool,
-        settings=service.settings,
-        limits=service.limits,
-        on_job_queued=lambda: queued.append(row.id),
-    )
-    document = await media.video(row.id)
-    assert document["status"] == "failed" and document["error"] == UPLOAD_EXPIRED
-    assert queued == []
-    assert not await service.store.exists(source_key(row.id))
-    assert not service.spool.path(row.id).exists()
-    async with service.database.session() as session:
-        payloads = (await session.execute(sa.select(outbox_table.c.payload))).all()
-    events = [e for e in map(Envelope.from_bytes, (p[0] for p in payloads)) if e.subject == row.id]
-    assert [e.type for e in events] == ["media.video.failed.v1"]  # the sweeper's, and only it
-
-
-async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
-    media_by_hand: MediaHarness, media_clip: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The sweeper wins a race with the completion (possible when the probe and the copy to the
-    store take longer than the expiry): its transition commits before the completion records
-    anything, and its file removal comes after the completion's copy."""
-    media = media_by_hand
-    service = media.app.state.media_service
-    row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
-    far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    with monkeypatch.context() as later:
-        later.setattr(service.spool, "discard", _removed_later)
-        assert await expire_upload(service.database, service.spool, row.id, idle_since=far)
-    await _complete_and_assert_it_stayed_expired(media, row)
-
-
-async def test_a_spool_file_the_sweeper_removes_during_the_copy_leaves_the_upload_expired(
-    media_by_hand: MediaHarness, media_clip: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The sweeper expires the upload and deletes its spool file after the probe, before the
-    copy to the store reads it: the completion ends quietly, not on a FileNotFoundError."""
-    media = media_by_hand
-    service = media.app.state.media_service
-    row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
-    copy = service.store.put_file
-
-    async def swept_first(key: str, path: Path, **options: Any) -> None:
-        far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-        assert await expire_upload(service.database, service.spool, row.id, idle_since=far)
-        await copy(key, path, **options)
-
-    monkeypatch.setattr(service.store, "put_file", swept_first)
-    await _complete_and_assert_it_stayed_expired(media, row)
-
-
-async def _removed_later(upload_id: str) -> None:
-    """The sweeper's file removal, not yet run."""
