@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -37,8 +38,16 @@ def build_app(
         session_events_per_minute=analytics_settings.session_events_per_minute,
     )
 
+    retention = dt.timedelta(days=analytics_settings.raw_retention_days)
+
+    async def purge() -> None:
+        await service.purge(now=dt.datetime.now(dt.UTC), retention=retention)
+
     async def start() -> None:
         await service.start(runtime.tasks)
+        runtime.tasks.every(
+            analytics_settings.purge_every_seconds, purge, failure_event="analytics_purge_failed"
+        )
 
     runtime = build_runtime(
         settings=settings,

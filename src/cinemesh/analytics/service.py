@@ -130,6 +130,9 @@ class AnalyticsService:
             )
         return Ingested(**counts)
 
+    async def purge(self, *, now: dt.datetime, retention: dt.timedelta) -> int:
+        return await self.store.purge_beacons(before=now - retention)
+
     async def qoe(self, query: ReportFilter) -> dict[str, Any]:
         return await self.store.qoe(query)
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from cinemesh.analytics.settings import AnalyticsSettings
-from tests.integration.analytics.harness import BEACONS, AnalyticsHarness, View, running_analytics
+from tests.integration.analytics.harness import (
+    BEACONS,
+    AnalyticsHarness,
+    View,
+    period_params,
+    running_analytics,
+)
 
 
 async def _stored(analytics: AnalyticsHarness) -> dict[str, int]:
@@ -141,3 +148,23 @@ async def test_a_session_sending_too_much_is_rate_limited(tmp_path: Path) -> Non
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
         other_session = await analytics.send(viewer, [View(cid="movie-1").event("exit", 0)])
         assert other_session.status_code == 202
+
+
+async def test_raw_beacons_past_retention_go_and_the_figures_stay(analytics: AnalyticsHarness) -> None:
+    viewer, admin = analytics.account(), analytics.account(roles=("admin",))
+    view = View(cid="movie-1")
+    events = [
+        view.event("play_requested", 0),
+        view.event("first_frame", 900, br=2000),
+        view.event("exit", 4000),
+    ]
+    assert (await analytics.send(viewer, events)).status_code == 202
+    service = analytics.app.state.context.service
+    kept = await service.purge(now=dt.datetime.now(dt.UTC), retention=dt.timedelta(days=1))
+    assert kept == 0 and (await _stored(analytics))["beacons"] == 3
+    purged = await service.purge(
+        now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2), retention=dt.timedelta(days=1)
+    )
+    assert purged == 3 and (await _stored(analytics))["beacons"] == 0
+    report = (await analytics.get(admin, "/qoe", **period_params())).json()
+    assert report["plays"] == 1 and report["startup_time_p50_ms"] == 900

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,6 +39,9 @@ class AnalyticsStore(Protocol):
         """Once per event id (redelivery adds nothing)."""
 
     async def clear_facts(self) -> None: ...
+
+    async def purge_beacons(self, *, before: dt.datetime) -> int:
+        """Deletes raw beacons (and session claims) that arrived before `before`; the count."""
 
     async def qoe(self, query: ReportFilter) -> dict[str, Any]: ...
 

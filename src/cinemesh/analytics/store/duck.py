@@ -138,6 +138,14 @@ class DuckDBStore:
     async def clear_facts(self) -> None:
         await self._write(lambda con: con.execute("delete from analytics_facts"))
 
+    async def purge_beacons(self, *, before: dt.datetime) -> int:
+        def purge(con: duckdb.DuckDBPyConnection) -> int:
+            row = con.execute("delete from analytics_beacons where received_at < ?", [before]).fetchone()
+            con.execute("delete from analytics_sessions where claimed_at < ?", [before])
+            return int(row[0]) if row else 0
+
+        return await self._write(purge)
+
     async def qoe(self, query: ReportFilter) -> dict[str, Any]:
         return await self._read(lambda con: sql.qoe(con, query))
 
