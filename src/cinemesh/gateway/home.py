@@ -194,4 +194,11 @@ def home_router(proxy: GatewayProxy, composer: HomeComposer) -> APIRouter:
         headers = {k.decode(): v.decode() for k, v in admission.headers} if admission else {}
         return Response(page.model_dump_json().encode(), media_type="application/json", headers=headers)
 
+    # Without this the proxy's catch-all mount would answer other methods 404 (no route).
+    @router.api_route(
+        HOME_PATH, methods=["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], include_in_schema=False
+    )
+    async def other_methods(request: Request) -> Response:
+        raise Problem(405, f"{request.method} is not allowed on {HOME_PATH}.", headers={"Allow": "GET"})
+
     return router

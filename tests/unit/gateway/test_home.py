@@ -232,3 +232,12 @@ async def test_profile_id_is_checked(value: str, status: int) -> None:
     if status == 422:
         assert answer.json()["errors"][0]["field"] == "profile_id"
     assert absent.status_code == 422
+
+
+async def test_other_methods_are_405_naming_get() -> None:
+    client, _ = gateway()
+    async with client:
+        for method in ("POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            answer = await client.request(method, "/api/v1/home", params={"profile_id": "alice-main"})
+            assert answer.status_code == 405, method
+            assert answer.headers["allow"] == "GET"
