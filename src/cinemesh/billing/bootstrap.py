@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -40,13 +41,15 @@ NAME = "billing"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def card_provider(options: BillingSettings, database: Database) -> PaymentProvider:
+def card_provider(
+    options: BillingSettings, database: Database, *, writer: asyncio.Lock | None = None
+) -> PaymentProvider:
     if options.provider == "stripe":
         assert options.stripe_api_key is not None  # the settings refuse stripe without a key
         return StripeProvider(
             database, api_key=options.stripe_api_key.get_secret_value(), api_base=options.stripe_api_base
         )
-    return SandboxProvider(database)
+    return SandboxProvider(database, writer=writer)
 
 
 def build_app(
@@ -67,7 +70,11 @@ def build_app(
     )
     access = LedgerAccess(database, policy=policy)
     gift_cards = GiftCards(database)
-    cards = provider_factory(database) if provider_factory else card_provider(options, database)
+    cards = (
+        provider_factory(database)
+        if provider_factory
+        else card_provider(options, database, writer=access.writer)
+    )
     provider = PaymentRouter(cards=cards, gift_cards=gift_cards)
     tax = TaxTable(options.tax_rates)
     charger = Charger(access=access, provider=provider, clock=clock)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from typing import Literal
 
 from cinemesh.billing.domain import ledger as L
@@ -73,9 +73,36 @@ class SubscriptionState:
         return self.discount if periods is None or self.discount_used < periods else None
 
     @property
+    def auto_renew(self) -> bool:
+        """Whether it will be charged again (the seed schema's `auto_renew`)."""
+        return self.status in ("trialing", "active", "past_due") and not self.cancel_at_period_end
+
+    @property
+    def next_billing_date(self) -> dt.datetime | None:
+        if not self.auto_renew:
+            return None
+        return self.next_retry_at if self.status == "past_due" else self.period_end
+
+    @property
     def is_live(self) -> bool:
         """Not over: a new checkout is refused while one is live."""
         return self.status not in ("pending", "canceled")
+
+
+_FIELDS = frozenset(field.name for field in fields(SubscriptionState))
+
+
+def replace(state: SubscriptionState, **changes: object) -> SubscriptionState:
+    """`dataclasses.replace` without `__init__`: that sets each of the 25 fields through
+    `object.__setattr__` (frozen), and the fold replaces twice per entry, which made folding the
+    largest cost of a renewal pass."""
+    unknown = changes.keys() - _FIELDS
+    if unknown:
+        raise TypeError(f"SubscriptionState has no field {sorted(unknown)}")
+    copy = object.__new__(SubscriptionState)
+    copy.__dict__.update(state.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def _apply(state: SubscriptionState | None, entry: L.Entry) -> SubscriptionState:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +17,8 @@ from cinemesh.billing.domain.errors import SubscriptionNotFound
 from cinemesh.billing.domain.invoices import invoice_of
 from cinemesh.billing.domain.rules import DunningPolicy, due_at
 from cinemesh.billing.domain.state import SubscriptionState, apply_all, fold
-from cinemesh.billing.store.repository import BillingStore
-from cinemesh.contracts.publishing import record_event
+from cinemesh.billing.store.batch import BatchStore
+from cinemesh.billing.store.repository import BillingStore, entries_after
 from cinemesh.platform.db import Database
 
 Clock = Callable[[], dt.datetime]
@@ -70,7 +70,7 @@ class Unit:
         if await self.store.entry_by_key(subscription_id, key) is not None:
             return self.require()
         before = self.state
-        written = await self.store.append(
+        written = entries_after(
             subscription_id,
             after_version=before.version if before else 0,
             data=data,
@@ -79,6 +79,7 @@ class Unit:
             causation=causation,
             idempotency_key=key,
         )
+        await self.store.insert_entries(written)
         state = apply_all(before, written)
         assert state is not None
         for entry in written:
@@ -86,7 +87,7 @@ class Unit:
                 await self.store.save_invoice(invoice_of(entry, user_id=state.user_id))
         await self.store.save_index(state, due_at=due_at(state, policy=self.policy))
         if publishing.visible(before) != publishing.visible(state):
-            await record_event(self.session, publishing.subscription_changed(state), source=publishing.SOURCE)
+            await self.store.stage_event(publishing.subscription_changed(state))
         self.state = state
         self.entries += len(written)
         return state
@@ -101,6 +102,12 @@ class LedgerAccess:
         self.policy = policy
         self._sqlite_writer = asyncio.Lock() if database.is_sqlite else None
 
+    @property
+    def writer(self) -> asyncio.Lock | None:
+        """On SQLite, the lock every writer of billing's database in this process should queue on
+        (the sandbox provider's too); None on PostgreSQL."""
+        return self._sqlite_writer
+
     @contextlib.asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
         writer = self._sqlite_writer or contextlib.nullcontext()
@@ -108,12 +115,18 @@ class LedgerAccess:
             yield Unit(session=session, store=BillingStore(session), policy=self.policy)
 
     @contextlib.asynccontextmanager
-    async def units(self) -> AsyncIterator[Callable[[], Unit]]:
-        """One transaction for many subscriptions: yields a maker of units sharing it."""
+    async def units(
+        self, subscription_ids: Sequence[str], *, known: Mapping[str, list[L.Entry]] | None = None
+    ) -> AsyncIterator[tuple[BatchStore, Callable[[], Unit]]]:
+        """One transaction for many subscriptions (locked and read at once; `known`: see
+        `BatchStore.preload`): yields the batch and a maker of units over it; what they append is
+        written in one statement per table."""
         writer = self._sqlite_writer or contextlib.nullcontext()
         async with writer, self.database.transaction() as session:
-            store = BillingStore(session)
-            yield lambda: Unit(session=session, store=store, policy=self.policy)
+            store = BatchStore(session)
+            await store.preload(subscription_ids, known=known)
+            yield store, lambda: Unit(session=session, store=store, policy=self.policy)
+            await store.flush()
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[BillingStore]:

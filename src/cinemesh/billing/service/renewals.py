@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
+from cinemesh.billing.domain.payments import ChargeResult
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.domain.tax import TaxTable
 from cinemesh.billing.service.charges import Charger
@@ -60,23 +61,40 @@ class RenewalService:
 
     async def _renew_chunk(self, chunk: list[str], *, now: dt.datetime) -> Counter[str]:
         """Many subscriptions, two transactions: all requests committed before any provider call,
-        then all outcomes (the crash guarantee is per request, not per transaction)."""
+        then all outcomes (the crash guarantee is per request, not per transaction). Each
+        transaction reads the chunk's ledgers in one query and writes each table in one statement."""
         outcomes: Counter[str] = Counter()
         asks: list[tuple[str, L.ChargeRequested, L.PaymentMethod]] = []
-        async with self.access.units() as unit_of:
+        async with self.access.units(chunk) as (requested, unit_of):
             for subscription_id in chunk:
                 outcome, ask = await self._decide(unit_of(), subscription_id, now=now)
                 if ask is None:
                     outcomes[outcome] += 1
                 else:
                     asks.append((subscription_id, *ask))
-        answers = [await self.charger.ask(request, method) for _, request, method in asks]
-        async with self.access.units() as unit_of:
-            for (subscription_id, request, _), answer in zip(asks, answers, strict=True):
-                unit = unit_of()
-                await unit.load(subscription_id)
+        answered: list[tuple[str, L.ChargeRequested, ChargeResult]] = []
+        failed: list[str] = []
+        for subscription_id, request, method in asks:
+            try:
+                answered.append((subscription_id, request, await self.charger.ask(request, method)))
+            except Exception:  # its request stays pending: asked again alone below, same key
+                log.exception("renewal_charge_failed", subscription_id=subscription_id)
+                failed.append(subscription_id)
+        answered_ids = [sid for sid, _, _ in answered]
+        async with self.access.units(answered_ids, known=requested.ledgers) as (batch, unit_of):
+            units = [(unit_of(), subscription_id) for subscription_id, _, _ in answered]
+            paid = 0
+            for (unit, subscription_id), (_, request, answer) in zip(units, answered, strict=True):
+                state = await unit.load(subscription_id)
+                pending = state.pending_charge if state is not None else None
+                same = pending is not None and pending.charge_key == request.charge_key
+                paid += bool(answer.charge_id and same)
+            await batch.reserve_invoice_numbers(paid)  # in chunk order, every one used
+            for (unit, subscription_id), (_, request, answer) in zip(units, answered, strict=True):
                 state = await self.charger.record(unit, subscription_id, request, answer, now=now)
                 outcomes[_outcome(state)] += 1
+        for subscription_id in failed:
+            outcomes[await self._renew_alone(subscription_id, now=now)] += 1
         return outcomes
 
     async def _renew_alone(self, subscription_id: str, *, now: dt.datetime) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.billing.domain.invoices import Invoice
 from cinemesh.billing.domain.ledger import Data, Entry
 from cinemesh.billing.domain.state import SubscriptionState
+from cinemesh.billing.publishing import SOURCE
 from cinemesh.billing.store.tables import (
     accounts,
     counters,
@@ -23,6 +24,8 @@ from cinemesh.billing.store.tables import (
     trial_claims,
     utc,
 )
+from cinemesh.contracts.events import EventContract
+from cinemesh.contracts.publishing import record_event
 from cinemesh.platform.db import rows_affected
 
 
@@ -68,41 +71,18 @@ class BillingStore:
         query = (
             sa.select(ledger).where(ledger.c.subscription_id == subscription_id).order_by(ledger.c.version)
         )
-        return [_entry(row) for row in (await self.session.execute(query)).mappings()]
+        return [entry_of_row(row) for row in (await self.session.execute(query)).mappings()]
 
     async def entry_by_key(self, subscription_id: str, idempotency_key: str) -> Entry | None:
         query = sa.select(ledger).where(
             ledger.c.subscription_id == subscription_id, ledger.c.idempotency_key == idempotency_key
         )
         row = (await self.session.execute(query)).mappings().first()
-        return _entry(row) if row is not None else None
+        return entry_of_row(row) if row is not None else None
 
-    async def append(
-        self,
-        subscription_id: str,
-        *,
-        after_version: int,
-        data: Sequence[Data],
-        effective_at: dt.datetime,
-        recorded_at: dt.datetime,
-        causation: str | None,
-        idempotency_key: str,
-    ) -> list[Entry]:
-        """Appends `data` as versions after_version+1...; the unique (subscription, version) pair
-        refuses a writer that read a stale ledger. The first entry carries `idempotency_key`, the
-        others the key suffixed with their position."""
-        written = [
-            Entry(
-                subscription_id=subscription_id,
-                version=after_version + position + 1,
-                effective_at=effective_at,
-                recorded_at=recorded_at,
-                causation=causation,
-                idempotency_key=idempotency_key if position == 0 else f"{idempotency_key}#{position}",
-                data=item,
-            )
-            for position, item in enumerate(data)
-        ]
+    async def insert_entries(self, written: Sequence[Entry]) -> None:
+        """Writes entries (of any subscriptions) in one statement; the unique (subscription,
+        version) pair refuses a writer that read a stale ledger."""
         if written:
             await self.session.execute(
                 sa.insert(ledger),
@@ -111,7 +91,10 @@ class BillingStore:
                     for entry in written
                 ],
             )
-        return written
+
+    async def stage_event(self, event: EventContract) -> None:
+        """Records an event in the outbox, in this transaction (published if it commits)."""
+        await record_event(self.session, event, source=SOURCE)
 
     async def save_index(self, state: SubscriptionState, *, due_at: dt.datetime | None) -> None:
         values = {
@@ -149,26 +132,39 @@ class BillingStore:
     async def next_invoice_number(self) -> int:
         """The next number, without gaps: the counter row stays locked until this transaction
         ends, and a rollback takes the number back with everything else."""
+        return await self.advance_invoice_counter(1)
+
+    async def advance_invoice_counter(self, count: int) -> int:
+        """Takes the next `count` invoice numbers; returns the last of them."""
         statement = (
             sa.update(counters)
             .where(counters.c.name == "invoice")
-            .values(value=counters.c.value + 1)
+            .values(value=counters.c.value + count)
             .returning(counters.c.value)
         )
         return int((await self.session.execute(statement)).scalar_one())
 
     async def save_invoice(self, invoice: Invoice) -> None:
+        await self.save_invoices([invoice])
+
+    async def save_invoices(self, documents: Sequence[Invoice]) -> None:
+        if not documents:
+            return
         await self.session.execute(
-            sa.insert(invoices).values(
-                invoice_id=invoice.invoice_id,
-                number=invoice.number,
-                user_id=invoice.user_id,
-                subscription_id=invoice.subscription_id,
-                issued_at=invoice.issued_at,
-                currency=invoice.currency,
-                total=invoice.total,
-                document=invoice,
-            )
+            sa.insert(invoices),
+            [
+                {
+                    "invoice_id": invoice.invoice_id,
+                    "number": invoice.number,
+                    "user_id": invoice.user_id,
+                    "subscription_id": invoice.subscription_id,
+                    "issued_at": invoice.issued_at,
+                    "currency": invoice.currency,
+                    "total": invoice.total,
+                    "document": invoice,
+                }
+                for invoice in documents
+            ],
         )
 
     async def invoices_of(self, user_id: str) -> list[Invoice]:
@@ -204,7 +200,33 @@ class BillingStore:
         return True
 
 
-def _entry(row: sa.RowMapping) -> Entry:
+def entries_after(
+    subscription_id: str,
+    *,
+    after_version: int,
+    data: Sequence[Data],
+    effective_at: dt.datetime,
+    recorded_at: dt.datetime,
+    causation: str | None,
+    idempotency_key: str,
+) -> list[Entry]:
+    """`data` as the entries following `after_version`: the first carries `idempotency_key`, the
+    others the key suffixed with their position."""
+    return [
+        Entry(
+            subscription_id=subscription_id,
+            version=after_version + position + 1,
+            effective_at=effective_at,
+            recorded_at=recorded_at,
+            causation=causation,
+            idempotency_key=idempotency_key if position == 0 else f"{idempotency_key}#{position}",
+            data=item,
+        )
+        for position, item in enumerate(data)
+    ]
+
+
+def entry_of_row(row: sa.RowMapping) -> Entry:
     return Entry(
         subscription_id=row["subscription_id"],
         version=row["version"],
