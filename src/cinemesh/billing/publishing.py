@@ -6,7 +6,7 @@ import datetime as dt
 
 from cinemesh.billing.domain.plans import Plan
 from cinemesh.billing.domain.state import SubscriptionState
-from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1
+from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1, PaymentMethodV1
 
 SOURCE = "billing"
 
@@ -15,11 +15,20 @@ def visible(state: SubscriptionState | None) -> tuple[object, ...]:
     """The part of a state the event carries: a change here is published, nothing else is."""
     if state is None:
         return ()
-    return (state.plan, state.status, state.cancel_at_period_end, state.period_end, state.subscription_id)
+    method = state.payment_method
+    return (
+        state.plan,
+        state.status,
+        state.cancel_at_period_end,
+        state.period_end,
+        state.subscription_id,
+        state.next_retry_at,
+        (method.type, method.last_four, method.brand, method.expiry),
+    )
 
 
 def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChangedV1:
-    entitlements = state.entitlements
+    entitlements, method = state.entitlements, state.payment_method
     return BillingSubscriptionChangedV1(
         user_id=state.user_id,
         subscription_id=state.subscription_id,
@@ -27,7 +36,7 @@ def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChanged
         tier=state.plan,
         status=state.account_status,
         billing_status=state.status,
-        auto_renew=state.status not in ("canceled", "pending") and not state.cancel_at_period_end,
+        auto_renew=state.auto_renew,
         entitlements=EntitlementsV1(
             max_height=entitlements.max_height,
             concurrent_streams=entitlements.concurrent_streams,
@@ -35,6 +44,11 @@ def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChanged
         ),
         current_period_end=state.period_end,
         changed_at=state.updated_at or state.created_at,
+        start_date=state.created_at,
+        next_billing_date=state.next_billing_date,
+        payment_method=PaymentMethodV1(
+            type=method.type, last_four=method.last_four, brand=method.brand, expiry=method.expiry
+        ),
     )
 
 

@@ -21,6 +21,17 @@ class EntitlementsV1(BaseModel):
     downloads: int
 
 
+class PaymentMethodV1(BaseModel):
+    """The seed schema's `payment_method`: never the card number."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: str
+    last_four: str | None = None
+    brand: str | None = None
+    expiry: str | None = None  # MM/YY
+
+
 class BillingSubscriptionChangedV1(EventContract):
     """The account's subscription as billing now holds it (published at every change of state).
 
@@ -43,3 +54,8 @@ class BillingSubscriptionChangedV1(EventContract):
     entitlements: EntitlementsV1
     current_period_end: dt.datetime | None
     changed_at: dt.datetime
+    # The rest of the seed's `subscription` section (the users service's account document shows
+    # it); absent from events published before they were added.
+    start_date: dt.datetime | None = None
+    next_billing_date: dt.datetime | None = None
+    payment_method: PaymentMethodV1 | None = None

@@ -1,11 +1,12 @@
-"""The account document, its settings, the subscription projection, export and deletion."""
+"""The account document, its settings, export and deletion (its subscription section is billing's
+projection: billing_events.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import SubscriptionChangedV1, UserDeletedV1
+from cinemesh.contracts.users import UserDeletedV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.problems import Problem
 from cinemesh.users.document import account_document, timestamp
@@ -59,26 +60,6 @@ class AccountService:
             for name, value in changes.items():
                 setattr(user, name, value)
         return await self.document(user_id=user_id)
-
-    async def set_subscription(self, *, user_id: str, subscription: dict[str, Any]) -> dict[str, Any]:
-        """Admin only, until billing owns the subscription and this becomes its projection."""
-        current = now()
-        async with self.database.transaction() as session:
-            user = await UserStore(session).lock_account(user_id, now=current)
-            if user is None:
-                raise Problem(404, "No such account.", code="account-not-found")
-            user.subscription = subscription
-            await record_event(
-                session,
-                SubscriptionChangedV1(
-                    user_id=user_id,
-                    tier=subscription["tier"],
-                    status=subscription["status"],
-                    changed_at=current,
-                ),
-                source=SOURCE,
-            )
-        return subscription
 
     async def export(self, *, user_id: str) -> dict[str, Any]:
         """Everything this service holds about the user (GDPR art. 15/20), secrets excepted."""

@@ -1,5 +1,5 @@
-"""Operator routes: the accounts list, an account, its status, the subscription projection (until
-billing owns it) and key rotation."""
+"""Operator routes: the accounts list, an account, its status and key rotation. A subscription is
+billing's: an admin changes one through billing's routes (/api/v1/admin/billing/...)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cinemesh.platform.problems import Problem
 from cinemesh.users.deps import ActiveAdmin, AllServices
 from cinemesh.users.directory import user_page
 from cinemesh.users.domain import AccountStatus
-from cinemesh.users.schemas import StatusBody, SubscriptionBody
+from cinemesh.users.schemas import StatusBody
 
 admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 UserId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
@@ -35,17 +35,6 @@ async def list_users(
         services.account.database, text=q, status=status, before=cursor, limit=limit
     )
     return {"items": items, "next_cursor": next_cursor}
-
-
-@admin.put("/{user_id}/subscription")
-async def set_subscription(
-    user_id: UserId, body: SubscriptionBody, _: ActiveAdmin, services: AllServices
-) -> dict[str, Any]:
-    subscription = body.model_dump(mode="json", exclude_none=True)
-    for name in ("start_date", "end_date", "next_billing_date"):
-        if name in subscription:
-            subscription[name] = subscription[name].replace("+00:00", "Z")
-    return await services.account.set_subscription(user_id=user_id, subscription=subscription)
 
 
 @admin.get("/{user_id}")

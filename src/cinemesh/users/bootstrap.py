@@ -16,6 +16,7 @@ from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.service_app import build_service
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
+from cinemesh.users import billing_events
 from cinemesh.users.account_service import AccountService
 from cinemesh.users.api import auth, well_known
 from cinemesh.users.api_account import me
@@ -137,6 +138,7 @@ def build_app(
         routers=routers,
         bus=bus,
         jwks_fetcher=own_jwks,
+        subscriptions=[billing_events.consumer()],
         on_start=[keys.load, first_admin, watch_keys, mail_queue.start],
         on_stop=[stop_watching_keys, mail_queue.stop, close_cache],
         database=database,

@@ -122,7 +122,7 @@ def account_document(
         "email": account.email,
         "roles": sorted(account.roles),
         "personal_info": personal_info,
-        "subscription": account.subscription,
+        "subscription": {key: value for key, value in account.subscription.items() if key[0] != "_"},
         "preferences": preferences,
         "profiles": [profile_document(profile) for profile in profiles],
         "devices": [device_document(device) for device in devices],

@@ -164,22 +164,6 @@ class PasswordResetConfirm(MailToken):
     new_password: Password
 
 
-class SubscriptionBody(Body):
-    tier: str = Field(pattern=r"^(basic|standard|premium|ultra)$")
-    status: str = Field(pattern=r"^(active|canceled|expired|pending|suspended)$")
-    auto_renew: bool = True
-    start_date: dt.datetime | None = None
-    end_date: dt.datetime | None = None
-    next_billing_date: dt.datetime | None = None
-
-    @field_validator("start_date", "end_date", "next_billing_date")
-    @classmethod
-    def _with_timezone(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must carry a timezone (e.g. 2026-01-31T12:00:00Z)")
-        return value
-
-
 class StatusBody(Body):
     # Closing is what deletion does; pending_verification is not something an admin sets.
     status: str = Field(pattern=r"^(active|suspended)$")

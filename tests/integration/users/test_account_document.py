@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import uuid
+
+from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1, PaymentMethodV1
+from cinemesh.contracts.publishing import to_envelope
 from tests.integration.users.harness import PASSWORD, Harness, assert_problem, assert_valid_document
 
 
@@ -69,23 +75,30 @@ async def test_a_fully_set_up_account_still_validates(users: Harness) -> None:
         headers=user.auth,
     )
     assert personal.status_code == 200, personal.text
-    admin = await users.admin()
-    subscription = await users.client.put(
-        f"/api/v1/admin/users/{user.user_id}/subscription",
-        json={
-            "tier": "premium",
-            "status": "active",
-            "auto_renew": False,
-            "start_date": "2026-01-01T00:00:00Z",
-        },
-        headers=admin.auth,
-    )
-    assert subscription.status_code == 200, subscription.text
+    # the subscription section is billing's projection: billing's event, as billing publishes it
+    changed = BillingSubscriptionChangedV1(
+        user_id=user.user_id, subscription_id=str(uuid.uuid4()), version=3, tier="premium",
+        status="active", billing_status="active", auto_renew=False,
+        entitlements=EntitlementsV1(max_height=2160, concurrent_streams=4, downloads=6),
+        current_period_end=dt.datetime(2026, 2, 1, tzinfo=dt.UTC), changed_at=dt.datetime.now(dt.UTC),
+        start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), next_billing_date=None,
+        payment_method=PaymentMethodV1(type="credit_card", last_four="4242", brand="visa", expiry="12/34"),
+    )  # fmt: skip
+    await users.app.state.runtime.bus.publish_many([(changed.topic, to_envelope(changed, source="tests"))])
+    for _ in range(100):
+        if (await users.me(user))["subscription"]["tier"] == "premium":
+            break
+        await asyncio.sleep(0.1)
 
     document = await users.me(user)
     assert document["account_metadata"]["email_verified"] is True
     assert "email_verification_date" in document["account_metadata"]
-    assert document["subscription"]["tier"] == "premium"
+    assert document["subscription"] == {
+        "tier": "premium", "status": "active", "auto_renew": False, "start_date": "2026-01-01T00:00:00Z",
+        "end_date": "2026-02-01T00:00:00Z",
+        "payment_method": {"type": "credit_card", "last_four": "4242", "brand": "visa", "expiry": "12/34",
+                           "is_default": True},
+    }  # fmt: skip
     assert document["personal_info"]["first_name"] == "Ada"
     assert document["preferences"]["parental_controls"]["max_maturity_rating"] == "TV-Y7"
     assert "pin" not in document["preferences"]["parental_controls"]  # only its hash is stored

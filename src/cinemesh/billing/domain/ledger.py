@@ -32,6 +32,13 @@ class PaymentMethod(Data):
     exp_year: int | None
     fingerprint: str  # the same card gives the same fingerprint: one trial per card
 
+    @property
+    def expiry(self) -> str | None:
+        """MM/YY, as the seed schema has it (cards only)."""
+        if self.exp_month is None or self.exp_year is None:
+            return None
+        return f"{self.exp_month:02d}/{self.exp_year % 100:02d}"
+
 
 class PlanItem(Data):
     """A period of a plan at its price then (prices may change; invoices must not)."""

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cinemesh.billing.http import admin, coupons, gift_cards, invoices, plans, subscription, webhooks
+from cinemesh.billing.http import (
+    admin,
+    admin_accounts,
+    coupons,
+    gift_cards,
+    invoices,
+    plans,
+    subscription,
+    webhooks,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     subscription.router,
     invoices.router,
     admin.router,
+    admin_accounts.router,
     coupons.router,
     gift_cards.router,
     webhooks.router,

@@ -127,23 +127,16 @@ class SubscriptionOut(BaseModel):
     @classmethod
     def of(cls, state: SubscriptionState, *, test_mode: bool) -> SubscriptionOut:
         method = state.payment_method
-        renews = state.status in ("trialing", "active", "past_due") and not state.cancel_at_period_end
-        next_billing = state.next_retry_at if state.status == "past_due" else state.period_end
         return cls(
             subscription_id=state.subscription_id,
             tier=state.plan,
             status=state.account_status,
-            auto_renew=renews,
+            auto_renew=state.auto_renew,
             start_date=state.created_at,
             end_date=state.period_end,
-            next_billing_date=next_billing if renews else None,
+            next_billing_date=state.next_billing_date,
             payment_method=PaymentMethodOut(
-                type=method.type,
-                last_four=method.last_four,
-                brand=method.brand,
-                expiry=f"{method.exp_month:02d}/{method.exp_year % 100:02d}"
-                if method.exp_month is not None and method.exp_year is not None
-                else None,
+                type=method.type, last_four=method.last_four, brand=method.brand, expiry=method.expiry
             ),
             billing_status=state.status,
             trial_end=state.trial_end,
@@ -167,6 +160,10 @@ def free_subscription(plan: Plan) -> SubscriptionOut:
 
 class SubscriptionEnvelope(BaseModel):
     subscription: SubscriptionOut
+
+    @classmethod
+    def of(cls, state: SubscriptionState, *, test_mode: bool) -> SubscriptionEnvelope:
+        return cls(subscription=SubscriptionOut.of(state, test_mode=test_mode))
 
 
 class LineOut(BaseModel):

@@ -18,7 +18,6 @@ from cinemesh.billing.http.schemas import (
     PaymentMethodIn,
     PlanChangeIn,
     SubscriptionEnvelope,
-    SubscriptionOut,
     free_subscription,
 )
 from cinemesh.billing.service.idempotency import Answer, request_hash
@@ -39,7 +38,7 @@ IdempotencyKey = Annotated[
 
 
 def _envelope(state: SubscriptionState, context: BillingContext) -> SubscriptionEnvelope:
-    return SubscriptionEnvelope(subscription=SubscriptionOut.of(state, test_mode=context.test_mode))
+    return SubscriptionEnvelope.of(state, test_mode=context.test_mode)
 
 
 async def _idempotent(
