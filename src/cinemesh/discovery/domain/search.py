@@ -13,7 +13,15 @@ from cinemesh.platform.errors import RuleViolation
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 10
-FACETS = ("type", "genre", "year", "rating", "audio", "subtitles")
+# Facet -> the filter that narrows it (years are counted by decade, filtered by range).
+FACETS = {
+    "type": "type",
+    "genre": "genre",
+    "decade": "year",
+    "rating": "rating",
+    "audio": "audio",
+    "subtitles": "subtitles",
+}
 
 
 class InvalidQueryError(RuleViolation):
@@ -68,28 +76,6 @@ class Filters:
     audio: str | None = None
     subtitles: str | None = None
 
-    def failing(self, document: SearchDocument) -> list[str]:
-        """The facets whose filter `document` fails (for counts that ignore their own filter)."""
-        failed = []
-        if self.content_type is not None and document.content_type != self.content_type:
-            failed.append("type")
-        if self.genre is not None and self.genre not in document.genres:
-            failed.append("genre")
-        year = document.release_year
-        if (self.year_from is not None or self.year_to is not None) and (
-            year is None
-            or (self.year_from is not None and year < self.year_from)
-            or (self.year_to is not None and year > self.year_to)
-        ):
-            failed.append("year")
-        if self.rating is not None and document.maturity_rating != self.rating:
-            failed.append("rating")
-        if self.audio is not None and self.audio not in document.audio:
-            failed.append("audio")
-        if self.subtitles is not None and self.subtitles not in document.subtitles:
-            failed.append("subtitles")
-        return failed
-
 
 def facet_values(document: SearchDocument) -> dict[str, tuple[str, ...]]:
     return {
@@ -118,6 +104,7 @@ class Ranking:
 
     words: int  # query words matched (more first)
     typos: float  # typos summed; a typo on a word's first letter counts half again
+    in_title: bool  # every word matched (as well as it matched at all) in the title
     proximity: int  # distance between consecutive query words (less first)
     attribute: int  # sum of the matched attributes' ranks: title 0 ... description 5
     position: int  # how far into their attributes the words are (less first)
@@ -128,6 +115,7 @@ class Ranking:
         return (
             -self.words,
             self.typos,
+            not self.in_title,
             self.proximity,
             self.attribute,
             -self.exactness,
@@ -139,6 +127,7 @@ class Ranking:
         return {
             "words": self.words,
             "typos": self.typos,
+            "in_title": self.in_title,
             "proximity": self.proximity,
             "attribute": self.attribute,
             "exactness": self.exactness,

@@ -35,6 +35,12 @@ class Entry:
     texts: tuple[str, ...]  # each segment's text (highlights, people)
     title_key: tuple[str, ...]  # the title's words less stop words, numerals as digits
     sort_title: str
+    title_end: int  # the first position past the title and original title
+
+    def title_words(self) -> set[int]:
+        words = set(self.tokens[: self.title_end])
+        words.update(wid for position, wid in self.aliases if position < self.title_end)
+        return words
 
 
 def entry_of(document: SearchDocument, vocabulary: Vocabulary) -> Entry:
@@ -59,6 +65,7 @@ def entry_of(document: SearchDocument, vocabulary: Vocabulary) -> Entry:
         texts=tuple(texts),
         title_key=query_key(document.title),
         sort_title=fold(document.title),
+        title_end=next((starts[s] for s, rank in enumerate(ranks) if rank > ORIGINAL_TITLE), len(tokens)),
     )
 
 
@@ -82,11 +89,16 @@ def rank(
     *,
     query_key: tuple[str, ...],
     popularity: float,
+    upto: int | None = None,
 ) -> Scan:
+    """The title's `Ranking` for the query. Words and typos count the required words (stop
+    words only help proximity and exactness); `upto` scans only the positions before it (the
+    title, when every word is known to match there as well as it can)."""
     best: list[tuple[float, bool, list[int]] | None] = [None] * len(terms)
-    scan = Scan(entry, Ranking(0, 0, 0, 0, 0, 0, popularity))
-    positions = [(p, wid) for p, wid in enumerate(entry.tokens) if wid in lookup]
-    positions += [(p, wid) for p, wid in entry.aliases if wid in lookup]
+    scan = Scan(entry, Ranking(0, 0, False, 0, 0, 0, 0, popularity))
+    tokens = entry.tokens if upto is None else entry.tokens[:upto]
+    positions = [(p, wid) for p, wid in enumerate(tokens) if wid in lookup]
+    positions += [(p, wid) for p, wid in entry.aliases if wid in lookup and (upto is None or p < upto)]
     for position, wid in positions:
         scan.matched_words.add(wid)
         for i, match in lookup[wid]:
@@ -99,6 +111,9 @@ def rank(
                 if match.exact and not current[1]:
                     best[i] = (match.cost, True, current[2])
     matched = [item for item in best if item is not None]
+    required = [
+        item for term, item in zip(terms, best, strict=True) if item is not None and not term.optional
+    ]
     attribute = position_sum = 0
     for _, _, where in matched:
         attribute += min(entry.ranks[entry.segments[p]] for p in where)
@@ -108,9 +123,12 @@ def rank(
         exactness += TITLE_IS_QUERY
     elif entry.title_key and len(scan.matched_segments.get(0, ())) >= len(entry.title_key):
         exactness += TITLE_COVERED  # every title word matched, typos allowed
+    wanted = sum(1 for term in terms if not term.optional)
     scan.ranking = Ranking(
-        words=len(matched),
-        typos=sum(cost for cost, _, _ in matched),
+        words=len(required),
+        typos=sum(cost for cost, _, _ in required),
+        in_title=len(required) == wanted
+        and all(any(p < entry.title_end for p in where) for _, _, where in required),
         proximity=_proximity(entry, [where for _, _, where in matched]),
         attribute=attribute,
         position=position_sum,
