@@ -1,6 +1,6 @@
 """Viewing history: what a progress report costs and how fast another device sees it.
 
-    .venv/bin/python -m bench.history_sync [--reports 300]
+    .venv/bin/python -m bench.history_sync [--reports 300] [--kafka]
 
 Against `cinemesh up --no-demo` (embedded: one process, SQLite, the embedded event log):
 
@@ -11,7 +11,12 @@ Against `cinemesh up --no-demo` (embedded: one process, SQLite, the embedded eve
   rounds on one connection; the ratio is the goal (>= 0.8x);
 * report-to-other-device latency: a second client follows the profile's history stream
   (`GET /api/v1/history/stream`, SSE through the gateway) and each report's time until its
-  `progress` event arrives, p50/p99 (goal p99 <= 1 s).
+  `progress` event arrives, p50/p99 (goal p99 <= 1 s);
+* CPU ms per request of the `cinemesh up` process (utime + stime from /proc, each round plus a
+  second to settle, so the relay's and the consumer's work after a report counts): steadier
+  than requests/s on this shared machine;
+* `--kafka`: the same against `cinemesh up` on PostgreSQL and a Kafka-protocol broker (Tansu,
+  as the tests start it), the report-to-other-device latency through Kafka.
 
 Sequential requests on one connection (a player reports one at a time); the load average is
 printed beside the figures (this machine is shared).
@@ -21,95 +26,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import orjson
-from tests.fixtures._net import free_port, wait_until
-from tests.fixtures.cmaf import generate
 
-from bench._proc import load_average
+from bench._history_platform import kafka_env, running_platform, viewer_session
+from bench._proc import load_average, tree_cpu_seconds
 from bench._report import write_section
-from cinemesh.contracts.catalog import AvailabilityWindow, TitlePublishedV1
-from cinemesh.contracts.events import EventContract
-from cinemesh.contracts.publishing import to_envelope
-from cinemesh.contracts.users import DeviceChangedV1, SubscriptionChangedV1
-from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.settings import Settings
 
 ROUNDS = 3
+SETTLE_SECONDS = 1.0  # after a round: the relay and the consumer finish what it started
 
 
-async def publish(data_dir: Path, events: list[EventContract]) -> None:
-    bus = build_event_bus(Settings(data_dir=data_dir))
-    await bus.start()
-    try:
-        await bus.publish_many([(e.topic, to_envelope(e, source="bench")) for e in events])
-    finally:
-        await bus.close()
-
-
-async def viewer_session(client: httpx.AsyncClient, data_dir: Path) -> tuple[dict[str, str], str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    account = {
-        "email": f"b-{suffix}@example.com",
-        "username": f"b_{suffix}",
-        "password": "bench pass 1234",
-        "country": "US",
-    }
-    user_id = (await client.post("/api/v1/auth/register", json=account)).json()["user_id"]
-    login = await client.post(
-        "/api/v1/auth/login", json={"email": account["email"], "password": account["password"]}
-    )
-    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    profile = next(
-        p for p in (await client.get("/api/v1/me/profiles", headers=auth)).json()["items"] if p["is_main"]
-    )
-    video_id, content_id, device_id = (str(uuid.uuid4()) for _ in range(3))
-    video = generate(data_dir.parent / "cmaf", video_id=video_id, title_id=content_id)
-    now = dt.datetime.now(dt.UTC)
-    await publish(
-        data_dir,
-        [
-            video.event.model_copy(update={"duration_seconds": 100_000.0}),
-            TitlePublishedV1(
-                title_id=content_id, content_id=content_id, content_type="movie", maturity_rating="PG",
-                video_id=video_id, published_at=now,
-                windows=[AvailabilityWindow(country="US", starts_at=now - dt.timedelta(days=1))],
-            ),
-            DeviceChangedV1(
-                user_id=user_id, device_id=device_id, change="registered", device_type="web", changed_at=now
-            ),
-            SubscriptionChangedV1(user_id=user_id, tier="premium", status="active", changed_at=now),
-        ],
-    )  # fmt: skip
-    body = {"content_id": content_id, "profile_id": profile["profile_id"], "device_id": device_id}
-    for _ in range(300):
-        started = await client.post("/api/v1/playback", json=body, headers=auth)
-        if started.status_code == 201:
-            return auth, started.json()["session_id"], profile["profile_id"]
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"no playback session: {started.text}")
+@dataclass(frozen=True)
+class Round:
+    per_second: float
+    cpu_ms: float  # the server's CPU per request, the round's tail of async work included
 
 
 async def rate(
-    client: httpx.AsyncClient, url: str, auth: dict[str, str], count: int, *, report: bool, start: float
-) -> float:
+    client: httpx.AsyncClient,
+    url: str,
+    auth: dict[str, str],
+    *,
+    count: int,
+    report: bool,
+    start: float,
+    pid: int,
+) -> Round:
+    cpu = tree_cpu_seconds(pid)
     began = time.perf_counter()
     for index in range(count):
         body = {"position_seconds": start + index} if report else None
         response = await client.post(url, json=body, headers=auth)
         assert response.status_code == 200, response.text
-    return count / (time.perf_counter() - began)
+    elapsed = time.perf_counter() - began
+    await asyncio.sleep(SETTLE_SECONDS)
+    return Round(count / elapsed, 1000 * (tree_cpu_seconds(pid) - cpu) / count)
 
 
 async def latencies(
@@ -146,79 +103,97 @@ async def latencies(
 
 @dataclass(frozen=True)
 class Figures:
+    shape: str
     reports: float
     keep_alive: float
+    report_cpu_ms: float
+    keep_alive_cpu_ms: float
     p50: float
     p99: float
     samples: int
+    load: str  # at the start of the shape's run
+    load_after: str
 
 
-async def measure(base_url: str, data_dir: Path, reports: int) -> Figures:
+async def measure(shape: str, base_url: str, settings: Settings, reports: int, server_pid: int) -> Figures:
+    load = load_average()
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        auth, session_id, profile_id = await viewer_session(client, data_dir)
+        auth, session_id, profile_id = await viewer_session(client, settings)
         url = f"/api/v1/playback/{session_id}/heartbeat"
-        with_report, keep_alive = [], []
+        with_report: list[Round] = []
+        keep_alive: list[Round] = []
         for round_ in range(ROUNDS):
-            keep_alive.append(await rate(client, url, auth, reports, report=False, start=0))
-            with_report.append(
-                await rate(client, url, auth, reports, report=True, start=1000.0 * (round_ + 1))
-            )
+            measured = {"pid": server_pid, "count": reports}
+            keep_alive.append(await rate(client, url, auth, **measured, report=False, start=0))
+            start = 1000.0 * (round_ + 1)
+            with_report.append(await rate(client, url, auth, **measured, report=True, start=start))
         delays = await latencies(client, url, auth, profile_id, reports // 3)
     return Figures(
-        reports=statistics.median(with_report),
-        keep_alive=statistics.median(keep_alive),
+        shape=shape,
+        reports=statistics.median(r.per_second for r in with_report),
+        keep_alive=statistics.median(r.per_second for r in keep_alive),
+        report_cpu_ms=statistics.median(r.cpu_ms for r in with_report),
+        keep_alive_cpu_ms=statistics.median(r.cpu_ms for r in keep_alive),
         p50=statistics.median(delays),
         p99=statistics.quantiles(delays, n=100)[98],
         samples=len(delays),
+        load=load,
+        load_after=load_average(),
     )
 
 
-def report(figures: Figures, load: str) -> str:
-    ratio = figures.reports / figures.keep_alive
+def report(results: list[Figures]) -> str:
+    lines = [
+        "| shape | report req/s | keep-alive req/s | ratio req/s | report CPU ms/req "
+        "| keep-alive CPU ms/req | ratio CPU | goal | report to other device p50 / p99 (n) "
+        "| load average start / end |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for f in results:
+        lines.append(
+            f"| {f.shape} | {f.reports:.0f} | {f.keep_alive:.0f} | {f.reports / f.keep_alive:.2f}x "
+            f"| {f.report_cpu_ms:.1f} | {f.keep_alive_cpu_ms:.1f} "
+            f"| {f.keep_alive_cpu_ms / f.report_cpu_ms:.2f}x | >= 0.8x, p99 <= 1 s "
+            f"| {1000 * f.p50:.0f} / {1000 * f.p99:.0f} ms ({f.samples}) | {f.load} ; {f.load_after} |"
+        )
     return (
-        "| measure | progress report | keep-alive heartbeat (no position) | ratio | goal |\n"
-        "|---|---|---|---|---|\n"
-        f"| requests/s through the gateway, one connection | {figures.reports:.0f} "
-        f"| {figures.keep_alive:.0f} | {ratio:.2f}x | >= 0.8x |\n\n"
-        f"Report to the other device's stream event ({figures.samples} reports, SSE through the "
-        f"gateway): p50 {1000 * figures.p50:.0f} ms, p99 {1000 * figures.p99:.0f} ms (goal p99 <= 1 s). "
-        f"Embedded shape (`cinemesh up`); load average {load} at the start.\n"
+        "\n".join(lines)
+        + "\n\nA progress report (`POST /api/v1/playback/{id}/heartbeat {position_seconds}` through "
+        "the gateway) against the same heartbeat without a position (the authenticated keep-alive), "
+        f"{ROUNDS} alternating rounds on one connection, medians. Ratios compare the report with the "
+        "keep-alive (report over keep-alive req/s; keep-alive over report CPU): 1.0x, a report costs "
+        "no more than the HTTP. CPU: the `cinemesh up` process's utime + "
+        f"stime per request, each round plus {SETTLE_SECONDS:.0f} s to settle (the relay's and the "
+        "consumer's work counts). Latency: report to the `progress` event on a second client's "
+        "history stream (SSE through the gateway). embedded: SQLite and the embedded event log; "
+        "kafka: PostgreSQL and a Kafka-protocol broker (Tansu), still one `cinemesh up` process. "
+        "The kafka CPU column is the `cinemesh up` process only (PostgreSQL's and the broker's work "
+        "is not in it).\n"
     )
+
+
+def run_shape(shape: str, reports: int, extra_env: dict[str, str]) -> Figures:
+    with running_platform(extra_env) as (base_url, settings, pid):
+        return asyncio.run(measure(shape, base_url, settings, reports, pid))
+
+
+def run_kafka(reports: int) -> Figures:
+    with kafka_env() as extra_env:
+        return run_shape("kafka", reports, extra_env)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=300)
+    parser.add_argument("--kafka", action="store_true", help="also the PostgreSQL + Kafka shape")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "data"
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMESH_")}
-        env.update(
-            CINEMESH_DATA_DIR=str(data_dir),
-            CINEMESH_PORT=str(port),
-            CINEMESH_DEMO="false",
-            CINEMESH_LOG_LEVEL="WARNING",
-        )
-        command = [str(Path(sys.executable).parent / "cinemesh"), "up", "--no-demo"]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_until(lambda: _answers(port), timeout=120)
-            load = load_average()
-            figures = asyncio.run(measure(f"http://127.0.0.1:{port}", data_dir, args.reports))
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    table = report(figures, load)
+    results = [run_shape("embedded", args.reports, {})]
+    print(report(results))
+    if args.kafka:
+        results.append(run_kafka(args.reports))
+    table = report(results)
     print(table)
     write_section("history_sync", table)
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/v1/titles", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 if __name__ == "__main__":

@@ -86,12 +86,16 @@ class HistoryService:
 
     async def _record_report(self, session: AsyncSession, *, report: Report) -> Outcome:
         store = HistoryStore(session)
-        profile = await store.profile(report.profile_id, for_update=True)
+        # One statement locks the profile, reads it and takes the change number (three hops a
+        # report: this, the entry's read, its update; bench/history_sync.py).
+        profile = await store.take_change(report.profile_id)
         if profile is None:  # the report overtook the profile's own event
             await store.upsert_profile(profile_id=report.profile_id, user_id=report.user_id, is_kids=None)
+            profile = await store.take_change(report.profile_id)
+            assert profile is not None
         elif profile.paused or profile.user_id != report.user_id:
             return Outcome.IGNORED
-        included = profile.watch_history_included if profile else True
+        included = profile.watch_history_included
         stored = await store.entry(report.profile_id, report.content_id)
         now = _now()
         entry, outcome = domain.apply_report(stored.progress if stored else None, report, self.rules, now=now)
@@ -106,8 +110,9 @@ class HistoryService:
         elif self._progress_event_due(stored.progress if stored else None, entry, event_at, now=now):
             await record_event(session, progress_recorded(entry, included=included), source=SOURCE)
             event_at = now
-        seq = await store.next_change(report.profile_id)
-        await store.save(entry, change_seq=seq, progress_event_at=event_at, exists=stored is not None)
+        await store.save(
+            entry, change_seq=profile.change_seq, progress_event_at=event_at, exists=stored is not None
+        )
         self._after_commit(session, report.profile_id)
         return outcome
 

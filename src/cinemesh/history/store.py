@@ -138,13 +138,27 @@ class HistoryStore:
         values: dict[str, Any] = {"change_seq": profiles.c.change_seq + 1}
         if removal:
             values["removed_seq"] = profiles.c.change_seq + 1
-        await self.session.execute(
-            sa.update(profiles).where(profiles.c.profile_id == profile_id).values(values)
-        )
         seq = await self.session.scalar(
-            sa.select(profiles.c.change_seq).where(profiles.c.profile_id == profile_id)
+            sa.update(profiles)
+            .where(profiles.c.profile_id == profile_id)
+            .values(values)
+            .returning(profiles.c.change_seq)
         )
         return int(seq or 0)
+
+    async def take_change(self, profile_id: str) -> ProfileState | None:
+        """Locks the profile, takes its next change number and reads it, in one statement (a
+        report's hop; a number taken for a report that then changes nothing is a harmless gap:
+        streams follow the numbers rows carry). None: no such profile."""
+        row = (
+            await self.session.execute(
+                sa.update(profiles)
+                .where(profiles.c.profile_id == profile_id)
+                .values(change_seq=profiles.c.change_seq + 1)
+                .returning(*profiles.c)
+            )
+        ).first()
+        return ProfileState(**row._mapping) if row else None
 
     async def set_paused(self, profile_id: str, *, paused: bool) -> None:
         await self.session.execute(
