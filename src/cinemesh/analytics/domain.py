@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cinemesh.platform.errors import ForbiddenError, RuleViolation
+from cinemesh.platform.errors import ForbiddenError, NotFoundError, RuleViolation
 from cinemesh.platform.storable_text import is_storable
 
 KINDS: Final = frozenset(
@@ -50,6 +50,24 @@ class SessionNotYoursError(ForbiddenError):
     """A beacon names a playback session another account's beacons claimed first."""
 
     code = "beacon-session-not-yours"
+
+
+class TitleFiguresNotFoundError(NotFoundError):
+    """No figures of this title for this reader (a content provider sees its own titles only)."""
+
+    code = "title-figures-not-found"
+
+
+class TitleRequiredError(RuleViolation):
+    code = "title-required"
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads figures: an admin reads all; a content provider only the titles it created."""
+
+    user_id: str
+    admin: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.analytics.domain import Fact
 from cinemesh.analytics.store import AnalyticsStore
 from cinemesh.contracts.billing import BillingSubscriptionChangedV1
+from cinemesh.contracts.catalog import TitleCreatedV1
 from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
 from cinemesh.contracts.events import EventContract
 from cinemesh.contracts.history import ProgressRecordedV1, WatchedChangedV1
@@ -69,6 +70,13 @@ class AnalyticsEvents:
         await self._keep(
             event, occurred_at=event.changed_at, user_id=event.user_id, session_id=event.subscription_id,
             tier=event.tier, status=event.status, detail=event.billing_status, version=event.version,
+        )  # fmt: skip
+
+    @handles(TitleCreatedV1)
+    async def on_title_created(self, _: AsyncSession, event: TitleCreatedV1) -> None:
+        await self._keep(
+            event, occurred_at=event.created_at, user_id=event.created_by, title_id=event.title_id,
+            content_id=event.title_id, detail=event.content_type,
         )  # fmt: skip
 
     @handles(UserRegisteredV1)

@@ -19,9 +19,12 @@ from prometheus_client import Counter as MetricCounter
 from cinemesh.analytics.domain import (
     BeaconsRejectedError,
     Period,
+    Reader,
     Rejection,
     ReportFilter,
     SessionNotYoursError,
+    TitleFiguresNotFoundError,
+    TitleRequiredError,
     Viewer,
     parse_beacons,
 )
@@ -133,10 +136,22 @@ class AnalyticsService:
     async def purge(self, *, now: dt.datetime, retention: dt.timedelta) -> int:
         return await self.store.purge_beacons(before=now - retention)
 
-    async def qoe(self, query: ReportFilter) -> dict[str, Any]:
+    async def _may_read(self, reader: Reader, title_id: str | None) -> None:
+        if reader.admin:
+            return
+        if title_id is None:
+            raise TitleRequiredError(
+                "A content provider reads the figures of one of its titles.", field="title_id"
+            )
+        if await self.store.title_owner(title_id) != reader.user_id:
+            raise TitleFiguresNotFoundError("No figures of this title for you.", field="title_id")
+
+    async def qoe(self, query: ReportFilter, *, reader: Reader) -> dict[str, Any]:
+        await self._may_read(reader, query.title_id)
         return await self.store.qoe(query)
 
-    async def title(self, *, title_id: str, period: Period) -> dict[str, Any]:
+    async def title(self, *, title_id: str, period: Period, reader: Reader) -> dict[str, Any]:
+        await self._may_read(reader, title_id)
         return await self.store.title(title_id, period)
 
     async def business(self, *, period: Period) -> dict[str, Any]:

@@ -3,6 +3,7 @@ expected figures are computed here from the same events by a plain reference imp
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from cinemesh.analytics.store import rollup
+from cinemesh.contracts.catalog import TitleCreatedV1
 from tests.integration.analytics.harness import Account, AnalyticsHarness, View, period_params
 
 Step = tuple[str, int, dict[str, Any]]
@@ -149,14 +151,41 @@ async def test_qoe_filters_by_country_and_title(analytics: AnalyticsHarness) -> 
     assert past["plays"] == 0 and past["startup_time_p50_ms"] is None and past["rebuffering_ratio"] is None
 
 
-@pytest.mark.parametrize("path", ["/qoe", "/titles/m1", "/business"])
-async def test_reports_are_for_admins_only(analytics: AnalyticsHarness, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "provider_status"), [("/qoe", 422), ("/titles/m1", 404), ("/business", 403)]
+)
+async def test_reports_are_for_admins(analytics: AnalyticsHarness, path: str, provider_status: int) -> None:
     viewer, admin = analytics.account(), analytics.account(roles=("admin",))
     assert (await analytics.client.get(f"/api/v1/analytics{path}")).status_code == 401
     refused = await analytics.get(viewer, path)
     assert refused.status_code == 403 and refused.json()["type"].endswith("forbidden-role")
-    assert (await analytics.get(analytics.account(roles=("content_provider",)), path)).status_code == 403
+    provider = await analytics.get(analytics.account(roles=("content_provider",)), path)
+    assert provider.status_code == provider_status, provider.text
     assert (await analytics.get(admin, path)).status_code == 200
+
+
+async def test_a_content_provider_reads_its_own_titles_only(analytics: AnalyticsHarness) -> None:
+    mine, theirs = (
+        analytics.account(roles=("content_provider",)),
+        analytics.account(roles=("content_provider",)),
+    )
+    now = dt.datetime.now(dt.UTC)
+    for owner, title_id in ((mine, "film-a"), (theirs, "film-b")):
+        await analytics.feed(
+            TitleCreatedV1(title_id=title_id, title=title_id, content_type="movie", status="draft",
+                           created_by=owner.user_id, created_at=now)
+        )  # fmt: skip
+    await _play(analytics, SCRIPTS[:2], cid="film-a")
+    await _play(analytics, SCRIPTS[2:], cid="film-b")
+    own = (await analytics.get(mine, "/qoe", title_id="film-a", **period_params())).json()
+    assert own["plays"] == 2
+    assert (await analytics.get(mine, "/titles/film-a", **period_params())).json()["qoe"]["plays"] == 2
+    for path, params in (("/qoe", {"title_id": "film-b"}), ("/titles/film-b", {}), ("/titles/unknown", {})):
+        hidden = await analytics.get(mine, path, **params)
+        assert hidden.status_code == 404 and hidden.json()["type"].endswith("title-figures-not-found")
+    whole = await analytics.get(mine, "/qoe")
+    assert whole.status_code == 422 and whole.json()["errors"][0]["field"] == "title_id"
+    assert (await analytics.get(theirs, "/qoe", title_id="film-b", **period_params())).json()["plays"] == 3
 
 
 async def test_a_bad_period_is_a_problem_naming_the_field(analytics: AnalyticsHarness) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from cinemesh.analytics.domain import Period
+from cinemesh.analytics.domain import Period, Reader
 from cinemesh.analytics.service import AnalyticsService
 from cinemesh.analytics.settings import AnalyticsSettings
 from cinemesh.platform.errors import RuleViolation
@@ -45,4 +45,11 @@ async def period(
 
 Context = Annotated[AnalyticsContext, Depends(analytics_context)]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
+def reader(principal: Annotated[Principal, Depends(require_roles("admin", "content_provider"))]) -> Reader:
+    return Reader(user_id=principal.user_id, admin=principal.has_any_role("admin"))
+
+
+ReaderOf = Annotated[Reader, Depends(reader)]
 Range = Annotated[Period, Depends(period)]

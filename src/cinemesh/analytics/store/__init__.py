@@ -43,6 +43,9 @@ class AnalyticsStore(Protocol):
     async def purge_beacons(self, *, before: dt.datetime) -> int:
         """Deletes raw beacons (and session claims) that arrived before `before`; the count."""
 
+    async def title_owner(self, title_id: str) -> str | None:
+        """Who created the title (catalog's event), if it is known."""
+
     async def qoe(self, query: ReportFilter) -> dict[str, Any]: ...
 
     async def title(self, title_id: str, period: Period) -> dict[str, Any]: ...

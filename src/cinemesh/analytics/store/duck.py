@@ -146,6 +146,10 @@ class DuckDBStore:
 
         return await self._write(purge)
 
+    async def title_owner(self, title_id: str) -> str | None:
+        owner = await self._read(lambda con: sql.scalar(con, sql.TITLE_OWNER, [title_id]))
+        return str(owner) if owner is not None else None
+
     async def qoe(self, query: ReportFilter) -> dict[str, Any]:
         return await self._read(lambda con: sql.qoe(con, query))
 

@@ -49,6 +49,12 @@ from measured
 """
 
 
+TITLE_OWNER = (
+    "select arg_min(user_id, occurred_at) from analytics_facts "
+    "where type = 'catalog.title.created.v1' and title_id = ?"
+)
+
+
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> Any:
     row = con.execute(query, params).fetchone()
     return row[0] if row else None
