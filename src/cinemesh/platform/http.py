@@ -21,6 +21,7 @@ from cinemesh.platform.api_contract import install_api_contract
 from cinemesh.platform.api_docs import install_api_docs
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.errors import ErrorStatuses
+from cinemesh.platform.fastapi_params import install as remember_parameter_facts
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.metrics import HTTP_REQUEST_SECONDS, metrics_response
@@ -175,6 +176,7 @@ def create_service_app(
 ) -> FastAPI:
     """`metrics_token`: what a scraper must send as a bearer token for `/metrics`; without one
     `/metrics` answers 404 (platform/metrics.py says why)."""
+    remember_parameter_facts()
 
     @asynccontextmanager
     async def app_lifespan(app: FastAPI) -> AsyncIterator[None]:
