@@ -32,13 +32,15 @@ export async function genres() {
 }
 
 /**
- * Full-text search on the server (`GET /titles?q=`): title, people, genres, description and
- * episode names, every word a prefix, most relevant first, with the same region, window and
- * profile rules as browse. Returns one page ({items, next_cursor}); `signal` lets a newer
- * keystroke abandon this request.
+ * Search in the discovery service (`GET /search`): typo-tolerant, prefix on the last word,
+ * substrings, people, with facets and the same region, window and profile rules as browse.
+ * Returns one page as {items, facets, people, did_you_mean, next_cursor}; `filters` are the
+ * facet filters (type, genre, year_from, year_to, rating, audio, subtitles); `signal` lets a
+ * newer keystroke abandon this request.
  */
-export function search(text, { cursor = null, limit = 48, signal } = {}) {
-  return api("/titles", { query: { profile_id: session.profileId, q: text, limit, cursor }, signal });
+export async function search(text, { cursor = null, limit = 48, filters = {}, signal } = {}) {
+  const page = await api("/search", { query: { profile_id: session.profileId, q: text, limit, cursor, ...filters }, signal });
+  return { ...page, items: page.hits.map((hit) => ({ ...hit, id: hit.title_id })) };
 }
 
 /** The editors' listing (`GET /admin/titles`): any status, from the write model; providers get their own. */

@@ -103,7 +103,8 @@ TOP3: dict[str, set[str]] = {
     "sci-fi space": {"2001: A Space Odyssey", "Alien", "Interstellar", "Gravity"},
     "2001": {"2001: A Space Odyssey"},
     "nemo": {"Finding Nemo"},
-    "ghibli totoro": {"My Neighbor Totoro"},
+    "miyazaki totoro": {"My Neighbor Totoro"},
+    "jura park": {"Jurassic Park"},  # a word not typed last matches as a prefix too
     "penguin": {"March of the Penguins"},
 }
 

@@ -95,23 +95,36 @@ function skeleton() {
 }
 
 /**
- * Search results from the catalog's full-text search. On this page the top bar's search box
- * searches as you type (debounced; a newer keystroke abandons the older request); Enter still
- * submits the form as everywhere else. The URL follows the text, so reload and Back work.
+ * Search results from the discovery service. On this page the top bar's search box searches as
+ * you type (debounced; a newer keystroke abandons the older request); Enter still submits the
+ * form as everywhere else. The URL follows the text, so reload and Back work. Matched words are
+ * marked in the titles; facet filters narrow the results; people who match are listed and a
+ * "did you mean" is offered when nothing matches.
  */
 export async function searchView(_, query) {
   const heading = h("h1");
   const status = h("p.muted", { role: "status" });
+  const suggestion = h("p.did-you-mean", { hidden: true });
+  const people = h("p.people-results", { hidden: true });
+  const facets = h("form.facets", { "aria-label": "Filter results", onsubmit: (event) => event.preventDefault() });
   const results = h("ul.grid", { role: "list", "aria-label": "Search results" });
   const more = h("button.secondary.load-more", { type: "button", hidden: true }, "Show more");
-  render(heading, status, results, h("p", null, more));
+  render(heading, status, suggestion, people, facets, results, h("p", null, more));
   let text = "";
   let shown = 0;
   let cursor = null;
+  const filters = {};
+  const box = document.querySelector("#topbar input[type=search]");
+
+  const searchFor = (value) => {
+    if (box) box.value = value;
+    history.replaceState(null, "", `/search?q=${encodeURIComponent(value)}`);
+    show({ value }, { now: true });
+  };
 
   const show = latestOnly(async ({ value, append = false }, signal) => {
     if (!append) {
-      text = value;
+      text = value ?? text;
       heading.textContent = text ? `Results for “${text}”` : "Search";
       results.replaceChildren();
       shown = 0;
@@ -125,23 +138,37 @@ export async function searchView(_, query) {
     status.textContent = "Searching…";
     let page;
     try {
-      page = await search(text, { cursor, signal });
+      page = await search(text, { cursor, filters, signal });
     } catch (error) {
       if (isAbort(error, signal)) return;
       status.textContent = error.status === 422 ? "Type a word to search: letters or digits." : error.message;
       return;
     }
     if (signal.aborted) return; // a newer search owns the page now
-    results.append(...page.items.map((item) => h("li", null, card(item))));
+    results.append(...page.items.map((item) => h("li", null, marked(card(item), item.highlights))));
     shown += page.items.length;
     cursor = page.next_cursor;
     more.hidden = !cursor;
     const count = `${shown} title${shown === 1 ? "" : "s"}`;
-    status.textContent = cursor ? `${count} so far` : count;
+    status.textContent = cursor ? `${count} of ${page.total}` : count;
+    if (append) return;
+    suggestion.hidden = !page.did_you_mean;
+    suggestion.replaceChildren(
+      ...(page.did_you_mean ? ["Did you mean ", h("a", { href: "#", onclick: (event) => { event.preventDefault(); searchFor(page.did_you_mean); } }, page.did_you_mean), "?"] : []),
+    );
+    people.hidden = !page.people.length;
+    people.replaceChildren(
+      ...(page.people.length ? ["People: "] : []),
+      ...page.people.flatMap((person, index) => [
+        index ? ", " : "",
+        h("a", { href: "#", onclick: (event) => { event.preventDefault(); searchFor(person.name); } }, person.name),
+        ` (${person.titles})`,
+      ]),
+    );
+    facets.replaceChildren(...facetFilters(page.facets, filters, () => show({}, { now: true })));
   });
   onLeave(() => show.cancel());
 
-  const box = document.querySelector("#topbar input[type=search]");
   box?.addEventListener("input", () => {
     const value = box.value.trim();
     // The address follows the text, so reload and Back show the same results.
@@ -150,4 +177,46 @@ export async function searchView(_, query) {
   });
   more.addEventListener("click", () => show({ append: true }, { now: true }));
   await show({ value: (query.get("q") ?? "").trim() }, { now: true });
+}
+
+const FACET_FILTERS = [
+  ["type", "type", "Type"],
+  ["genre", "genre", "Genre"],
+  ["rating", "rating", "Rating"],
+  ["audio", "audio", "Audio"],
+  ["subtitles", "subtitles", "Subtitles"],
+];
+
+/** A select per facet (value and count); choosing one sets the filter and searches again. */
+function facetFilters(counts, filters, changed) {
+  return FACET_FILTERS.filter(([facet]) => Object.keys(counts?.[facet] ?? {}).length).map(([facet, param, label]) => {
+    const select = h(
+      "select",
+      { name: param, "aria-label": label },
+      h("option", { value: "" }, `${label}: any`),
+      ...Object.entries(counts[facet]).map(([value, count]) => h("option", { value, selected: filters[param] === value }, `${value} (${count})`)),
+    );
+    select.addEventListener("change", () => {
+      if (select.value) filters[param] = select.value;
+      else delete filters[param];
+      changed();
+    });
+    return h("label.facet", null, select);
+  });
+}
+
+/** The card with the title's matched words in <mark> (ranges from the hit's highlights). */
+function marked(element, highlights) {
+  const title = highlights?.title;
+  const target = element.querySelector(".card-title");
+  if (!title || !target) return element;
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of title.ranges) {
+    parts.push(title.text.slice(at, start), h("mark", null, title.text.slice(start, end)));
+    at = end;
+  }
+  parts.push(title.text.slice(at));
+  target.replaceChildren(...parts);
+  return element;
 }

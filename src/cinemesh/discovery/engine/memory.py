@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections import Counter
 from collections.abc import Iterable
 
 from cinemesh.discovery.domain.documents import SearchDocument
@@ -120,18 +119,11 @@ class MemoryIndex:
                 numbers.update(postings[wid])
         return numbers
 
-    def _candidates(
-        self, terms: tuple[Term, ...], reached: list[dict[int, WordMatch]]
-    ) -> tuple[set[int], bool]:
-        """Titles holding every required word (True); if none does, those holding the most."""
+    def _candidates(self, terms: tuple[Term, ...], reached: list[dict[int, WordMatch]]) -> set[int]:
+        """Titles holding every required word (none: "did you mean" offers another query)."""
         required = [i for i, term in enumerate(terms) if not term.optional]
         sets = sorted((self._union(self._postings, reached[i]) for i in required), key=len)
-        found = sets[0].intersection(*sets[1:]) if sets else set()
-        if found or len(sets) < 2:
-            return found, True
-        counts = Counter(number for numbers in sets for number in numbers)
-        most = max(counts.values(), default=0)
-        return {number for number, count in counts.items() if count == most}, False
+        return sets[0].intersection(*sets[1:]) if sets else set()
 
     def _tiers(
         self, terms: tuple[Term, ...], reached: list[dict[int, WordMatch]], found: set[int]
@@ -182,13 +174,13 @@ class MemoryIndex:
         for i, matches in enumerate(reached):
             for wid, match in matches.items():
                 lookup.setdefault(wid, []).append((i, match))
-        found, every_word = self._candidates(terms, reached)
+        found = self._candidates(terms, reached)
         visible = self._visible(request, found)
         filtered = self.sets.filtered(request.filters)
         results = visible
         for passing in sorted(filtered.values(), key=len):
             results = results & passing
-        tiers = self._tiers(terms, reached, results) if every_word else [(results, False)]
+        tiers = self._tiers(terms, reached, results)
         scans = self._rank(request, tiers, lookup)
         vocabulary = self.vocabulary.words
         page = scans[request.offset : request.offset + request.limit]

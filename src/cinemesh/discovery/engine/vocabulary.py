@@ -122,14 +122,14 @@ class Vocabulary:
         return ordered[start:end]
 
     def _containing(self, word: str) -> list[str]:
-        """Words holding `word` past their first letter (a word starting with it is a prefix)."""
+        """Words holding `word` anywhere: inside ("maid" in "mermaid"), or at the start for a
+        word not typed last (those match as prefixes too, ranked as a substring)."""
         text, starts, ordered = self._joined_words()
         found: list[str] = []
         at = text.find(word)
         while at != -1:
             index = bisect.bisect_right(starts, at) - 1
-            if at > starts[index]:
-                found.append(ordered[index])
+            found.append(ordered[index])
             at = text.find(
                 word, starts[index] + len(ordered[index]) + 1 if index + 1 < len(starts) else len(text)
             )
