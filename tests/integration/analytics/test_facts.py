@@ -157,3 +157,31 @@ async def test_business_figures(analytics: AnalyticsHarness) -> None:
         "churned": 1,
         "churn_rate": 0.5,
     }
+
+
+async def test_concurrent_viewers_are_the_sessions_still_playing(analytics: AnalyticsHarness) -> None:
+    started = [
+        PlaybackStartedV1(session_id=new_id_str(), user_id=new_id_str(), profile_id="p", device_id="d",
+                          content_id="live-1", video_id="v", max_height=720,
+                          started_at=NOW - dt.timedelta(minutes=n + 1), country="FR" if n % 2 else "US")
+        for n in range(5)
+    ]  # fmt: skip
+    ended = [
+        PlaybackEndedV1(session_id=s.session_id, user_id=s.user_id, profile_id="p", content_id="live-1",
+                        reason="stopped", ended_at=NOW - dt.timedelta(seconds=10))
+        for s in started[:2]
+    ]  # fmt: skip
+    await analytics.feed(*started, *ended)
+    admin = analytics.account(roles=("admin",))
+    playing = len(started) - len(ended)
+    report = (await analytics.get(admin, "/qoe", title_id="live-1", **_period())).json()
+    assert report["concurrent_viewers"] == playing
+    french = (await analytics.get(admin, "/qoe", title_id="live-1", country="FR", **_period())).json()
+    assert french["concurrent_viewers"] == sum(1 for s in started[2:] if s.country == "FR")
+    before_ends = {
+        "from": (NOW - dt.timedelta(days=1)).isoformat(),
+        "to": (NOW - dt.timedelta(seconds=30)).isoformat(),
+    }
+    assert (await analytics.get(admin, "/qoe", title_id="live-1", **before_ends)).json()[
+        "concurrent_viewers"
+    ] == 5

@@ -17,6 +17,7 @@ const QOE_ROWS = [
   ["Playback failure rate", "playback_failure_rate", PERCENT],
   ["Average bitrate (kbps)", "average_bitrate_kbps", NUMBER],
   ["Watch time (s)", "watch_time_seconds", NUMBER],
+  ["Concurrent viewers", "concurrent_viewers", NUMBER],
 ];
 
 function csvLink(name, rows) {

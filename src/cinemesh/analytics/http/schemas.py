@@ -21,6 +21,9 @@ class Qoe(BaseModel):
     playback_failure_rate: float | None = Field(description="Share of views that ended in an error.")
     average_bitrate_kbps: float | None = Field(description="Time-weighted over the renditions played.")
     watch_time_seconds: float = Field(description="Play request to exit, summed over views.")
+    concurrent_viewers: int = Field(
+        description="Sessions delivery had started and not ended at `to` (or now)."
+    )
 
 
 class Engagement(BaseModel):

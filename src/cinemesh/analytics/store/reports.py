@@ -7,6 +7,7 @@ player's own clock. Figures that are a share are null when nothing was there to 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -89,7 +90,26 @@ def qoe(con: duckdb.DuckDBPyConnection, query: ReportFilter) -> dict[str, Any]:
         "playback_failure_rate": _share(failures, plays),
         "average_bitrate_kbps": _ms(br_weight / br_ms) if br_weight is not None and br_ms else None,
         "watch_time_seconds": round((watch or 0) / 1000, 3),
+        "concurrent_viewers": _playing(con, query),
     }
+
+
+_PLAYING = """
+select count(*) from analytics_facts s
+where s.type = 'delivery.playback.started.v1' and not coalesce(s.flag, false) and s.occurred_at <= $at
+    and ($title::varchar is null or s.content_id = $title or s.title_id = $title)
+    and ($country::varchar is null or s.detail = $country)
+    and not exists (
+        select 1 from analytics_facts e
+        where e.type = 'delivery.playback.ended.v1' and e.session_id = s.session_id and e.occurred_at <= $at
+    )
+"""
+
+
+def _playing(con: duckdb.DuckDBPyConnection, query: ReportFilter) -> int:
+    """Playback sessions delivery had started and not ended at the period's end (or now)."""
+    at = min(query.period.end, dt.datetime.now(dt.UTC))
+    return int(scalar(con, _PLAYING, {"at": at, "title": query.title_id, "country": query.country}) or 0)
 
 
 def _title_facts(con: duckdb.DuckDBPyConnection, title_id: str, period: Period) -> dict[str, Any]:
