@@ -85,15 +85,18 @@ class Vocabulary:
         found: dict[int, WordMatch] = {}
         budget = max_typos(word)
         if budget:
-            lengths = range(len(word) - budget, len(word) + budget + 1)
-            choices = [w for length in lengths for w in self._by_length.get(length, ())]
-            for candidate, distance, _ in process.extract(
-                word, choices, scorer=OSA.distance, score_cutoff=budget, limit=None
-            ):
-                first = candidate[:1] != word[:1]
-                found[self.ids[candidate]] = WordMatch(
-                    typos=int(distance), first_letter=first and distance > 0
-                )
+            # Only lengths within the budget can be near; each band is scanned in C as it is.
+            for length in range(len(word) - budget, len(word) + budget + 1):
+                band = self._by_length.get(length)
+                if not band:
+                    continue
+                for candidate, distance, _ in process.extract(
+                    word, band, scorer=OSA.distance, score_cutoff=budget, limit=None
+                ):
+                    first = candidate[:1] != word[:1]
+                    found[self.ids[candidate]] = WordMatch(
+                        typos=int(distance), first_letter=first and distance > 0
+                    )
         if prefix:
             for candidate in self._frequent(self._prefixed(word), frequency):
                 wid = self.ids[candidate]
