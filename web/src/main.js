@@ -21,6 +21,10 @@ const adminTitlesView = lazy(() => import("./views/admin_titles.js"), "adminTitl
 const adminUsersView = lazy(() => import("./views/admin_users.js"), "adminUsersView");
 const adminAnalyticsView = lazy(() => import("./views/admin_analytics.js"), "adminAnalyticsView");
 const historyView = lazy(() => import("./views/history_page.js"), "historyView");
+const plansView = lazy(() => import("./views/billing.js"), "plansView");
+const checkoutView = lazy(() => import("./views/billing.js"), "checkoutView");
+const billingView = lazy(() => import("./views/billing.js"), "billingView");
+const adminBillingView = lazy(() => import("./views/admin_billing.js"), "adminBillingView");
 
 route("/signin", signInView);
 route("/forgot-password", forgotPasswordView);
@@ -35,6 +39,11 @@ route("/browse", browseView, { auth: true, profile: true });
 route("/history", historyView, { auth: true, profile: true });
 route("/title/:id", titleView, { auth: true, profile: true });
 route("/watch/:id", playerView, { auth: true, profile: true, bare: true });
+route("/plans", plansView, { auth: true });
+route("/checkout", checkoutView, { auth: true });
+route("/billing", billingView, { auth: true });
+route("/account/billing", billingView, { auth: true });
+route("/admin/billing", adminBillingView, { auth: true, editor: true });
 route("/account", accountView, { auth: true });
 route("/account/:section", accountView, { auth: true });
 route("/admin", adminView, { auth: true, editor: true });

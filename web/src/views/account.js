@@ -13,6 +13,7 @@ const SECTIONS = [
   ["preferences", "Preferences"],
   ["parental", "Parental controls"],
   ["security", "Password & data"],
+  ["billing", "Plan & billing"], // served by views/billing.js (route /account/billing)
 ];
 
 export async function accountView({ section = "profiles" } = {}) {

@@ -69,8 +69,11 @@ export async function signInView(_, query) {
   );
 }
 
-export async function signUpView() {
+export async function signUpView(_, query) {
   const { oidc_providers: providers = [] } = await webConfig();
+  // Plan choice at sign-up (billing): "Decide later" goes on to the profiles as before.
+  const plans = [["", "Decide later"], ["basic", "Basic"], ["standard", "Standard"], ["premium", "Premium"], ["ultra", "Ultra"]];
+  const chosen = plans.some(([id]) => id && id === query?.get("plan")) ? query.get("plan") : "";
   const guess = (navigator.language.split("-")[1] || "US").toUpperCase();
   render(
     shell(
@@ -96,11 +99,12 @@ export async function signUpView() {
               options: COUNTRIES,
               value: COUNTRIES.some(([code]) => code === guess) ? guess : "US",
             }),
+            field("Plan", { name: "plan", type: "select", options: plans, value: chosen }),
             h("button.primary", { type: "submit" }, "Create account"),
           ],
-          async (values) => {
+          async ({ plan, ...values }) => {
             await signUp(values);
-            navigate("/profiles", { replace: true });
+            navigate(plan ? `/checkout?plan=${plan}` : "/profiles", { replace: true });
           },
         ),
         socialButtons(providers),
