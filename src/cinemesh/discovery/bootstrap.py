@@ -44,6 +44,12 @@ def build_app(
     async def load_index() -> None:
         loaded = await search_service.load()
         log.info("search_index_loaded", titles=loaded)
+        # A worker may consume in this process's group: what it stores is taken in from the table.
+        runtime.tasks.every(
+            discovery_settings.refresh_seconds,
+            search_service.refresh,
+            failure_event="search_index_refresh_failed",
+        )
 
     runtime = build_runtime(
         settings=settings,

@@ -15,6 +15,8 @@ from cinemesh.discovery.engine.port import SearchEngine
 from cinemesh.platform.db import Database
 from cinemesh.platform.errors import NotFoundError, RuleViolation
 
+REFRESH_OVERLAP = dt.timedelta(seconds=5)
+
 
 class ProfileNotFoundError(NotFoundError):
     code = "profile-not-found"
@@ -41,19 +43,35 @@ class SearchService:
         self.engine = engine
         self.default_country = default_country
         self.clock = clock
+        self._watermark: dt.datetime | None = None
 
     # -- the index -----------------------------------------------------------------------------
 
     async def load(self) -> int:
         """Fills the index from the stored snapshots (at start: no replay after a restart)."""
+        started = self.clock()
         loaded = 0
         async with self.database.session() as session:
             async for batch in store.all_documents(session):
                 loaded += self.engine.upsert(search_document(document) for document in batch)
+        self._watermark = started
         return loaded
 
+    async def refresh(self) -> int:
+        """Takes in what another process of the service stored (a worker shares the consumer
+        group, so this process may not see every event); a few seconds overlap for clock skew."""
+        if self._watermark is None:
+            return await self.load()
+        started = self.clock()
+        async with self.database.session() as session:
+            stored = await store.stored_since(session, self._watermark - REFRESH_OVERLAP)
+            newer = [title_id for title_id, version in stored if self.engine.version_of(title_id) < version]
+            documents = await store.documents_of(session, newer) if newer else []
+        self._watermark = started
+        return self.engine.upsert(search_document(document) for document in documents)
+
     async def apply_documents(self, session: AsyncSession, documents: list[dict[str, Any]]) -> None:
-        fresh = await store.newer_documents(session, documents)
+        fresh = await store.newer_documents(session, documents, now=self.clock())
         self.engine.upsert(search_document(document) for document in fresh)
 
     async def reset(self, session: AsyncSession) -> None:

@@ -17,3 +17,6 @@ class DiscoverySettings(BaseSettings):
     page_size_default: int = Field(20, ge=1, le=100)
     max_offset: int = Field(1000, ge=0, description="How deep pages of one query go (cursor offsets).")
     suggest_size: int = Field(6, ge=1, le=20)
+    refresh_seconds: float = Field(
+        0.5, gt=0, description="How often the index takes in snapshots another process stored."
+    )

@@ -8,6 +8,7 @@ limit), so a search applies a kids profile's limit without calling the users ser
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ titles = sa.Table(
     sa.Column("title_id", sa.String(64), primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), index=True),
 )
 
 profiles = sa.Table(
@@ -39,7 +41,9 @@ profiles = sa.Table(
 LOAD_BATCH = 2000
 
 
-async def newer_documents(session: AsyncSession, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def newer_documents(
+    session: AsyncSession, documents: list[dict[str, Any]], *, now: dt.datetime
+) -> list[dict[str, Any]]:
     """Stores each title's newest snapshot unless the stored one is as new; returns the stored."""
     newest: dict[str, dict[str, Any]] = {}
     for document in documents:
@@ -56,7 +60,8 @@ async def newer_documents(session: AsyncSession, documents: list[dict[str, Any]]
         await session.execute(sa.delete(titles).where(titles.c.title_id.in_(replaced)))
     if fresh:
         await session.execute(
-            titles.insert(), [{"title_id": d["id"], "version": d["version"], "document": d} for d in fresh]
+            titles.insert(),
+            [{"title_id": d["id"], "version": d["version"], "document": d, "stored_at": now} for d in fresh],
         )
     return fresh
 
@@ -77,6 +82,22 @@ async def all_documents(session: AsyncSession) -> AsyncIterator[list[dict[str, A
             return
         after = rows[-1][0]
         yield [row[1] for row in rows]
+
+
+async def stored_since(session: AsyncSession, since: dt.datetime) -> list[tuple[str, int]]:
+    """(title id, version) of the snapshots stored at or after `since`."""
+    query = sa.select(titles.c.title_id, titles.c.version).where(titles.c.stored_at >= since)
+    return [(title_id, version) for title_id, version in (await session.execute(query)).all()]
+
+
+async def documents_of(session: AsyncSession, title_ids: list[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(title_ids), LOAD_BATCH):
+        query = sa.select(titles.c.document).where(
+            titles.c.title_id.in_(title_ids[start : start + LOAD_BATCH])
+        )
+        found += (await session.scalars(query)).all()
+    return found
 
 
 async def clear_titles(session: AsyncSession) -> None:

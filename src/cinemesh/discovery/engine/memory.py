@@ -72,6 +72,9 @@ class MemoryIndex:
             self._compact()
         return applied
 
+    def version_of(self, title_id: str) -> int:
+        return self._versions.get(title_id, -1)
+
     def set_popularity(self, scores: dict[str, float]) -> None:
         self._popularity.update(scores)
 
