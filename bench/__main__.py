@@ -28,6 +28,7 @@ SLOW = (
     "catalog_replay",
     "media_pipeline",
     "analytics",
+    "search",
 )
 
 
