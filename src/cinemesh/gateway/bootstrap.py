@@ -106,7 +106,12 @@ def build_app(
     else:
         http_client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.upstream_timeout_seconds, read=None),
-            limits=httpx.Limits(max_connections=settings.upstream_max_concurrency * 4),
+            # Every connection kept alive: with httpx's default of 20, a burst past 20 closed its
+            # connections after each answer and opened new ones (bench.gateway, 64 clients).
+            limits=httpx.Limits(
+                max_connections=settings.upstream_max_concurrency * 4,
+                max_keepalive_connections=settings.upstream_max_concurrency * 4,
+            ),
         )
         for name in table.upstream_names:
             url = settings.upstreams.get(name)

@@ -77,7 +77,9 @@ async def replicas(
                 verifier=TokenVerifier(JwksKeySource(_jwks)),
                 first_byte_timeout=5.0,
                 fallback=_no_route,
-                limits=GatewayLimits(settings, RedisTokenBuckets(cache, prefix=prefix)),
+                # A long store timeout: on a loaded machine the 2 s default could admit (fail open)
+                # and blur what these tests count.
+                limits=GatewayLimits(settings, RedisTokenBuckets(cache, prefix=prefix), timeout=30.0),
                 trusted_proxies=TrustedProxies([f"{EDGE}/32"]),
             )
             outer = create_service_app(name=f"gateway-{n}")
