@@ -123,7 +123,7 @@ class Ranking:
             -self.popularity,
         )
 
-    def explain(self) -> dict[str, float]:
+    def explain(self) -> dict[str, float | bool]:
         return {
             "words": self.words,
             "typos": self.typos,

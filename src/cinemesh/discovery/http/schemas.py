@@ -22,7 +22,7 @@ class SearchHit(BaseModel):
         description="`title` / `original_title`: {text, ranges: [[start, end], ...]} (character "
         "offsets of matched words); `people`: the cast and crew names that matched."
     )
-    ranking: dict[str, float] | None = Field(
+    ranking: dict[str, float | bool] | None = Field(
         None, description="With debug=true: the hit's ranking steps, in the order they decide."
     )
 
