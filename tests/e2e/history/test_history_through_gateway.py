@@ -166,6 +166,14 @@ async def scenario(platform: RunningPlatform, tmp_path: Path) -> None:
         stolen = await client.get(row_url, params={"profile_id": main}, headers=intruder)
         assert stolen.status_code == 404 and stolen.json()["type"].endswith("profile-not-found")
 
+        # The account export (users') embeds the history (the gateway composes it), this account's only.
+        export = (await client.get("/api/v1/me/export", headers=auth)).json()
+        exported = {p["profile_id"]: p["items"] for p in export["history"]["profiles"]}
+        assert export["account"]["user_id"] == user_id and exported[kids_id] == []
+        assert [(i["content_id"], i["position_seconds"]) for i in exported[main]] == [(content_id, 50.0)]
+        intruders = (await client.get("/api/v1/me/export", headers=intruder)).json()["history"]["profiles"]
+        assert main not in {p["profile_id"] for p in intruders}
+
         assert await history_rows_of(platform, user_id) == 1
         assert (await client.delete("/api/v1/me", headers=auth)).status_code == 204
         for _ in range(100):  # users.user.deleted.v1 reaches history asynchronously
