@@ -11,12 +11,20 @@ import asyncio
 import signal
 
 from cinemesh.composition import build_service_apps
+from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.logging import configure_logging, get_logger
 from cinemesh.platform.runtime import ServiceRuntime
 from cinemesh.platform.settings import Settings
 
 log = get_logger("cinemesh.worker")
+
+
+def worker_runtimes(settings: Settings, bus: EventBus) -> list[ServiceRuntime]:
+    """The runtimes a worker starts: every service's, but one whose store takes a single writing
+    process, which runs its consumers in its own process."""
+    apps = build_service_apps(settings, bus=bus).values()
+    return [app.state.runtime for app in apps if app.state.runtime.in_worker]
 
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -26,9 +34,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     bus = build_event_bus(settings)
-    runtimes: list[ServiceRuntime] = [
-        app.state.runtime for app in build_service_apps(settings, bus=bus).values()
-    ]
+    runtimes = worker_runtimes(settings, bus)
     async with bus:
         started: list[ServiceRuntime] = []
         try:

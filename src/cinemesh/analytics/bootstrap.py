@@ -58,6 +58,9 @@ def build_app(
         subscriptions=[consumer(store)],
         on_start=[start],
         on_stop=[store.close],
+        # The DuckDB file has one writing process: the consumers that fill it run here, in the
+        # process that serves analytics, never in a `cinemesh worker` beside it.
+        in_worker=False,
     )
     return service_app(
         runtime,

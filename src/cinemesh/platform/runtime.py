@@ -59,6 +59,9 @@ class ServiceRuntime:
     on_start: Sequence[Callable[[], Awaitable[None]]] = ()
     # Run in reverse order before the consumers and relay stop (e.g. stop job workers).
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
+    # False for a service whose store takes one writing process (analytics' DuckDB file): its
+    # consumers run only in its own process, and `cinemesh worker` leaves the service out.
+    in_worker: bool = True
     relay: OutboxRelay | None = field(default=None, init=False)
     # The service's own loops (sweepers, queues): stopped after on_stop, before the consumers.
     tasks: TaskSet = field(init=False)

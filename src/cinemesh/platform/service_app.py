@@ -56,6 +56,7 @@ def build_runtime(
     on_start: Sequence[Callable[[], Awaitable[None]]] = (),
     on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
     database: Database | None = None,
+    in_worker: bool = True,
 ) -> ServiceRuntime:
     """A service's long-lived resources, built before anything that needs them (its use cases,
     its app): nothing is patched in afterwards. A shared `bus` belongs to the caller
@@ -70,6 +71,7 @@ def build_runtime(
         subscriptions=subscriptions,
         on_start=on_start,
         on_stop=on_stop,
+        in_worker=in_worker,
     )
 
 
