@@ -29,6 +29,7 @@ SLOW = (
     "media_pipeline",
     "analytics",
     "search",
+    "gateway",
 )
 
 

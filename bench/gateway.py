@@ -217,6 +217,8 @@ def home(calls: int) -> dict[str, float | str]:
 def report(rows: list[Row], page: dict[str, float | str], duration: str, rounds: int, calls: int) -> str:
     direct = {conns: (rate, cpu) for label, conns, rate, cpu, _ in rows if label == "catalog directly"}
     lines = [
+        "## Gateway: overhead over HTTP and the composed home page",
+        "",
         f"`GET /api/v1/titles` with a token (empty catalog: token check + one query) on `cinemesh serve "
         "catalog`, directly and through "
         f"`cinemesh serve gateway` (SQLite, embedded bus); wrk on loopback, {duration} per run, {rounds} "
