@@ -25,7 +25,7 @@ async def gateway(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     # History's deadline is short (it is slowed past it); the others allow for a loaded machine.
-    deadlines = '{"continue-watching": 0.5, "profile": 10, "new": 10, "genres": 10}'
+    deadlines = '{"continue-watching": 3, "profile": 10, "new": 10, "genres": 10}'
     monkeypatch.setenv("CINEMESH_GATEWAY_HOME_DEADLINES", deadlines)
     monkeypatch.setenv("CINEMESH_WEB_DEMO", "false")
     app = build_platform(Settings(data_dir=tmp_path, admin_password="admin-password-for-tests"))
@@ -71,7 +71,7 @@ async def test_home_without_discovery_and_with_history_late(gateway: tuple[httpx
     history_app = proxy.upstreams["history"].app
 
     async def slow_history(scope: Scope, receive: Receive, send: Send) -> None:
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(8.0)  # past its 3 s deadline
         await history_app(scope, receive, send)
 
     async def discovery_stopped(scope: Scope, receive: Receive, send: Send) -> None:

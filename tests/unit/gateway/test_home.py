@@ -169,7 +169,7 @@ async def test_a_slow_section_is_left_out_at_its_deadline() -> None:
     assert answer.status_code == 200
     assert answer.json()["missing"] == ["continue-watching"]
     assert "new" in ids(answer.json()) and "profile" in ids(answer.json())
-    assert elapsed < 1.5
+    assert elapsed < 2.5  # the page did not wait for the 3 s section
 
 
 async def test_a_stopped_service_and_an_open_breaker_leave_their_sections_out() -> None:
