@@ -106,11 +106,11 @@ async def test_replicas_share_one_jwks_copy_and_a_stale_one_outlives_a_users_out
     try:
         shared = cache.namespaced(redis_namespace)
         replicas = [
-            shared_jwks_fetcher(users_jwks, shared, fresh_seconds=0.3, stale_seconds=30) for _ in range(3)
+            shared_jwks_fetcher(users_jwks, shared, fresh_seconds=3.0, stale_seconds=30) for _ in range(3)
         ]
         assert [await fetch() for fetch in replicas] == [document] * 3
         assert calls == 1
-        await asyncio.sleep(0.4)  # the fresh copy has expired
+        await asyncio.sleep(3.2)  # the fresh copy has expired
         users_up = False
         assert await replicas[2]() == document  # the stale copy, since users cannot answer
         assert calls == 2
