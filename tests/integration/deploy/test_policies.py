@@ -12,9 +12,18 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from cinemesh.composition import SERVICE_NAMES
-from tests.integration.deploy.manifests import OVERLAYS, Rendered, containers, pod_templates, selects
+from tests.integration.deploy.manifests import (
+    OVERLAYS,
+    Rendered,
+    Resource,
+    containers,
+    pod_templates,
+    selects,
+)
 
 ALL_TARGETS = ("base", *OVERLAYS)
+# Services whose store takes one writing process (analytics' DuckDB file: docs/analytics.md).
+SINGLE_WRITERS = ("analytics",)
 # Every module that defines a settings class (BaseSettings subclasses are found from these).
 SETTINGS_MODULES = [
     "cinemesh.platform.settings",
@@ -123,6 +132,8 @@ def test_each_service_the_gateway_and_the_worker_run_apart(
     assert deployments["worker"]["spec"]["template"]["spec"]["containers"][0]["args"] == ["worker"]
     worker_labels = deployments["worker"]["spec"]["template"]["metadata"]["labels"]
     assert not [s for s in manifests.of_kind("Service") if selects(s["spec"]["selector"], worker_labels)]
+    for name in SINGLE_WRITERS:
+        _runs_once_on_a_claim(manifests, deployments.pop(name))
     for name, deployment in deployments.items():
         assert deployment["spec"]["replicas"] >= 2, name
         budget = manifests.named("PodDisruptionBudget", name)
@@ -139,6 +150,19 @@ def test_each_service_the_gateway_and_the_worker_run_apart(
     assert [m["external"]["metric"]["name"] for m in worker_metrics if m["type"] == "External"] == [
         "cinemesh_consumer_lag"
     ]
+
+
+def _runs_once_on_a_claim(manifests: Rendered, deployment: Resource) -> None:
+    """A service whose store takes one writing process: never two pods at once, its file on a
+    claim that outlives the pod, and nothing that would add a replica or block a drain."""
+    name = deployment["metadata"]["name"]
+    assert deployment["spec"]["replicas"] == 1, name
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}, name
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    claim = volumes["data"]["persistentVolumeClaim"]["claimName"]
+    assert manifests.named("PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteOnce"]
+    for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget"):
+        assert not [r for r in manifests.of_kind(kind) if r["metadata"]["name"] == name], (kind, name)
 
 
 def test_the_embedded_overlay_is_one_pod_on_a_claim(rendered: dict[str, Rendered]) -> None:
