@@ -37,6 +37,9 @@ export function onLeave(fn) {
 // Which navigation is current: a page still loading when the viewer moves on must not paint
 // its late error (its rows are gone, say) over the page that replaced it.
 let generation = 0;
+// The newest navigation whose page has painted. A superseded page that finishes loading after
+// it has painted over it (views render when their data arrives): the current page is shown again.
+let painted = 0;
 
 export async function dispatch() {
   const mine = ++generation;
@@ -52,7 +55,10 @@ export async function dispatch() {
     const params = Object.fromEntries(keys.map((key, i) => [key, decodeURIComponent(match[i + 1])]));
     if (!(await guard(options, pathname)) || mine !== generation) return;
     try {
-      return await handler(params, searchParams);
+      const shown = await handler(params, searchParams);
+      if (mine === generation) painted = mine;
+      else if (painted > mine) return dispatch(); // its late render covered a newer page
+      return shown;
     } catch (error) {
       if (mine !== generation) return; // superseded: the error belongs to a page no one sees
       return failed(error);

@@ -40,6 +40,8 @@ def sign_up_for_standard_and_pay(page: Page, suffix: str) -> None:
     page.get_by_label("Card number", exact=True).fill("4242 4242 4242 4242")
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/profiles")
+    # The viewer goes on once the page is there (a navigation before it once raced its render).
+    expect(page.get_by_role("heading", name="Who's watching?")).to_be_visible()
 
 
 def play_at_1080p(page: Page, title_id: str) -> None:
