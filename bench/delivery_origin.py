@@ -123,7 +123,7 @@ async def _prepare(data_dir: Path) -> list[tuple[str, str, str]]:
         database = app.state.runtime.database
         async with database.transaction() as session:
             for event in events:
-                await app.state.delivery_events.handle(session, to_envelope(event, source="bench"))
+                await app.state.runtime.subscriptions[0].handler(session, to_envelope(event, source="bench"))
     return viewers
 
 

@@ -17,8 +17,6 @@ CEILINGS = {
     "src/cinemesh/catalog/read_model.py": 310,
     "src/cinemesh/catalog/service.py": 328,
     "src/cinemesh/catalog/store.py": 328,
-    "src/cinemesh/delivery/service.py": 308,
-    "src/cinemesh/delivery/store.py": 306,
     "tests/e2e/web/test_catalog_and_account_pages.py": 359,
     "tests/e2e/web/test_viewer_flows.py": 652,
     "tests/e2e/web/test_web_app.py": 448,

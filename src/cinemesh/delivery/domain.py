@@ -1,7 +1,7 @@
 """Rules of the delivery service: who may play what, at which quality, how many at once. No I/O.
 
-Every refusal is a `Problem` whose `code` names the rule, so a player can tell "upgrade your
-plan" from "this title is not available in your country".
+Every refusal is a domain error whose `code` names the rule, so a player can tell "upgrade your
+plan" from "this title is not available in your country" (`http/problems.py` gives the statuses).
 """
 
 from __future__ import annotations
@@ -13,7 +13,89 @@ from dataclasses import dataclass
 from cinemesh.contracts.catalog import TRAILER_CONTENT_TYPE
 from cinemesh.contracts.media import TRAILER
 from cinemesh.contracts.ratings import allowed
-from cinemesh.platform.problems import Problem
+from cinemesh.platform.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolation
+
+# -- refusals (codes are the problem types clients see) ---------------------------------------
+
+
+class SubscriptionInactive(ForbiddenError):
+    code = "subscription-inactive"
+
+
+class TitleNotPublished(ForbiddenError):
+    code = "title-not-published"
+
+
+class RegionUnknown(ForbiddenError):
+    code = "region-unknown"
+
+
+class RegionUnavailable(ForbiddenError):
+    code = "region-unavailable"
+
+
+class ProfileUnlockRequired(ForbiddenError):
+    code = "profile-unlock-required"
+
+
+class MaturityRestricted(ForbiddenError):
+    code = "maturity-restricted"
+
+
+class PlanQualityLimit(ForbiddenError):
+    code = "plan-quality-limit"
+
+
+class PlanStreamLimit(ConflictError):
+    code = "plan-stream-limit"
+
+
+class InvalidUnlockToken(ForbiddenError):
+    code = "invalid-unlock-token"
+
+
+class DeviceNotRegistered(ForbiddenError):
+    code = "device-not-registered"
+
+
+class ProfileNotFound(NotFoundError):
+    code = "profile-not-found"
+
+
+class SessionNotFound(NotFoundError):
+    code = "session-not-found"
+
+
+class VideoNotReady(ConflictError):
+    code = "video-not-ready"
+
+
+class SessionEnded(ConflictError):
+    code = "session-ended"
+
+
+class SessionExpired(ConflictError):
+    code = "session-expired"
+
+
+class SessionNotLive(ForbiddenError):
+    code = "session-not-live"
+
+
+class KeySystemUnsupported(ConflictError):
+    code = "key-system-unsupported"
+
+
+class LicenseRequestInvalid(RuleViolation):
+    code = "license-request-invalid"  # answered 400 (http/problems.py)
+
+
+class ManifestMissing(NotFoundError):
+    code = "manifest-missing"
+
+
+class ObjectNotFound(NotFoundError):
+    code = "object-not-found"
 
 
 @dataclass(frozen=True)
@@ -92,10 +174,8 @@ class ViewerProfile:
 
 def check_subscription(subscription: Subscription) -> PlanLimits:
     if subscription.status != "active":
-        raise Problem(
-            403,
-            f"The subscription is {subscription.status}; playback needs an active subscription.",
-            code="subscription-inactive",
+        raise SubscriptionInactive(
+            f"The subscription is {subscription.status}; playback needs an active subscription."
         )
     return subscription.limits
 
@@ -103,15 +183,11 @@ def check_subscription(subscription: Subscription) -> PlanLimits:
 def check_available(playable: Playable | None, *, country: str | None, now: dt.datetime) -> str:
     """The video id to play, or the rule that refuses it."""
     if playable is None or not playable.published or playable.video_id is None:
-        raise Problem(403, "This title is not published.", code="title-not-published")
+        raise TitleNotPublished("This title is not published.")
     if country is None:
-        raise Problem(
-            403, "The account has no country, so availability cannot be decided.", code="region-unknown"
-        )
+        raise RegionUnknown("The account has no country, so availability cannot be decided.")
     if not any(window.contains(country, now) for window in playable.windows):
-        raise Problem(
-            403, f"This title is not available in {country.upper()} now.", code="region-unavailable"
-        )
+        raise RegionUnavailable(f"This title is not available in {country.upper()} now.")
     return playable.video_id
 
 
@@ -120,7 +196,7 @@ def check_trailer_video(playable: Playable, *, video_kind: str, video_title_id: 
     a trailer is free to watch, so listing another title's feature (or this one's) among the
     trailers must not make it free."""
     if video_kind != TRAILER or video_title_id != playable.title_id:
-        raise Problem(403, "This title is not published.", code="title-not-published")
+        raise TitleNotPublished("This title is not published.")
 
 
 def check_maturity(playable: Playable, profile: ViewerProfile, *, unlocked: bool) -> None:
@@ -131,15 +207,11 @@ def check_maturity(playable: Playable, profile: ViewerProfile, *, unlocked: bool
         return
     rating = playable.maturity_rating or "unrated"
     if profile.pin_required:
-        raise Problem(
-            403,
-            f"This title ({rating}) is above the profile's limit; unlock the profile with its PIN.",
-            code="profile-unlock-required",
+        raise ProfileUnlockRequired(
+            f"This title ({rating}) is above the profile's limit; unlock the profile with its PIN."
         )
-    raise Problem(
-        403,
-        f"This title ({rating}) is above the profile's limit ({profile.max_maturity_rating}).",
-        code="maturity-restricted",
+    raise MaturityRestricted(
+        f"This title ({rating}) is above the profile's limit ({profile.max_maturity_rating})."
     )
 
 
@@ -148,10 +220,8 @@ def check_quality(limits: PlanLimits, requested_height: int | None) -> int:
     if requested_height is None:
         return limits.max_height
     if requested_height > limits.max_height:
-        raise Problem(
-            403,
+        raise PlanQualityLimit(
             f"The plan allows up to {limits.max_height}p; {requested_height}p was asked for.",
-            code="plan-quality-limit",
             max_height=limits.max_height,
         )
     return requested_height
@@ -159,10 +229,8 @@ def check_quality(limits: PlanLimits, requested_height: int | None) -> int:
 
 def check_stream_count(limits: PlanLimits, live_sessions: int) -> None:
     if live_sessions >= limits.max_streams:
-        raise Problem(
-            409,
+        raise PlanStreamLimit(
             f"The plan allows {limits.max_streams} concurrent stream(s); end another playback first.",
-            code="plan-stream-limit",
             max_streams=limits.max_streams,
         )
 

@@ -28,8 +28,9 @@ from cinemesh.contracts.users import (
 )
 from cinemesh.delivery.drm.cenc import CencPackager
 from cinemesh.delivery.drm.keys import ContentKeys
-from cinemesh.delivery.service import PlaybackService
-from cinemesh.delivery.store import DeliveryStore, PlayableRow, ProfileRow, VideoRow, utc
+from cinemesh.delivery.service.playback import revoke_video
+from cinemesh.delivery.store.queries import DeliveryStore
+from cinemesh.delivery.store.tables import PlayableRow, ProfileRow, VideoRow, utc
 from cinemesh.platform.events.handlers import EventHandlers, handles
 from cinemesh.platform.runtime import ConsumerSpec
 
@@ -65,12 +66,10 @@ class DeliveryEvents:
     def __init__(
         self,
         *,
-        playback: PlaybackService,
         keys: ContentKeys,
         invalidation: Invalidation,
         packager: CencPackager | None = None,
     ) -> None:
-        self.playback = playback
         self.keys = keys
         self.invalidation = invalidation
         self.packager = packager
@@ -105,7 +104,7 @@ class DeliveryEvents:
     async def on_unpublished(self, session: AsyncSession, event: TitleUnpublishedV1) -> None:
         await DeliveryStore(session).set_published(event.content_id, published=False)
         if event.video_id:
-            await self.playback.revoke_video(session, event.video_id)
+            await revoke_video(session, event.video_id)
             self.invalidation.availability_changed(event.video_id)
 
     @handles(AvailabilityChangedV1)

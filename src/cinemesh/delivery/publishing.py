@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackProgressV1, PlaybackStartedV1
 from cinemesh.contracts.publishing import record_event
-from cinemesh.delivery.store import DeliveryStore, SessionRow
+from cinemesh.delivery.store.queries import DeliveryStore
+from cinemesh.delivery.store.tables import SessionRow
 
 SOURCE = "cinemesh/delivery"
 

@@ -49,15 +49,16 @@ class DeliveryHarness:
 
     @property
     def signing_secret(self) -> str:
-        secret: bytes = self.app.state.delivery.signer.secret
+        secret: bytes = self.app.state.context.signer.secret
         return secret.decode()
 
     async def feed(self, *events: EventContract) -> None:
         """Applies events through the service's own consumer handler, in one transaction each."""
-        database = self.app.state.runtime.database
+        runtime = self.app.state.runtime
+        (consumer,) = runtime.subscriptions
         for event in events:
-            async with database.transaction() as session:
-                await self.app.state.delivery_events.handle(session, to_envelope(event, source="tests"))
+            async with runtime.database.transaction() as session:
+                await consumer.handler(session, to_envelope(event, source="tests"))
 
     async def publish_title(
         self, *, rating: str | None = "PG", windows: list[AvailabilityWindow] | None = None
@@ -74,7 +75,7 @@ class DeliveryHarness:
                 published_at=dt.datetime.now(dt.UTC),
             ),
         )
-        await self.app.state.cenc_packager.wait_idle()  # DASH CENC is packaged in the background
+        await self.app.state.context.packager.wait_idle()  # DASH CENC is packaged in the background
 
     async def unpublish_title(self) -> None:
         await self.feed(

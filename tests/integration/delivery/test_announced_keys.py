@@ -57,12 +57,12 @@ async def test_a_video_under_another_prefix_plays_packages_and_purges(
         assert f"/{AES_PATH_PREFIX}{ELSEWHERE}" in media.segments[0].uri
 
         # The CENC package was made under the announced prefix.
-        store = h.app.state.delivery.store
+        store = h.app.state.context.store
         package = [info.key async for info in store.list(CENC_STORE_PREFIX + video.prefix)]
         assert any(key.endswith("manifest.mpd") for key in package)
 
         # The edge purge lists what is there, under that prefix and its derived copies.
-        purger = h.app.state.edge_purger
+        purger = h.app.state.context.purger
         paths = await purger.cached_paths(video.video_id)
         assert any(p.startswith(video.prefix) for p in paths)
         assert any(p.startswith(AES_PATH_PREFIX + video.prefix) for p in paths)
@@ -80,7 +80,7 @@ async def test_a_video_under_another_prefix_plays_packages_and_purges(
         clear_key = media.segments[0].uri.split(AES_PATH_PREFIX, 1)[1]
         guessed = "videos/" + clear_key.removeprefix(ELSEWHERE)
         await store.put_bytes(guessed, await store.get_bytes(clear_key))
-        signer = h.app.state.delivery.signer
+        signer = h.app.state.context.signer
         response = await h.client.get(signer.object_url(guessed, expires=int(time.time()) + 60))
         assert response.status_code == 404, response.text
         assert response.json()["type"].endswith("object-not-found")

@@ -34,7 +34,7 @@ async def test_cenc_package_plays_only_with_the_clearkey_licence(
 ) -> None:
     async with running_delivery(tmp_path, cmaf_video) as h:
         await h.publish_title()
-        await h.app.state.cenc_packager.wait_idle()
+        await h.app.state.context.packager.wait_idle()
         viewer = await h.viewer(tier="basic")
         session = (await h.start(viewer)).json()
         dash = session["drm"]["dash"]
@@ -88,7 +88,7 @@ async def test_rungs_rounded_to_even_sizes_still_package_for_clearkey(tmp_path: 
     video = generate(tmp_path / "video", rungs=ladder)
     async with running_delivery(tmp_path / "delivery", video) as h:
         await h.publish_title()
-        await h.app.state.cenc_packager.wait_idle()
+        await h.app.state.context.packager.wait_idle()
         viewer = await h.viewer(tier="basic")
         session = (await h.start(viewer)).json()
         assert session["drm"]["dash"]["key_system"] == "org.w3.clearkey"

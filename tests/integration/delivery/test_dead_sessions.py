@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from cinemesh.contracts.users import DeviceChangedV1
-from cinemesh.delivery.store import SessionRow
+from cinemesh.delivery.store.tables import SessionRow
 from cinemesh.platform.events.outbox import outbox_table
 from tests.fixtures.cmaf import CmafVideo
 from tests.integration.delivery.harness import DeliveryHarness, Viewer, running_delivery
@@ -65,9 +65,9 @@ async def test_a_late_heartbeat_resumes_while_the_plan_has_room(h: DeliveryHarne
     assert refused.status_code == 409 and code(refused) == "plan-stream-limit"
     # Within the resume window the sweeper leaves a stale session alone; past it, ends it.
     await _silent_for(h, phone, 120)
-    assert await h.app.state.delivery.playback.sweep() == 0
+    assert await h.app.state.context.playback.sweep() == 0
     await _silent_for(h, phone, 3600)
-    assert await h.app.state.delivery.playback.sweep() == 1
+    assert await h.app.state.context.playback.sweep() == 1
 
 
 async def test_stop_playback_on_other_devices(h: DeliveryHarness) -> None:

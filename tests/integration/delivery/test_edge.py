@@ -69,13 +69,13 @@ async def test_edge_plays_caches_validates_and_purges(
             assert (
                 await client.get(f"{edge.base_url}/api/v1/stream/{token}/{other_rung}")
             ).status_code == 403
-            expired = h.app.state.delivery.signer.token(path.rsplit("/", 1)[0] + "/", expires=1)
+            expired = h.app.state.context.signer.token(path.rsplit("/", 1)[0] + "/", expires=1)
             refused = await client.get(f"{edge.base_url}/api/v1/stream/{expired}/{path}")
             assert refused.json()["type"].endswith("url-token-expired")
 
             # Unpublish: the edge purges, the origin refuses, the cached segment is gone.
             await h.unpublish_title()
-            await h.app.state.edge_purger.wait_idle()
+            await h.app.state.context.purger.wait_idle()
             after = await client.get(segment_url)
             assert after.status_code == 403, after.headers
             assert after.headers.get("x-cache-status") != "HIT"

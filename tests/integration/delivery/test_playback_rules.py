@@ -14,7 +14,7 @@ from sqlalchemy import update
 from cinemesh.contracts.catalog import AvailabilityWindow
 from cinemesh.contracts.users import SubscriptionChangedV1
 from cinemesh.delivery.drm.clearkey import b64url, b64url_decode
-from cinemesh.delivery.store import SessionRow
+from cinemesh.delivery.store.tables import SessionRow
 from tests.fixtures.cmaf import CmafVideo
 from tests.integration.delivery.harness import DeliveryHarness, running_delivery
 
@@ -206,7 +206,7 @@ async def test_origin_refuses_tampered_expired_and_unsigned_urls(h: DeliveryHarn
     url = session["hls_url"].removeprefix("http://origin.test")
     token, _, path = url.removeprefix("/api/v1/stream/").partition("/")
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    expired = h.app.state.delivery.signer.token(path.rsplit("/", 1)[0] + "/", expires=1)
+    expired = h.app.state.context.signer.token(path.rsplit("/", 1)[0] + "/", expires=1)
     cases = {
         f"/api/v1/stream/{tampered}/{path}": "url-token-invalid",
         f"/api/v1/stream/{expired}/{path}": "url-token-expired",

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import select, update
 
-from cinemesh.delivery.store import SessionRow
+from cinemesh.delivery.store.tables import SessionRow
 from cinemesh.platform.events.outbox import outbox_table
 from tests.fixtures.cmaf import CmafVideo
 from tests.integration.delivery.harness import running_delivery
@@ -35,8 +35,8 @@ async def test_started_and_ended_events_and_the_sweeper(tmp_path: Path, cmaf_vid
             await session.execute(
                 update(SessionRow).where(SessionRow.session_id == abandoned).values(last_heartbeat_at=stale)
             )
-        assert await h.app.state.delivery.playback.sweep() == 1
-        assert await h.app.state.delivery.playback.sweep() == 0
+        assert await h.app.state.context.playback.sweep() == 1
+        assert await h.app.state.context.playback.sweep() == 0
         async with database.session() as session:
             payloads = (await session.scalars(select(outbox_table.c.payload))).all()
         events = [orjson.loads(p) for p in payloads]
@@ -63,6 +63,6 @@ async def test_retranscode_drops_encrypted_copies(tmp_path: Path, cmaf_video: Cm
         assert list(copies.rglob("*.m4s"))
         newer = h.video.event.model_copy(update={"transcoded_at": dt.datetime.now(dt.UTC)})
         await h.feed(newer)
-        await h.app.state.edge_purger.wait_idle()
+        await h.app.state.context.purger.wait_idle()
         assert not list(copies.rglob("*.m4s"))
         assert (await h.client.get(segment)).status_code == 200  # re-encrypted on demand

@@ -52,7 +52,7 @@ async def _documents(h: DeliveryHarness, session: dict[str, object]) -> list[str
 async def _every_object(h: DeliveryHarness) -> list[str]:
     """Public paths of every object of the video: clear, AES-128 copies (of every clear segment,
     made or not), CENC package."""
-    store = h.app.state.delivery.store
+    store = h.app.state.context.store
     prefix = h.video.prefix
     clear = [info.key async for info in store.list(prefix)]
     cenc = [info.key async for info in store.list(CENC_STORE_PREFIX + prefix)]
@@ -122,7 +122,7 @@ async def test_before_the_cenc_package_exists_dash_hands_out_no_clear_tokens(
 ) -> None:
     async with running_delivery(tmp_path, cmaf_video) as h:
         await h.publish_title()
-        store = h.app.state.delivery.store
+        store = h.app.state.context.store
         # The package's manifest is written last: without it the package does not exist yet
         # (as during a long second transcoding pass).
         await store.delete(package_manifest_key(h.video.prefix))

@@ -62,7 +62,7 @@ async def test_languages_and_subtitles_reach_hls_and_the_cenc_package(
     video = await packaged_by_media(media_clip("multilang.mp4"), tmp_path / "video")
     async with running_delivery(tmp_path / "delivery", video) as h:
         await h.publish_title()
-        await h.app.state.cenc_packager.wait_idle()
+        await h.app.state.context.packager.wait_idle()
         viewer = await h.viewer(tier="basic")
         session = (await h.start(viewer)).json()
 

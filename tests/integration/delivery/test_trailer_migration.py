@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.delivery.store import DeliveryStore, SessionRow, VideoRow
+from cinemesh.delivery.store.queries import DeliveryStore
+from cinemesh.delivery.store.tables import SessionRow, VideoRow
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 
 from cinemesh.delivery import domain
-from cinemesh.platform.problems import Problem
+from cinemesh.platform.errors import DomainError
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
 def refused(call: object, *args: object, **kwargs: object) -> str:
-    with pytest.raises(Problem) as problem:
+    with pytest.raises(DomainError) as problem:
         call(*args, **kwargs)  # type: ignore[operator]
     return str(problem.value.code)
 

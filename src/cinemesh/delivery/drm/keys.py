@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from cinemesh.delivery.store import ContentKeyRow, DeliveryStore
+from cinemesh.delivery.store.queries import DeliveryStore
+from cinemesh.delivery.store.tables import ContentKeyRow
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 

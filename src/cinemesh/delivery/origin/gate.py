@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 
 from cinemesh.contracts.catalog import TRAILER_CONTENT_TYPE
 from cinemesh.contracts.media import TRAILER
-from cinemesh.delivery.store import PlayableRow, VideoRow
+from cinemesh.delivery.store.tables import PlayableRow, VideoRow
 from cinemesh.platform.db import Database
 
 _MAX_CACHED_DIRECTORIES = 10_000

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from cinemesh.delivery.domain import ManifestMissing, ObjectNotFound, PlanQualityLimit
 from cinemesh.delivery.drm.hls_aes import encrypt_segment, segment_iv
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.layout import AES_PATH_PREFIX as AES_PATH_PREFIX
@@ -13,8 +14,7 @@ from cinemesh.delivery.layout import encrypted_object_key, package_manifest_key
 from cinemesh.delivery.layout import session_scope as session_scope
 from cinemesh.delivery.origin import manifests
 from cinemesh.delivery.origin.signing import STREAM_PREFIX, UrlSigner
-from cinemesh.delivery.store import SessionRow, VideoRow, utc
-from cinemesh.platform.problems import Problem
+from cinemesh.delivery.store.tables import SessionRow, VideoRow, utc
 from cinemesh.platform.storage import InvalidKeyError, ObjectNotFoundError, ObjectStore
 
 
@@ -63,7 +63,7 @@ class SessionMedia:
         try:
             return (await self.store.get_bytes(key)).decode()
         except (ObjectNotFoundError, InvalidKeyError):  # InvalidKeyError: e.g. ".." in a request path
-            raise Problem(404, "The title's manifest is missing.", code="manifest-missing") from None
+            raise ManifestMissing("The title's manifest is missing.") from None
 
     async def hls_master(self, row: SessionRow, video: VideoRow) -> str:
         prefix = video.storage_prefix
@@ -84,9 +84,9 @@ class SessionMedia:
         key = video.storage_prefix + relative
         heights = {r["playlist_key"]: int(r["height"]) for r in video.renditions}
         if heights.get(key, 0) > row.max_height:
-            raise Problem(403, "This rendition is above the session's plan.", code="plan-quality-limit")
+            raise PlanQualityLimit("This rendition is above the session's plan.")
         if not key.endswith(".m3u8") or (key not in heights and not key.startswith(video.storage_prefix)):
-            raise Problem(404, "No such playlist.", code="object-not-found")
+            raise ObjectNotFound("No such playlist.")
         encryption = None
         if self.hls_aes128:
             content_key = await self.keys.get(video.video_id)
@@ -120,13 +120,11 @@ class SessionMedia:
         elif self.clear_dash_allowed(clearkey=clearkey):
             mpd_key = video.dash_manifest_key
         else:
-            raise Problem(
-                404,
-                "This title is served encrypted and its DASH package is not ready: play HLS.",
-                code="manifest-missing",
+            raise ManifestMissing(
+                "This title is served encrypted and its DASH package is not ready: play HLS."
             )
         if mpd_key is None:
-            raise Problem(404, "This title has no DASH manifest.", code="manifest-missing")
+            raise ManifestMissing("This title has no DASH manifest.")
         return manifests.rewrite_dash(
             await self._text(mpd_key),
             mpd_key=mpd_key,

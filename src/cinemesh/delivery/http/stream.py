@@ -3,49 +3,29 @@ send no bearer token for media). The edge pulls from here."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cinemesh.delivery.http.deps import Context, DeliveryContext, delivery_context
+from cinemesh.delivery.http.objects import cache_control, object_response
 from cinemesh.delivery.layout import AES_PATH_PREFIX, CENC_STORE_PREFIX, SESSIONS_PREFIX, clear_key_of
 from cinemesh.delivery.origin.media import SessionMedia
-from cinemesh.delivery.origin.objects import cache_control, object_response
 from cinemesh.delivery.origin.signing import TokenRefusedError
-from cinemesh.delivery.runtime import Delivery, delivery, delivery_dependency
-from cinemesh.delivery.store import SessionRow, VideoRow
+from cinemesh.delivery.store.tables import SessionRow, VideoRow
 from cinemesh.platform.problems import Problem
 
 router = APIRouter(tags=["stream"])
-DeliveryDep = Annotated[Delivery, Depends(delivery_dependency)]
 
 HLS_PLAYLIST = "application/vnd.apple.mpegurl"
 DASH_MPD = "application/dash+xml"
 
 
-def _cors(d: Delivery) -> dict[str, str]:
-    return {
-        "Access-Control-Allow-Origin": d.settings.cors_allow_origin,
-        "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges",
-        "Timing-Allow-Origin": d.settings.cors_allow_origin,
-    }
-
-
-def client_ip(request: Request, d: Delivery) -> str | None:
-    """The viewer's address: the socket peer, or what a trusted edge says it saw."""
-    peer = request.client.host if request.client else None
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and peer in d.settings.trusted_proxies:
-        return forwarded.split(",")[-1].strip()
-    return peer
-
-
 @router.options("/api/v1/stream/{token}/{path:path}", include_in_schema=False)
-async def preflight(d: DeliveryDep) -> Response:
+async def preflight(d: Context) -> Response:
     return Response(
         status_code=204,
         headers={
-            **_cors(d),
+            **d.cors(),
             "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
             "Access-Control-Allow-Headers": "Range",
             "Access-Control-Max-Age": "86400",
@@ -58,11 +38,11 @@ async def stream(request: Request) -> Response:
     segment hot path, and dependency resolution and validation would cost more than the token
     check and the stat together."""
     token, path = request.path_params["token"], request.path_params["path"]
-    d = delivery(request)
+    d = delivery_context(request)
     try:
-        d.signer.verify(token, path, client_ip=client_ip(request, d))
+        d.signer.verify(token, path, client_ip=d.client_ip(request))
     except TokenRefusedError as exc:
-        raise Problem(403, exc.reason, code=exc.code, headers=_cors(d)) from None
+        raise Problem(403, exc.reason, code=exc.code, headers=d.cors()) from None
     if path.startswith(SESSIONS_PREFIX):
         return await _session_object(path, d)
     clear_key = clear_key_of(path)
@@ -70,14 +50,14 @@ async def stream(request: Request) -> Response:
     if video_id is None:
         raise Problem(404, "No such media object.", code="object-not-found")
     if not await d.gate.servable(video_id):
-        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=_cors(d))
+        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=d.cors())
     key = path if path.startswith(CENC_STORE_PREFIX) else clear_key  # the package's paths are its keys
     if path.startswith(AES_PATH_PREFIX):
         if not clear_key.endswith((".m4s", ".ts", ".mp4a", ".aac")):
             raise Problem(404, "Only media segments have AES-128 copies.", code="object-not-found")
         key = await d.media.ensure_encrypted(video_id, clear_key)
     headers = {
-        **_cors(d),
+        **d.cors(),
         "Cache-Control": cache_control(
             clear_key,
             manifest_max_age=d.settings.manifest_max_age_seconds,
@@ -98,25 +78,25 @@ router.add_route(
 )
 
 
-async def _live(d: Delivery, session_id: str) -> tuple[SessionRow, VideoRow]:
+async def _live(d: DeliveryContext, session_id: str) -> tuple[SessionRow, VideoRow]:
     row = await d.playback.live_session(session_id)
     if row is None:
-        raise Problem(403, "The playback session is not live.", code="session-not-live", headers=_cors(d))
+        raise Problem(403, "The playback session is not live.", code="session-not-live", headers=d.cors())
     if not await d.gate.servable(row.video_id):
-        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=_cors(d))
-    video = await d.video(row.video_id)
+        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=d.cors())
+    video = await d.playback.video(row.video_id)
     if video is None:
         raise Problem(404, "The session's video is gone.", code="object-not-found")
     return row, video
 
 
-async def _session_object(path: str, d: Delivery) -> Response:
+async def _session_object(path: str, d: DeliveryContext) -> Response:
     _, session_id, *rest = path.split("/", 2)
     name = rest[0] if rest else ""
     row, video = await _live(d, session_id)
     media: SessionMedia = d.media
     # Per-session documents: the client may keep them briefly, shared caches never.
-    private = {**_cors(d), "Cache-Control": f"private, max-age={d.settings.manifest_max_age_seconds}"}
+    private = {**d.cors(), "Cache-Control": f"private, max-age={d.settings.manifest_max_age_seconds}"}
     if name == "master.m3u8":
         return Response(await media.hls_master(row, video), media_type=HLS_PLAYLIST, headers=private)
     if name.startswith("p/"):
@@ -135,6 +115,6 @@ async def _session_object(path: str, d: Delivery) -> Response:
             raise Problem(404, "This deployment serves HLS in the clear.", code="object-not-found")
         key = await d.keys.get(row.video_id)
         return Response(
-            key.key, media_type="application/octet-stream", headers={**_cors(d), "Cache-Control": "no-store"}
+            key.key, media_type="application/octet-stream", headers={**d.cors(), "Cache-Control": "no-store"}
         )
     raise Problem(404, "No such session document.", code="object-not-found")

@@ -1,4 +1,4 @@
-"""Use cases of the delivery service: start, heartbeat and end playback sessions; licences."""
+"""Use cases of playback sessions: start, heartbeat, end, stop others; the sweep of dead ones."""
 
 from __future__ import annotations
 
@@ -11,27 +11,29 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.delivery import domain, publishing
-from cinemesh.delivery.devices import DeviceDirectory
-from cinemesh.delivery.drm.clearkey import b64url
+from cinemesh.delivery.domain import (
+    DeviceNotRegistered,
+    ProfileNotFound,
+    SessionEnded,
+    SessionExpired,
+    SessionNotFound,
+    VideoNotReady,
+)
 from cinemesh.delivery.drm.keys import ContentKeys
-from cinemesh.delivery.drm.port import LicenseAdapter, LicensePolicy, LicenseRequestError
-from cinemesh.delivery.origin.signing import UrlSigner
+from cinemesh.delivery.service.devices import DeviceDirectory
+from cinemesh.delivery.service.unlock import is_unlocked
 from cinemesh.delivery.settings import DeliverySettings
-from cinemesh.delivery.store import DeliveryStore, SessionRow, utc
-from cinemesh.delivery.unlock import is_unlocked
+from cinemesh.delivery.store.queries import DeliveryStore
+from cinemesh.delivery.store.tables import SessionRow, VideoRow, utc
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.problems import Problem
 from cinemesh.platform.tokens import Principal, TokenVerifier
 
 log = get_logger("cinemesh.delivery")
 
-_SESSION_NOT_FOUND = Problem(404, "No such playback session.", code="session-not-found")
-_DEVICE_NOT_REGISTERED = Problem(
-    403,
-    "This device is not registered to the account: register it (POST /api/v1/me/devices) and try again.",
-    code="device-not-registered",
+_DEVICE_NOT_REGISTERED = (
+    "This device is not registered to the account: register it (POST /api/v1/me/devices) and try again."
 )
 
 
@@ -41,6 +43,20 @@ class _UnknownDevice(Exception):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+async def end_session(session: AsyncSession, row: SessionRow, *, reason: str, now: dt.datetime) -> None:
+    row.ended_at = now
+    row.end_reason = reason
+    await publishing.record_ended(session, row)
+
+
+async def revoke_video(session: AsyncSession, video_id: str) -> int:
+    """Ends the live sessions of a video that may no longer be shown (in the caller's tx)."""
+    rows = await DeliveryStore(session).live_sessions_of_video(video_id)
+    for row in rows:
+        await end_session(session, row, reason="revoked", now=_now())
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -55,18 +71,15 @@ class PlaybackService:
         *,
         database: Database,
         settings: DeliverySettings,
-        signer: UrlSigner,
         keys: ContentKeys,
-        license_adapters: dict[str, LicenseAdapter],
+        verifier: TokenVerifier,
         devices: DeviceDirectory | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
-        self.signer = signer
         self.keys = keys
-        self.verifier: TokenVerifier | None = None  # set by bootstrap once the app exists
+        self.verifier = verifier  # unlock tokens: the access tokens' keys
         self.devices = devices
-        self.license_adapters = license_adapters
         self.heartbeat_timeout = dt.timedelta(seconds=settings.heartbeat_timeout_seconds)
         self.stale_after = self.heartbeat_timeout + dt.timedelta(seconds=settings.resume_window_seconds)
         # SQLite has one writer; concurrent creations in this process queue here in FIFO order
@@ -111,9 +124,9 @@ class PlaybackService:
             return await start(device_confirmed=False)
         except _UnknownDevice:
             if self.devices is None or authorization is None:
-                raise _DEVICE_NOT_REGISTERED from None
+                raise DeviceNotRegistered(_DEVICE_NOT_REGISTERED) from None
             if not await self.devices.is_callers(device_id=device_id, authorization=authorization):
-                raise _DEVICE_NOT_REGISTERED from None
+                raise DeviceNotRegistered(_DEVICE_NOT_REGISTERED) from None
         return await start(device_confirmed=True)
 
     async def _start(
@@ -134,12 +147,12 @@ class PlaybackService:
             subscription = await store.lock_account(principal.user_id)  # first: serialises the account
             profile = await store.profile(profile_id)
             if profile is None or profile.user_id != principal.user_id:
-                raise Problem(404, "No such profile on this account.", code="profile-not-found")
+                raise ProfileNotFound("No such profile on this account.")
             owner = await store.device_owner(device_id)
             if owner is None and not device_confirmed:
                 raise _UnknownDevice
             if owner is not None and owner != principal.user_id:
-                raise _DEVICE_NOT_REGISTERED
+                raise DeviceNotRegistered(_DEVICE_NOT_REGISTERED)
             playable = await store.playable(content_id)
             # A trailer is free to watch for any signed-in account: no active subscription (the
             # plan's quality limit still applies) and no concurrent stream of the plan taken.
@@ -151,7 +164,7 @@ class PlaybackService:
             height = domain.check_quality(limits, max_height)
             video = await store.video(video_id)
             if video is None:
-                raise Problem(409, "The title's video is not transcoded yet.", code="video-not-ready")
+                raise VideoNotReady("The title's video is not transcoded yet.")
             if free:
                 domain.check_trailer_video(playable, video_kind=video.kind, video_title_id=video.title_id)
             else:
@@ -187,7 +200,7 @@ class PlaybackService:
         row = await store.session_row(session_id, for_update=True)
         # Another account's session is indistinguishable from a missing one (no IDOR oracle).
         if row is None or row.user_id != principal.user_id:
-            raise _SESSION_NOT_FOUND
+            raise SessionNotFound("No such playback session.")
         return row
 
     async def heartbeat(
@@ -198,17 +211,15 @@ class PlaybackService:
             store = DeliveryStore(session)
             row = await self._owned(store, principal, session_id)
             if row.ended_at is not None:
-                raise Problem(409, "The playback session has ended.", code="session-ended")
+                raise SessionEnded("The playback session has ended.")
             # A stale session stopped counting; a player back from a dead zone (a phone in a
             # tunnel) resumes it while the plan still has room, else it is over.
             live = row.is_live(now=now, heartbeat_timeout=self.heartbeat_timeout)
             if not live and not await self._may_resume(store, row, now=now):
-                await self._end(session, row, reason="heartbeat_timeout", now=now)
-                raise Problem(
-                    409,
+                await end_session(session, row, reason="heartbeat_timeout", now=now)
+                raise SessionExpired(
                     "The playback session timed out and cannot resume (its stream is in use or its "
-                    "time is up); start a new one.",
-                    code="session-expired",
+                    "time is up); start a new one."
                 )
             row.last_heartbeat_at = now
             if position_seconds is not None:
@@ -236,7 +247,7 @@ class PlaybackService:
             rows = await DeliveryStore(session).open_sessions_of_user(principal.user_id)
             stopped = [row for row in rows if row.device_id != keep_device_id]
             for row in stopped:
-                await self._end(session, row, reason="stopped_elsewhere", now=now)
+                await end_session(session, row, reason="stopped_elsewhere", now=now)
         return len(stopped)
 
     async def end(self, *, principal: Principal, session_id: str) -> None:
@@ -244,12 +255,7 @@ class PlaybackService:
         async with self.database.transaction() as session:
             row = await self._owned(DeliveryStore(session), principal, session_id)
             if row.ended_at is None:
-                await self._end(session, row, reason="stopped", now=_now())
-
-    async def _end(self, session: AsyncSession, row: SessionRow, *, reason: str, now: dt.datetime) -> None:
-        row.ended_at = now
-        row.end_reason = reason
-        await publishing.record_ended(session, row)
+                await end_session(session, row, reason="stopped", now=_now())
 
     async def sweep(self) -> int:
         """Ends sessions whose heartbeat stopped long ago (they stopped counting at the heartbeat
@@ -259,15 +265,12 @@ class PlaybackService:
             # Past the resume window too: no heartbeat can bring them back any more.
             rows = await DeliveryStore(session).stale_sessions(heartbeat_before=now - self.stale_after)
             for row in rows:
-                await self._end(session, row, reason="heartbeat_timeout", now=now)
+                await end_session(session, row, reason="heartbeat_timeout", now=now)
         return len(rows)
 
-    async def revoke_video(self, session: AsyncSession, video_id: str) -> int:
-        """Ends the live sessions of a video that may no longer be shown (in the caller's tx)."""
-        rows = await DeliveryStore(session).live_sessions_of_video(video_id)
-        for row in rows:
-            await self._end(session, row, reason="revoked", now=_now())
-        return len(rows)
+    async def video(self, video_id: str) -> VideoRow | None:
+        async with self.database.session() as session:
+            return await DeliveryStore(session).video(video_id)
 
     async def live_session(self, session_id: str) -> SessionRow | None:
         async with self.database.session() as session:
@@ -275,34 +278,3 @@ class PlaybackService:
         if row is None or not row.is_live(now=_now(), heartbeat_timeout=self.heartbeat_timeout):
             return None
         return row
-
-    async def license(
-        self, *, principal: Principal, session_id: str, key_system: str, request: bytes
-    ) -> bytes:
-        adapter = self.license_adapters.get(key_system)
-        if adapter is None:
-            raise Problem(
-                409, f"No licence server for key system {key_system!r}.", code="key-system-unsupported"
-            )
-        async with self.database.session() as session:
-            row = await DeliveryStore(session).session_row(session_id)
-        if row is None or row.user_id != principal.user_id:
-            raise _SESSION_NOT_FOUND  # as heartbeat and end answer: another's looks missing
-        if not row.is_live(now=_now(), heartbeat_timeout=self.heartbeat_timeout):
-            # Ended or timed out: no key without a live session.
-            raise Problem(
-                403, "Licences are issued only to a live session of yours.", code="session-not-live"
-            )
-        key = await self.keys.get(row.video_id)
-        policy = LicensePolicy(
-            session_id=row.session_id,
-            max_height=row.max_height,
-            expires_at=int(utc(row.expires_at).timestamp()),
-        )
-        try:
-            return await adapter.license(request=request, key=key, policy=policy)
-        except LicenseRequestError as exc:
-            raise Problem(400, str(exc), code="license-request-invalid") from exc
-
-    async def key_id(self, video_id: str) -> str:
-        return b64url((await self.keys.get(video_id)).kid)

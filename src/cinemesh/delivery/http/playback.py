@@ -1,80 +1,32 @@
-"""HTTP routes of the delivery service: playback sessions (bearer-authenticated) and the
-signed media routes of the origin."""
+"""Playback sessions (bearer-authenticated): start, heartbeat, end, stop the others, licences."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Request
 from starlette.responses import Response
 
 from cinemesh.delivery.drm.clearkey import CLEARKEY_SYSTEM
-from cinemesh.delivery.origin import api as origin_api
-from cinemesh.delivery.runtime import Delivery, delivery_dependency
-from cinemesh.delivery.store import utc
+from cinemesh.delivery.http.deps import Context
+from cinemesh.delivery.http.schemas import (
+    DrmInfo,
+    Heartbeat,
+    HeartbeatAck,
+    PlaybackRequest,
+    PlaybackSession,
+    StopOthers,
+    Stopped,
+)
+from cinemesh.delivery.store.tables import utc
 from cinemesh.platform.security import CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1/playback", tags=["playback"])
-DeliveryDep = Annotated[Delivery, Depends(delivery_dependency)]
-
-
-class PlaybackRequest(BaseModel):
-    content_id: str = Field(max_length=64)
-    profile_id: str = Field(max_length=64)
-    device_id: str = Field(max_length=64)
-    max_height: int | None = Field(None, ge=144, le=4320, description="Highest quality wanted, e.g. 1080.")
-    unlock_token: str | None = Field(None, max_length=4096, description="From the profile unlock (PIN).")
-
-
-class DrmInfo(BaseModel):
-    hls: dict[str, Any] | None
-    dash: dict[str, Any] | None
-
-
-class PlaybackSession(BaseModel):
-    session_id: str
-    hls_url: str
-    dash_url: str | None
-    drm: DrmInfo
-    thumbnails_vtt: str | None
-    max_height: int
-    tier: str
-    expires_at: dt.datetime
-    heartbeat_interval_seconds: int
-
-
-# No title lasts a week (media refuses sources past its max duration, hours); anything beyond is
-# a broken or hostile client, and a non-finite value would turn into null in the ended event.
-MAX_POSITION_SECONDS = 7 * 24 * 3600
-
-
-class Heartbeat(BaseModel):
-    position_seconds: float | None = Field(
-        None,
-        ge=0,
-        le=MAX_POSITION_SECONDS,
-        allow_inf_nan=False,
-        description="Where the player is in the title, in seconds (at most 7 days).",
-    )
-
-
-class HeartbeatAck(BaseModel):
-    session_id: str
-    expires_at: dt.datetime
-    heartbeat_interval_seconds: int
-
-
-def _media_base(d: Delivery) -> str:
-    # Empty by default: absolute-path URLs, which resolve against whatever host the client
-    # called (the gateway in either shape); a CDN deployment sets the edge's URL.
-    return d.settings.media_base_url.rstrip("/")
 
 
 @router.post("", status_code=201, summary="Start a playback session")
 async def start_playback(
-    body: PlaybackRequest, principal: CurrentPrincipal, request: Request, d: DeliveryDep
+    body: PlaybackRequest, principal: CurrentPrincipal, request: Request, d: Context
 ) -> PlaybackSession:
     started = await d.playback.start(
         principal=principal,
@@ -83,14 +35,14 @@ async def start_playback(
         device_id=body.device_id,
         max_height=body.max_height,
         unlock_token=body.unlock_token,
-        client_ip=origin_api.client_ip(request, d),
+        client_ip=d.client_ip(request),
         authorization=request.headers.get("authorization"),
     )
     row = started.row
-    video = await d.video(row.video_id)
+    video = await d.playback.video(row.video_id)
     assert video is not None
-    base = _media_base(d)
-    kid = await d.playback.key_id(row.video_id)
+    base = d.media_base()
+    kid = await d.licences.key_id(row.video_id)
     hls_drm = {"method": "AES-128", "key_format": "identity"} if d.settings.hls_aes128 else None
     dash_drm = None
     clear_dash = bool(video.dash_manifest_key) and d.media.clear_dash_allowed(
@@ -117,18 +69,8 @@ async def start_playback(
     )
 
 
-class StopOthers(BaseModel):
-    keep_device_id: str | None = Field(
-        None, max_length=64, description="This device's id: its own sessions keep playing."
-    )
-
-
-class Stopped(BaseModel):
-    stopped: int
-
-
 @router.post("/stop-others", summary="Stop playback on the account's other devices")
-async def stop_others(body: StopOthers, principal: CurrentPrincipal, d: DeliveryDep) -> Stopped:
+async def stop_others(body: StopOthers, principal: CurrentPrincipal, d: Context) -> Stopped:
     """Ends every open session of the caller's account but those of `keep_device_id` (a player
     there learns it from its next heartbeat: 409 session-ended), freeing the plan's streams."""
     stopped = await d.playback.stop_others(principal=principal, keep_device_id=body.keep_device_id)
@@ -139,7 +81,7 @@ async def stop_others(body: StopOthers, principal: CurrentPrincipal, d: Delivery
 async def heartbeat(
     session_id: str,
     principal: CurrentPrincipal,
-    d: DeliveryDep,
+    d: Context,
     body: Annotated[Heartbeat | None, Body()] = None,
 ) -> HeartbeatAck:
     row = await d.playback.heartbeat(
@@ -153,7 +95,7 @@ async def heartbeat(
 
 
 @router.delete("/{session_id}", status_code=204, summary="End a playback session")
-async def end_playback(session_id: str, principal: CurrentPrincipal, d: DeliveryDep) -> Response:
+async def end_playback(session_id: str, principal: CurrentPrincipal, d: Context) -> Response:
     await d.playback.end(principal=principal, session_id=session_id)
     return Response(status_code=204)
 
@@ -164,13 +106,10 @@ async def end_playback(session_id: str, principal: CurrentPrincipal, d: Delivery
     response_class=Response,
 )
 async def clearkey_license(
-    session_id: str, request: Request, principal: CurrentPrincipal, d: DeliveryDep
+    session_id: str, request: Request, principal: CurrentPrincipal, d: Context
 ) -> Response:
     body = await request.body()
-    answer = await d.playback.license(
+    answer = await d.licences.license(
         principal=principal, session_id=session_id, key_system=CLEARKEY_SYSTEM, request=body
     )
     return Response(answer, media_type="application/json", headers={"Cache-Control": "no-store"})
-
-
-routers: tuple[APIRouter, ...] = (router, origin_api.router)
