@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cinemesh.delivery.drm.cenc import CENC_STORE_PREFIX, package_manifest_key
-from cinemesh.delivery.origin.media import AES_PATH_PREFIX
+from cinemesh.delivery.layout import AES_PATH_PREFIX, CENC_STORE_PREFIX, package_manifest_key
 from tests.fixtures.cmaf import CmafVideo
 from tests.integration.delivery.harness import DeliveryHarness, running_delivery
 

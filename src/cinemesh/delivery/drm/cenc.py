@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from cinemesh.delivery.drm.keys import ContentKeys
-from cinemesh.delivery.layout import CENC_STORE_PREFIX as CENC_STORE_PREFIX
 from cinemesh.delivery.layout import cenc_package_prefix
-from cinemesh.delivery.layout import package_manifest_key as package_manifest_key
 from cinemesh.delivery.origin.manifests import resolve
+from cinemesh.platform.background import TaskSet
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
 
@@ -51,7 +50,8 @@ class CencPackager:
         self.store = store
         self.keys = keys
         self.ffmpeg = ffmpeg
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks = TaskSet("delivery-cenc")
+        self._running: set[str] = set()  # videos being packaged: one run per video at once
 
     def schedule(
         self,
@@ -62,23 +62,21 @@ class CencPackager:
         dash_manifest_key: str | None = None,
     ) -> None:
         """Packages in the background (after the caller's transaction); one run per video at once."""
-        if video_id in self._tasks:
+        if video_id in self._running:
             return
         work: Coroutine[Any, Any, None] = self._package_logged(
             video_id, storage_prefix, master_key, list(renditions), dash_manifest_key
         )
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks[video_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(video_id, None))
+        self._running.add(video_id)
+        task = self._tasks.spawn(f"package:{video_id}", work)
+        task.add_done_callback(lambda _: self._running.discard(video_id))
 
     async def wait_idle(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        while len(self._tasks):
+            await self._tasks.wait()
 
     async def close(self) -> None:
-        for task in list(self._tasks.values()):
-            task.cancel()
-        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self._tasks.stop()
 
     async def _package_logged(
         self,

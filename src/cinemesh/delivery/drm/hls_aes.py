@@ -15,8 +15,6 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from cinemesh.delivery.drm.keys import ContentKey
-from cinemesh.delivery.layout import ENCRYPTED_PREFIX as ENCRYPTED_PREFIX
-from cinemesh.delivery.layout import encrypted_object_key as encrypted_object_key
 
 
 def segment_iv(kid: bytes, object_key: str) -> bytes:

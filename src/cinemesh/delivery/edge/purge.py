@@ -12,13 +12,13 @@ has expired in every process, so an object another origin process served in betw
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import httpx
 
 from cinemesh.delivery.layout import AES_PATH_PREFIX, CENC_STORE_PREFIX, ENCRYPTED_PREFIX, encrypted_prefix
 from cinemesh.delivery.origin.gate import VideoGate
+from cinemesh.platform.background import TaskSet
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
 
@@ -34,7 +34,7 @@ class EdgePurger:
         self.purge_urls = [url.rstrip("/") for url in purge_urls]
         self.gate = gate
         self.timeout = timeout
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("delivery-edge-purge")
 
     # -- Invalidation (called by event handlers) --------------------------------------------
 
@@ -43,26 +43,19 @@ class EdgePurger:
 
     def availability_changed(self, video_id: str) -> None:
         self.gate.forget(video_id)
-        self._spawn(self._purge_twice(video_id, drop_copies=False))
+        self._tasks.spawn(f"purge:{video_id}", self._purge_twice(video_id, drop_copies=False))
 
     def objects_replaced(self, video_id: str) -> None:
         self.gate.forget(video_id)
-        self._spawn(self._purge_twice(video_id, drop_copies=True))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(f"purge:{video_id}", self._purge_twice(video_id, drop_copies=True))
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.stop()
 
     async def wait_idle(self) -> None:
         """Waits for scheduled purges (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while len(self._tasks):
+            await self._tasks.wait()
 
     # -- purging ----------------------------------------------------------------------------
 

@@ -9,9 +9,12 @@ import uuid
 from cinemesh.delivery.domain import ManifestMissing, ObjectNotFound, PlanQualityLimit
 from cinemesh.delivery.drm.hls_aes import encrypt_segment, segment_iv
 from cinemesh.delivery.drm.keys import ContentKeys
-from cinemesh.delivery.layout import AES_PATH_PREFIX as AES_PATH_PREFIX
-from cinemesh.delivery.layout import encrypted_object_key, package_manifest_key
-from cinemesh.delivery.layout import session_scope as session_scope
+from cinemesh.delivery.layout import (
+    AES_PATH_PREFIX,
+    encrypted_object_key,
+    package_manifest_key,
+    session_scope,
+)
 from cinemesh.delivery.origin import manifests
 from cinemesh.delivery.origin.signing import STREAM_PREFIX, UrlSigner
 from cinemesh.delivery.store.tables import SessionRow, VideoRow, utc
