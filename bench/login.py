@@ -28,7 +28,7 @@ from bench._report import write_section
 from cinemesh.composition import build_platform
 from cinemesh.platform.settings import Settings
 from cinemesh.users.bootstrap import build_app
-from cinemesh.users.passwords import PasswordHashing
+from cinemesh.users.identity.passwords import PasswordHashing
 from cinemesh.users.settings import UsersSettings
 
 PASSWORD = "correct horse battery staple"

@@ -29,7 +29,7 @@ from cinemesh.platform.logging import get_logger
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
 from cinemesh.users import bootstrap as users_bootstrap
-from cinemesh.users.service import AdminCredentials
+from cinemesh.users.identity.service.accounts import AdminCredentials
 
 log = get_logger("cinemesh.composition")
 

@@ -1,9 +1,8 @@
-"""Composition root of the users service."""
+"""Composition root of the users service: the runtime first, then the use cases, then the app."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,38 @@ from cinemesh.platform.cache import Cache, build_cache
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
-from cinemesh.platform.service_app import build_service
+from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
-from cinemesh.users import billing_events
-from cinemesh.users.account_service import AccountService
-from cinemesh.users.api import auth, well_known
-from cinemesh.users.api_account import me
-from cinemesh.users.api_admin import admin
-from cinemesh.users.credentials import CredentialsService
-from cinemesh.users.deps import Services
-from cinemesh.users.keys import KeyRing
-from cinemesh.users.library_service import LibraryService
-from cinemesh.users.mail_queue import MailQueue
-from cinemesh.users.mailer import Mailer, build_mailer
-from cinemesh.users.oidc import OidcLogin
-from cinemesh.users.passwords import PasswordHashing
-from cinemesh.users.profiles_service import ProfilesService
-from cinemesh.users.service import UsersService
+from cinemesh.users.account.events import consumer
+from cinemesh.users.account.service import AccountService
+from cinemesh.users.household.service.library import LibraryService
+from cinemesh.users.household.service.profiles import ProfilesService
+from cinemesh.users.http import account, admin, auth, devices, my_list, profiles
+from cinemesh.users.http.deps import UsersContext
+from cinemesh.users.http.problems import ERROR_STATUSES
+from cinemesh.users.identity.keys import KeyRing
+from cinemesh.users.identity.mail_queue import MailQueue
+from cinemesh.users.identity.mailer import Mailer, build_mailer
+from cinemesh.users.identity.passwords import PasswordHashing
+from cinemesh.users.identity.service.accounts import UsersService
+from cinemesh.users.identity.service.credentials import CredentialsService
+from cinemesh.users.identity.service.oidc import OidcLogin
+from cinemesh.users.identity.throttle import Throttles
 from cinemesh.users.settings import UsersSettings
-from cinemesh.users.throttle import Throttles
 
 NAME = "users"
+MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_ADMIN_EMAIL = "admin@cinemesh.localhost"
-routers = (auth, me, admin, well_known)
+ROUTERS = (
+    auth.router,
+    account.router,
+    profiles.router,
+    devices.router,
+    my_list.router,
+    admin.router,
+    auth.well_known,
+)
 
 
 def build_app(
@@ -81,7 +88,7 @@ def build_app(
         access_token_ttl=settings.access_token_ttl_seconds,
         refresh_token_ttl=settings.refresh_token_ttl_seconds,
     )
-    services = Services(
+    context = UsersContext(
         users=users,
         credentials=CredentialsService(
             users=users,
@@ -107,22 +114,14 @@ def build_app(
     )
 
     async def first_admin() -> None:
+        # Read by whoever runs the service (the terminal shows a generated password once).
         app.state.first_admin = await users.ensure_first_admin(
             email=settings.admin_email or DEFAULT_ADMIN_EMAIL,
             password=settings.admin_password.get_secret_value() if settings.admin_password else None,
         )
 
-    reloading: list[asyncio.Task[None]] = []
-
     async def watch_keys() -> None:
-        reloading.append(asyncio.create_task(keys.reload_periodically(config.key_reload_interval_seconds)))
-
-    async def stop_watching_keys() -> None:
-        for task in reloading:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        reloading.clear()
+        runtime.tasks.spawn("signing-keys", keys.reload_periodically(config.key_reload_interval_seconds))
 
     async def close_cache() -> None:
         if owned_cache:
@@ -131,23 +130,28 @@ def build_app(
     async def own_jwks() -> dict[str, Any]:
         return keys.jwks()
 
-    app, _ = build_service(
+    runtime = replace(
+        build_runtime(
+            settings=settings,
+            name=NAME,
+            migrations=MIGRATIONS,
+            bus=bus,
+            jwks_fetcher=own_jwks,
+            subscriptions=[consumer()],
+            on_start=[keys.load, first_admin, watch_keys, mail_queue.start],
+            on_stop=[mail_queue.stop, close_cache],
+            database=database,
+        ),
+        # The users service verifies its own tokens with the keys it holds, read in memory: no
+        # need to rate-limit refreshes, so a token from a just-rotated key is known at once.
+        verifier=TokenVerifier(JwksKeySource(own_jwks, min_refresh_interval=0)),
+    )
+    app = service_app(
+        runtime,
         settings=settings,
-        name=NAME,
-        migrations=Path(__file__).parent / "migrations",
-        routers=routers,
-        bus=bus,
-        jwks_fetcher=own_jwks,
-        subscriptions=[billing_events.consumer()],
-        on_start=[keys.load, first_admin, watch_keys, mail_queue.start],
-        on_stop=[stop_watching_keys, mail_queue.stop, close_cache],
-        database=database,
+        context=context,
+        routers=ROUTERS,
+        error_statuses=ERROR_STATUSES,
         description="Identity, credentials, tokens and the account document.",
     )
-    # The users service verifies its own tokens with the keys it holds, read in memory: no need
-    # to rate-limit refreshes, so a token from a just-rotated key is known at once.
-    app.state.token_verifier = TokenVerifier(JwksKeySource(own_jwks, min_refresh_interval=0))
-    app.state.users_services = services
-    app.state.users_service = users
-    app.state.first_admin = None
     return app

@@ -21,9 +21,9 @@ from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
 from cinemesh.users.bootstrap import build_app
-from cinemesh.users.deps import Services
-from cinemesh.users.mailer import Mail
-from cinemesh.users.passwords import PasswordHashing
+from cinemesh.users.http.deps import UsersContext
+from cinemesh.users.identity.mailer import Mail
+from cinemesh.users.identity.passwords import PasswordHashing
 from cinemesh.users.settings import UsersSettings
 from tests.fixtures._problems import assert_problem as problem
 
@@ -64,8 +64,8 @@ class Harness:
     mailer: RecordingMailer
 
     @property
-    def services(self) -> Services:
-        services: Services = self.app.state.users_services
+    def services(self) -> UsersContext:
+        services: UsersContext = self.app.state.context
         return services
 
     async def register(self, *, country: str = "DE", username: str | None = None) -> User:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cinemesh.users.household_store import DeviceRow, ListItemRow, ProfileRow
-from cinemesh.users.store import RefreshTokenRow, UserRow
+from cinemesh.users.household.store import DeviceRow, ListItemRow, ProfileRow
+from cinemesh.users.identity.store import RefreshTokenRow, UserRow
 from tests.integration.users.harness import PASSWORD, Harness, assert_problem, assert_valid_document
 
 

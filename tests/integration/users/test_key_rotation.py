@@ -13,7 +13,7 @@ from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.users.bootstrap import NAME
-from cinemesh.users.keys import KeyRing
+from cinemesh.users.identity.keys import KeyRing
 from tests.integration.users.harness import Harness, assert_problem
 
 MIGRATIONS = Path(__file__).parents[3] / "src" / "cinemesh" / "users" / "migrations"

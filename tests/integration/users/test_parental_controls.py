@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cinemesh.platform.tokens import JwksKeySource, TokenVerifier
-from cinemesh.users.profiles_service import UNLOCK_TOKEN_USE
+from cinemesh.users.household.service.profiles import UNLOCK_TOKEN_USE
 from tests.integration.users.harness import Harness, User, assert_problem, running_users
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.requests import Request
 
-from cinemesh.users.refresh_cookie import secure_for
+from cinemesh.users.http.refresh_cookie import secure_for
 from tests.integration.users.harness import PASSWORD, Harness, assert_problem, running_users
 
 COOKIE = {"X-Refresh-Transport": "cookie"}

@@ -10,7 +10,7 @@ import pytest
 
 from cinemesh.platform.settings import Settings
 from cinemesh.users.bootstrap import build_app
-from cinemesh.users.mailer import Mail, MailDeliveryError, SmtpMailer, build_mailer
+from cinemesh.users.identity.mailer import Mail, MailDeliveryError, SmtpMailer, build_mailer
 from cinemesh.users.settings import UsersSettings
 from tests.fixtures._net import free_port
 from tests.fixtures.smtp import SmtpServer

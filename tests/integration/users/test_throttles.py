@@ -16,7 +16,7 @@ from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
 from cinemesh.platform.cache import RedisCache
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
-from cinemesh.users.mailer import Mail
+from cinemesh.users.identity.mailer import Mail
 from tests.fixtures._net import free_port
 from tests.integration.users.harness import PASSWORD, assert_problem, running_users
 

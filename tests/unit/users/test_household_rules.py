@@ -9,9 +9,8 @@ import pytest
 
 from cinemesh.contracts.ratings import KIDS_DEFAULT_LIMIT, MaturityRating
 from cinemesh.contracts.schemas import user_profile_schema
-from cinemesh.users.document import account_document
-from cinemesh.users.domain import Account, AccountStatus
-from cinemesh.users.household import (
+from cinemesh.users.account.document import account_document
+from cinemesh.users.household.domain import (
     ContentType,
     Device,
     DeviceType,
@@ -23,6 +22,7 @@ from cinemesh.users.household import (
     pin_required,
     stricter,
 )
+from cinemesh.users.identity.domain import Account, AccountStatus
 
 R = MaturityRating
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)

@@ -10,8 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cinemesh.contracts.ratings import MaturityRating
-from cinemesh.users.household import ContentType, Device, DeviceType, ListItem, ParentalControls, Profile
-from cinemesh.users.store import Base, utc, utc_or_none
+from cinemesh.users.household.domain import (
+    ContentType,
+    Device,
+    DeviceType,
+    ListItem,
+    ParentalControls,
+    Profile,
+)
+from cinemesh.users.identity.store import Base, utc, utc_or_none
 
 
 def _rating(value: str | None) -> MaturityRating | None:

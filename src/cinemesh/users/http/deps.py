@@ -1,24 +1,26 @@
-"""Route dependencies: the service objects, and the caller's account checked to be current."""
+"""What the routes need, built once by the bootstrap and read from `app.state.context`; and the
+caller's account, checked to be current."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from cinemesh.platform.security import CurrentPrincipal, require_roles
+from cinemesh.platform.service_app import context_of
 from cinemesh.platform.tokens import Principal
-from cinemesh.users.account_service import AccountService
-from cinemesh.users.credentials import CredentialsService
-from cinemesh.users.library_service import LibraryService
-from cinemesh.users.oidc import OidcLogin
-from cinemesh.users.profiles_service import ProfilesService
-from cinemesh.users.service import UsersService
+from cinemesh.users.account.service import AccountService
+from cinemesh.users.household.service.library import LibraryService
+from cinemesh.users.household.service.profiles import ProfilesService
+from cinemesh.users.identity.service.accounts import UsersService
+from cinemesh.users.identity.service.credentials import CredentialsService
+from cinemesh.users.identity.service.oidc import OidcLogin
 
 
 @dataclass(frozen=True)
-class Services:
+class UsersContext:
     users: UsersService
     credentials: CredentialsService
     profiles: ProfilesService
@@ -28,12 +30,11 @@ class Services:
 
 
 # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
-async def get_services(request: Request) -> Services:
-    services: Services = request.app.state.users_services
-    return services
+async def users_context(request: Request) -> UsersContext:
+    return context_of(request, UsersContext)
 
 
-AllServices = Annotated[Services, Depends(get_services)]
+Context = Annotated[UsersContext, Depends(users_context)]
 
 
 def _session_claims(principal: Principal) -> tuple[int, str | None]:
@@ -44,12 +45,12 @@ def _session_claims(principal: Principal) -> tuple[int, str | None]:
     return (0 if generation is None else generation), principal.session_id
 
 
-async def current_user(request: Request, principal: CurrentPrincipal, services: AllServices) -> Principal:
+async def current_user(request: Request, principal: CurrentPrincipal, context: Context) -> Principal:
     """The caller, refused (401) when the account was deleted or its sessions were ended after the
     token was issued: a signature alone cannot know that."""
     generation, session_id = _session_claims(principal)
     # Kept for the route: /me answers with this account instead of reading it a second time.
-    request.state.current_account = await services.users.ensure_token_current(
+    request.state.current_account = await context.users.ensure_token_current(
         user_id=principal.user_id, session_generation=generation, session_id=session_id
     )
     return principal
@@ -58,10 +59,14 @@ async def current_user(request: Request, principal: CurrentPrincipal, services: 
 async def current_admin(
     principal: Annotated[Principal, Depends(require_roles("admin"))],
     request: Request,
-    services: AllServices,
+    context: Context,
 ) -> Principal:
-    return await current_user(request, principal, services)
+    return await current_user(request, principal, context)
 
 
 ActiveUser = Annotated[Principal, Depends(current_user)]
 ActiveAdmin = Annotated[Principal, Depends(current_admin)]
+
+PathId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
+ContentId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ProfileFilter = Annotated[str | None, Query(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]

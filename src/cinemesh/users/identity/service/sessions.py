@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import SessionRevokedV1, SessionsEndedV1
-from cinemesh.users.profile_events import SOURCE
-from cinemesh.users.store import RefreshTokenRow, UserRow, UserStore
+from cinemesh.users.household.publishing import SOURCE
+from cinemesh.users.identity.store import RefreshTokenRow, UserRow, UserStore
 
 
 async def end_sessions(session: AsyncSession, user: UserRow, *, reason: str, current: dt.datetime) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.contracts.billing import BillingSubscriptionChangedV1
 from cinemesh.platform.events.handlers import EventHandlers, handles
 from cinemesh.platform.runtime import ConsumerSpec
-from cinemesh.users.document import timestamp
-from cinemesh.users.service import now
-from cinemesh.users.store import UserStore
+from cinemesh.users.account.document import timestamp
+from cinemesh.users.identity.service.accounts import now
+from cinemesh.users.identity.store import UserStore
 
 GROUP = "users"
 # Kept beside the seed fields, never shown (the document leaves out keys starting with "_"):

@@ -19,7 +19,7 @@ from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.tokens import ALGORITHM, ISSUER, SigningKey, TokenIssuer
-from cinemesh.users.store import SigningKeyRow, UserStore, utc, utc_or_none
+from cinemesh.users.identity.store import SigningKeyRow, UserStore, utc, utc_or_none
 
 log = get_logger("cinemesh.users.keys")
 

@@ -1,4 +1,5 @@
-"""Profiles, devices, my list and parental controls: the household under one account. No I/O."""
+"""Profiles, devices, my list and parental controls: the household under one account, its rules
+and what they refuse. No I/O."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cinemesh.contracts.ratings import KIDS_DEFAULT_LIMIT, MINIMUM_AGE, MaturityRating
+from cinemesh.platform.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolation
+from cinemesh.users.identity.domain import Lockout
 
 # The seed schema's maxItems.
 MAX_PROFILES = 5
@@ -125,3 +128,108 @@ class ListItem:
     content_type: ContentType
     profile_id: str
     added_date: dt.datetime
+
+
+# -- what the household's rules refuse (mapped to HTTP statuses in users/http/problems.py) ------
+
+# Where the web app lists the account's devices (an error names it so any client can link it).
+DEVICES_PAGE = "/account/devices"
+
+
+class ProfileNotFound(NotFoundError):
+    # Another account's id reads exactly like an id that does not exist: no existence oracle.
+    code = "profile-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("No such profile on this account.")
+
+
+class DeviceNotFound(NotFoundError):
+    code = "device-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("No such device on this account.")
+
+
+class ListItemNotFound(NotFoundError):
+    code = "list-item-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("No such list item on this account.")
+
+
+class FieldRefused(RuleViolation):
+    """A value the rules refuse, named like a request-validation error (`errors[].field`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"Invalid value for: {field}. {message}", field=field)
+
+
+class ProfilesLimit(FieldRefused):
+    code = "profiles-limit"
+
+    def __init__(self) -> None:
+        super().__init__("profiles", f"An account holds at most {MAX_PROFILES} profiles.")
+
+
+class MyListLimit(FieldRefused):
+    code = "my-list-limit"
+
+    def __init__(self) -> None:
+        super().__init__("my_list", f"An account holds at most {MAX_LIST_ITEMS} items on its list.")
+
+
+class UnknownProfile(FieldRefused):
+    code = "unknown-profile"
+
+
+class UnknownDevice(FieldRefused):
+    code = "unknown-device"
+
+
+class PinRequired(FieldRefused):
+    code = "pin-required"
+
+
+class DeviceLimitReached(RuleViolation):
+    """A full device list says what to do: replace the least recently used device (the error
+    names it, for a one-click replace) or remove one on the Devices page."""
+
+    code = "device-limit-reached"
+
+    def __init__(self, oldest: Device) -> None:
+        name = oldest.device_name or oldest.device_type.value
+        super().__init__(
+            f"This account already has {MAX_DEVICES} devices, the most it can have. Replace the least "
+            f"recently used one ({name}) or remove a device on the Devices page.",
+            field="devices",
+            least_recently_used={
+                "device_id": oldest.device_id,
+                "device_name": oldest.device_name,
+                "last_active": (oldest.last_active or oldest.first_registered).isoformat(),
+            },
+            devices_page=DEVICES_PAGE,
+        )
+
+
+class MainProfileKept(ConflictError):
+    code = "main-profile"
+
+    def __init__(self) -> None:
+        super().__init__("The main profile cannot be deleted.")
+
+
+class PinNotSet(ConflictError):
+    code = "pin-not-set"
+
+    def __init__(self) -> None:
+        super().__init__("No parental-control PIN is set on this account.")
+
+
+class PinIncorrect(ForbiddenError):
+    code = "pin-incorrect"
+
+
+class PinLocked(Lockout):
+    code = "pin-locked"
+    what = "pin"

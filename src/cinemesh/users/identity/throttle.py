@@ -21,7 +21,8 @@ from typing import ParamSpec, TypeVar
 
 from cinemesh.platform.cache import Cache, CacheUnavailableError, RateLimiter
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.ratelimit import too_many_requests
+from cinemesh.platform.ratelimit.headers import whole_seconds
+from cinemesh.users.identity.domain import LoginThrottled, ResetThrottled, TooManyAttempts
 from cinemesh.users.settings import UsersSettings
 
 log = get_logger("cinemesh.users.throttle")
@@ -50,6 +51,12 @@ def _key(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
 
 
+def _throttled(kind: type[TooManyAttempts], retry_after: float, detail: str) -> TooManyAttempts:
+    """429 with Retry-After (at least 1 s), said like the platform's rate limits."""
+    seconds = max(1, whole_seconds(retry_after))
+    return kind(f"{detail} Try again in {seconds} seconds.", retry_after=seconds)
+
+
 class Throttles:
     def __init__(self, cache: Cache, settings: UsersSettings) -> None:
         self._counts = cache.namespaced("users-throttle")
@@ -63,9 +70,7 @@ class Throttles:
         failures = await self._counts.get(key)
         if failures is not None and int(failures) >= self._settings.login_failures_per_client:
             retry_after = await self._counts.ttl(key) or self._settings.login_client_window_seconds
-            raise too_many_requests(
-                retry_after, "Too many failed logins from this client.", code="login-throttled"
-            )
+            raise _throttled(LoginThrottled, retry_after, "Too many failed logins from this client.")
 
     @_fail_open
     async def login_failed(self, *, client: str) -> None:
@@ -107,4 +112,4 @@ class Throttles:
         ):
             result = await self._limiter.hit(key, limit=limit, window_seconds=window)
             if not result.allowed:
-                raise too_many_requests(result.reset_after, detail, code="password-reset-throttled")
+                raise _throttled(ResetThrottled, result.reset_after, detail)

@@ -15,17 +15,32 @@ from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import UserRegisteredV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
-from cinemesh.platform.problems import Problem
-from cinemesh.users.domain import DEFAULT_PREFERENCES, DEFAULT_SUBSCRIPTION, Account, AccountStatus, Role
-from cinemesh.users.household import main_profile_name
-from cinemesh.users.household_store import ProfileRow
-from cinemesh.users.keys import KeyRing
-from cinemesh.users.passwords import PasswordHashing
-from cinemesh.users.profile_events import SOURCE, publish_profile_change
-from cinemesh.users.sessions import revoke_session
+from cinemesh.users.household.domain import main_profile_name
+from cinemesh.users.household.publishing import SOURCE, publish_profile_change
+from cinemesh.users.household.store import ProfileRow
+from cinemesh.users.identity.domain import (
+    DEFAULT_PREFERENCES,
+    DEFAULT_SUBSCRIPTION,
+    Account,
+    AccountInactive,
+    AccountNotFound,
+    AccountStatus,
+    AccountTaken,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    LoginLocked,
+    RefreshTokenReused,
+    Role,
+    TokenRevoked,
+    UsernameTaken,
+)
+from cinemesh.users.identity.keys import KeyRing
+from cinemesh.users.identity.passwords import PasswordHashing
+from cinemesh.users.identity.service.sessions import revoke_session
+from cinemesh.users.identity.store import RefreshTokenRow, UserRow, UserStore, utc
+from cinemesh.users.identity.throttle import Throttles
 from cinemesh.users.settings import UsersSettings
-from cinemesh.users.store import RefreshTokenRow, UserRow, UserStore, utc
-from cinemesh.users.throttle import Throttles
 
 
 @dataclass(frozen=True)
@@ -57,27 +72,8 @@ def hash_secret(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-INVALID_CREDENTIALS = Problem(401, "Email or password is wrong.", code="invalid-credentials")
-_INVALID_REFRESH = Problem(
-    401, "The refresh token is invalid, expired or revoked.", code="invalid-refresh-token"
-)
-_TOKEN_REVOKED = Problem(
-    401,
-    "Invalid access token: the account no longer exists or its sessions were ended.",
-    code="invalid-token",
-    headers={"WWW-Authenticate": 'Bearer realm="cinemesh"'},
-)
-
-
-def locked_problem(until: dt.datetime, current: dt.datetime, what: str) -> Problem:
-    retry_after = max(1, int((until - current).total_seconds()) + 1)
-    return Problem(
-        429,
-        f"Too many failed {what} attempts; try again in {retry_after} seconds.",
-        code=f"{what}-locked",
-        headers={"Retry-After": str(retry_after)},
-        retry_after=retry_after,
-    )
+_WRONG_CREDENTIALS = "Email or password is wrong."
+_INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
 
 
 class UsersService:
@@ -118,9 +114,8 @@ class UsersService:
                 store = UserStore(session)
                 taken = await store.email_or_username_taken(email, username)
                 if taken:
-                    raise Problem(
-                        409, f"That {taken} is already registered.", code=f"{taken}-taken", field=taken
-                    )
+                    kind = EmailTaken if taken == "email" else UsernameTaken
+                    raise kind(f"That {taken} is already registered.", field=taken)
                 row = UserRow(
                     id=new_id_str(),
                     email=email.lower(),
@@ -164,7 +159,7 @@ class UsersService:
                 await publish_profile_change(session, row.id, main.to_profile(), "created", current)
         except IntegrityError as exc:
             # Registered concurrently between the check above and the insert: the unique index wins.
-            raise Problem(409, "That email or username is already registered.", code="account-taken") from exc
+            raise AccountTaken("That email or username is already registered.") from exc
         return row.to_account()
 
     async def login(self, *, email: str, password: str, client: str) -> TokenPair:
@@ -179,13 +174,13 @@ class UsersService:
             # Locked like an account, so the lockout does not tell which addresses have one.
             locked_until = await self.throttles.unknown_address_locked_until(email)
         if locked_until is not None and locked_until > current:
-            raise locked_problem(locked_until, current, "login")
+            raise LoginLocked(until=locked_until, current=current)
         verified = await self.passwords.verify(password_hash, password)
         if not verified:
             await self.throttles.login_failed(client=client)
         if row is None:
             await self.throttles.unknown_address_failed(email, current=current)
-            raise INVALID_CREDENTIALS
+            raise InvalidCredentials(_WRONG_CREDENTIALS)
         async with self.database.transaction() as session:
             store = UserStore(session)
             if not verified:
@@ -199,8 +194,8 @@ class UsersService:
                     return self.issue_pair(session=session, user=fresh, family_id=new_id_str())
         # Raised after the block so that the failure count is committed.
         if not verified:
-            raise INVALID_CREDENTIALS
-        raise Problem(403, "This account is not active.", code="account-inactive")
+            raise InvalidCredentials(_WRONG_CREDENTIALS)
+        raise AccountInactive()
 
     async def refresh(self, *, refresh_token: str) -> TokenPair:
         """Rotates the refresh token. Presenting a used one revokes its whole family: it leaked."""
@@ -209,18 +204,16 @@ class UsersService:
             store = UserStore(session)
             token = await store.refresh_token(hash_secret(refresh_token))
             if token is None or token.revoked_at is not None:
-                raise _INVALID_REFRESH
+                raise InvalidRefreshToken(_INVALID_REFRESH)
             if token.used_at is None:
                 user = await store.by_id(token.user_id)
                 if utc(token.expires_at) <= current or user is None or not user.to_account().can_log_in():
-                    raise _INVALID_REFRESH
+                    raise InvalidRefreshToken(_INVALID_REFRESH)
                 token.used_at = current
                 return self.issue_pair(session=session, user=user, family_id=token.family_id)
             await revoke_session(session, token, reason="refresh_token_reused", current=current)
-        raise Problem(
-            401,
-            "This refresh token was already used; every session it started is now revoked.",
-            code="refresh-token-reused",
+        raise RefreshTokenReused(
+            "This refresh token was already used; every session it started is now revoked."
         )
 
     async def logout(self, *, refresh_token: str, user_id: str | None = None) -> None:
@@ -240,16 +233,16 @@ class UsersService:
         async with self.database.session() as session:
             row, revoked = await UserStore(session).account_and_session_ended(user_id, session_id)
         if row is None or not row.to_account().can_log_in() or revoked:
-            raise _TOKEN_REVOKED
+            raise TokenRevoked()
         if session_generation != row.session_generation:
-            raise _TOKEN_REVOKED
+            raise TokenRevoked()
         return row.to_account()
 
     async def account(self, *, user_id: str) -> Account:
         async with self.database.session() as session:
             row = await UserStore(session).by_id(user_id)
         if row is None:
-            raise Problem(404, "No such account.", code="account-not-found")
+            raise AccountNotFound()
         return row.to_account()
 
     async def ensure_first_admin(self, *, email: str, password: str | None) -> AdminCredentials | None:

@@ -11,23 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.problems import Problem
-from cinemesh.users.limits import ACCOUNT_GONE
-from cinemesh.users.mail_queue import MailQueue
-from cinemesh.users.mailer import Mail, MailDeliveryError, Mailer
-from cinemesh.users.passwords import PasswordHashing
-from cinemesh.users.service import TokenPair, UsersService, hash_secret, now
-from cinemesh.users.sessions import end_sessions
-from cinemesh.users.store import MailTokenRow, UserRow, UserStore, utc
-from cinemesh.users.throttle import Throttles
+from cinemesh.users.identity.domain import AccountGone, InvalidMailToken, WrongPassword
+from cinemesh.users.identity.mail_queue import MailQueue
+from cinemesh.users.identity.mailer import Mail, MailDeliveryError, Mailer
+from cinemesh.users.identity.passwords import PasswordHashing
+from cinemesh.users.identity.service.accounts import TokenPair, UsersService, hash_secret, now
+from cinemesh.users.identity.service.sessions import end_sessions
+from cinemesh.users.identity.store import MailTokenRow, UserRow, UserStore, utc
+from cinemesh.users.identity.throttle import Throttles
 
 log = get_logger("cinemesh.users.credentials")
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
-_INVALID_TOKEN = Problem(
-    400, "This link is invalid, expired or already used.", code="invalid-mail-token", field="token"
-)
 
 
 class CredentialsService:
@@ -74,7 +70,7 @@ class CredentialsService:
             user = await UserStore(session).lock_account(row.user_id, now=current)
             # The address must still be the one the link was sent to.
             if user is None or user.email != row.email:
-                raise _INVALID_TOKEN
+                raise InvalidMailToken()
             user.email_verified = True
             user.email_verified_at = current
 
@@ -106,7 +102,7 @@ class CredentialsService:
             store = UserStore(session)
             user = await store.lock_account(row.user_id, now=current)
             if user is None:
-                raise _INVALID_TOKEN
+                raise InvalidMailToken()
             self._set_password(user, password_hash, current)
             # The other links mailed before are ended too: one was enough, and any of them may
             # sit in a mailbox someone else reads.
@@ -121,18 +117,16 @@ class CredentialsService:
         async with self.database.session() as session:
             user = await UserStore(session).by_id(user_id)
         if user is None:
-            raise ACCOUNT_GONE
+            raise AccountGone()
         if not await self.passwords.verify(user.password_hash, current_password):
-            raise Problem(
-                403, "The current password is wrong.", code="invalid-credentials", field="current_password"
-            )
+            raise WrongPassword("The current password is wrong.", field="current_password")
         password_hash = await self.passwords.hash(new_password)
         current = now()
         async with self.database.transaction() as session:
             store = UserStore(session)
             fresh = await store.lock_account(user_id, now=current)
             if fresh is None:
-                raise ACCOUNT_GONE
+                raise AccountGone()
             self._set_password(fresh, password_hash, current)
             await store.spend_mail_tokens(user.id, RESET_PASSWORD, now=current)
             await end_sessions(session, fresh, reason="password_changed", current=current)
@@ -165,7 +159,7 @@ class CredentialsService:
     ) -> MailTokenRow:
         row = await UserStore(session).mail_token(hash_secret(token))
         if row is None or row.purpose != purpose or row.used_at is not None or utc(row.expires_at) <= current:
-            raise _INVALID_TOKEN
+            raise InvalidMailToken()
         row.used_at = current
         return row
 

@@ -8,32 +8,36 @@ from typing import Any
 from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import UserDeletedV1
 from cinemesh.platform.db import Database
-from cinemesh.platform.problems import Problem
-from cinemesh.users.document import account_document, timestamp
-from cinemesh.users.domain import Account, AccountStatus
-from cinemesh.users.household_store import HouseholdStore
-from cinemesh.users.limits import ACCOUNT_GONE
-from cinemesh.users.profile_events import SOURCE
-from cinemesh.users.profiles_service import load_controls
-from cinemesh.users.service import now
-from cinemesh.users.sessions import end_sessions
-from cinemesh.users.store import UserStore, utc
+from cinemesh.users.account.document import account_document, timestamp
+from cinemesh.users.account.store import user_page
+from cinemesh.users.household.publishing import SOURCE
+from cinemesh.users.household.service.profiles import load_controls
+from cinemesh.users.household.store import HouseholdStore
+from cinemesh.users.identity.domain import Account, AccountGone, AccountNotFound, AccountStatus
+from cinemesh.users.identity.service.accounts import now
+from cinemesh.users.identity.service.sessions import end_sessions
+from cinemesh.users.identity.store import UserStore, utc
 
 
 class AccountService:
     def __init__(self, *, database: Database) -> None:
         self.database = database
 
-    async def document(
-        self, *, user_id: str, missing: Problem = ACCOUNT_GONE, account: Account | None = None
-    ) -> dict[str, Any]:
+    async def document(self, *, user_id: str, account: Account | None = None) -> dict[str, Any]:
         """`GET /api/v1/me`: the whole account, valid against the seed's User Profile schema.
         `account`: the caller's account as this request already read it (the token check)."""
+        document = await self.find_document(user_id=user_id, account=account)
+        if document is None:
+            raise AccountGone()
+        return document
+
+    async def find_document(self, *, user_id: str, account: Account | None = None) -> dict[str, Any] | None:
+        """Any account's document (admin), None when there is no such account."""
         async with self.database.session() as session:
             if account is None:
                 user = await UserStore(session).by_id(user_id)
                 if user is None:
-                    raise missing
+                    return None
                 account = user.to_account()
             household = HouseholdStore(session)
             return account_document(
@@ -44,11 +48,17 @@ class AccountService:
                 controls=await load_controls(household, user_id),
             )
 
+    async def directory(
+        self, *, text: str | None, status: str | None, before: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Admin: a page of accounts, newest first (see `user_page`)."""
+        return await user_page(self.database, text=text, status=status, before=before, limit=limit)
+
     async def update_preferences(self, *, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         async with self.database.transaction() as session:
             user = await UserStore(session).lock_account(user_id, now=now())
             if user is None:
-                raise ACCOUNT_GONE
+                raise AccountGone()
             user.preferences = {**user.preferences, **changes}
         return await self.document(user_id=user_id)
 
@@ -56,7 +66,7 @@ class AccountService:
         async with self.database.transaction() as session:
             user = await UserStore(session).lock_account(user_id, now=now())
             if user is None:
-                raise ACCOUNT_GONE
+                raise AccountGone()
             for name, value in changes.items():
                 setattr(user, name, value)
         return await self.document(user_id=user_id)
@@ -99,7 +109,7 @@ class AccountService:
             store = UserStore(session)
             user = await store.lock_account(user_id, now=current)
             if user is None:
-                raise ACCOUNT_GONE
+                raise AccountGone()
             # Children go by ON DELETE CASCADE (SQLite: PRAGMA foreign_keys=ON, set by the platform).
             await session.delete(user)
             await record_event(session, UserDeletedV1(user_id=user_id, deleted_at=current), source=SOURCE)
@@ -112,7 +122,7 @@ class AccountService:
             store = UserStore(session)
             user = await store.lock_account(user_id, now=current)
             if user is None:
-                raise Problem(404, "No such account.", code="account-not-found")
+                raise AccountNotFound()
             if user.status != status.value and status is AccountStatus.SUSPENDED:
                 await end_sessions(session, user, reason="suspended", current=current)
             user.status = status.value

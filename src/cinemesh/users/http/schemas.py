@@ -10,11 +10,12 @@ import datetime as dt
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from cinemesh.contracts.ratings import MaturityRating
-from cinemesh.users.domain import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
-from cinemesh.users.household import PROFILE_NAME_MAX_LENGTH, ContentType, DeviceType
+from cinemesh.users.household.domain import PROFILE_NAME_MAX_LENGTH, ContentType, DeviceType
+from cinemesh.users.identity.domain import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from cinemesh.users.identity.service.accounts import TokenPair
 
 LANGUAGE = r"^[a-z]{2}$"
 PIN = r"^[0-9]{4}$"
@@ -167,3 +168,51 @@ class PasswordResetConfirm(MailToken):
 class StatusBody(Body):
     # Closing is what deletion does; pending_verification is not something an admin sets.
     status: str = Field(pattern=r"^(active|suspended)$")
+
+
+# -- identity -------------------------------------------------------------------------------------
+
+
+class RegisterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    username: str = Field(min_length=3, max_length=30, pattern=r"^[a-zA-Z0-9_-]+$")
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+    country: str = Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")
+
+
+class RegisterResponse(BaseModel):
+    user_id: str
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Not re-validated: a login only looks the address up (and operator accounts may use
+    # reserved domains such as .localhost that registration refuses).
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    # None when it travels in the HttpOnly cookie instead (X-Refresh-Transport: cookie).
+    refresh_token: str | None
+    token_type: str
+    expires_in: int
+
+    @classmethod
+    def of(cls, pair: TokenPair) -> TokenResponse:
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            token_type=pair.token_type,
+            expires_in=pair.expires_in,
+        )

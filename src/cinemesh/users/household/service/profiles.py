@@ -11,16 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.contracts.ratings import MaturityRating
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
-from cinemesh.platform.problems import Problem
-from cinemesh.users.household import MAX_PROFILES, ParentalControls, Profile
-from cinemesh.users.household_store import HouseholdStore, ParentalControlsRow, ProfileRow
-from cinemesh.users.keys import KeyRing
-from cinemesh.users.limits import ACCOUNT_GONE, field_problem, limit_problem, not_found
-from cinemesh.users.passwords import PasswordHashing
-from cinemesh.users.profile_events import publish_profile_change, publish_profiles
-from cinemesh.users.service import locked_problem, now
+from cinemesh.users.household.domain import (
+    MAX_PROFILES,
+    MainProfileKept,
+    ParentalControls,
+    PinIncorrect,
+    PinLocked,
+    PinNotSet,
+    PinRequired,
+    Profile,
+    ProfileNotFound,
+    ProfilesLimit,
+    UnknownProfile,
+)
+from cinemesh.users.household.publishing import publish_profile_change, publish_profiles
+from cinemesh.users.household.store import HouseholdStore, ParentalControlsRow, ProfileRow
+from cinemesh.users.identity.domain import AccountGone
+from cinemesh.users.identity.keys import KeyRing
+from cinemesh.users.identity.passwords import PasswordHashing
+from cinemesh.users.identity.service.accounts import now
+from cinemesh.users.identity.store import UserStore, utc
 from cinemesh.users.settings import UsersSettings
-from cinemesh.users.store import UserStore, utc
 
 UNLOCK_TOKEN_USE = "profile-unlock"  # noqa: S105 - a token purpose, not a secret
 _PROFILE_FIELDS = ("name", "is_kids", "max_maturity_rating", "preferences", "avatar")
@@ -34,7 +45,7 @@ class UnlockToken:
 
 async def locked_account(session: AsyncSession, user_id: str, current: dt.datetime) -> None:
     if await UserStore(session).lock_account(user_id, now=current) is None:
-        raise ACCOUNT_GONE
+        raise AccountGone()
 
 
 async def _owned_profile(
@@ -45,7 +56,7 @@ async def _owned_profile(
     household = HouseholdStore(session)
     row = await household.profile(user_id, profile_id)
     if row is None:
-        raise not_found("profile")
+        raise ProfileNotFound()
     return household, row
 
 
@@ -73,7 +84,7 @@ class ProfilesService:
             await locked_account(session, user_id, current)
             household = HouseholdStore(session)
             if await household.count(ProfileRow, user_id) >= MAX_PROFILES:
-                raise limit_problem("profiles", MAX_PROFILES, "profiles")
+                raise ProfilesLimit()
             row = ProfileRow(id=new_id_str(), user_id=user_id, is_main=False, created_at=current)
             row.is_kids = False
             row.preferences = {}
@@ -101,7 +112,7 @@ class ProfilesService:
         async with self.database.transaction() as session:
             household, row = await _owned_profile(session, user_id, profile_id, current)
             if row.is_main:
-                raise Problem(409, "The main profile cannot be deleted.", code="main-profile")
+                raise MainProfileKept()
             profile = row.to_profile()
             await household.forget_profile(user_id, profile_id)
             await session.delete(row)
@@ -130,9 +141,7 @@ class ProfilesService:
         if pin_set:
             # Whoever holds the device must not switch the controls off: changing them takes the PIN.
             if current_pin is None:
-                raise field_problem(
-                    "current_pin", "Changing parental controls needs the current PIN.", code="pin-required"
-                )
+                raise PinRequired("current_pin", "Changing parental controls needs the current PIN.")
             await self._check_pin(user_id, current_pin, field="current_pin")
         new_pin_hash = await self.passwords.hash(pin) if pin is not None else None
         current = now()
@@ -142,11 +151,7 @@ class ProfilesService:
             profiles = await household.profiles(user_id)
             owned = {profile.id for profile in profiles}
             if any(profile_id not in owned for profile_id in restricted_profiles):
-                raise field_problem(
-                    "restricted_profiles",
-                    "Only this account's profiles can be restricted.",
-                    code="unknown-profile",
-                )
+                raise UnknownProfile("restricted_profiles", "Only this account's profiles can be restricted.")
             row = await household.parental_controls(user_id)
             if row is None:
                 row = ParentalControlsRow(user_id=user_id, failed_pins=0, restricted_profiles=[])
@@ -154,7 +159,7 @@ class ProfilesService:
             if new_pin_hash is not None:
                 row.pin_hash = new_pin_hash
             if enabled and row.pin_hash is None:
-                raise field_problem("pin", "Parental controls need a 4-digit PIN.", code="pin-required")
+                raise PinRequired("pin", "Parental controls need a 4-digit PIN.")
             row.enabled = enabled
             row.max_maturity_rating = max_maturity_rating.value if max_maturity_rating else None
             row.restricted_profiles = sorted(set(restricted_profiles))
@@ -165,7 +170,7 @@ class ProfilesService:
     async def unlock(self, *, user_id: str, profile_id: str, pin: str) -> UnlockToken:
         async with self.database.session() as session:
             if await HouseholdStore(session).profile(user_id, profile_id) is None:
-                raise not_found("profile")
+                raise ProfileNotFound()
         await self._check_pin(user_id, pin, field="pin")
         return self._unlock_token(user_id, profile_id)
 
@@ -177,9 +182,9 @@ class ProfilesService:
             pin_hash = row.pin_hash if row else None
             locked_until = utc(row.pin_locked_until) if row and row.pin_locked_until else None
         if pin_hash is None:
-            raise Problem(409, "No parental-control PIN is set on this account.", code="pin-not-set")
+            raise PinNotSet()
         if locked_until is not None and locked_until > current:
-            raise locked_problem(locked_until, current, "pin")
+            raise PinLocked(until=locked_until, current=current)
         correct = await self.passwords.verify(pin_hash, pin)
         async with self.database.transaction() as session:
             household = HouseholdStore(session)
@@ -191,7 +196,7 @@ class ProfilesService:
                     user_id, max_failures=self.settings.max_failed_pins, locked_until=current + lockout
                 )
         if not correct:
-            raise Problem(403, "The PIN is wrong.", code="pin-incorrect", field=field)
+            raise PinIncorrect("The PIN is wrong.", field=field)
 
     def _unlock_token(self, user_id: str, profile_id: str) -> UnlockToken:
         # A purpose token (token_use "profile-unlock"): verifiers of access tokens refuse it, and

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cinemesh.users.domain import Account, AccountStatus
+from cinemesh.users.identity.domain import Account, AccountStatus
 
 
 class Base(DeclarativeBase):

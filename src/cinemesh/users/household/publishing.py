@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import ProfileChangedV1
-from cinemesh.users.household import ParentalControls, Profile, effective_limit, pin_required
+from cinemesh.users.household.domain import ParentalControls, Profile, effective_limit, pin_required
 
 SOURCE = "cinemesh/users"
 

@@ -26,10 +26,17 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from cinemesh.platform.crypto import DecryptionError, SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
-from cinemesh.platform.problems import Problem
-from cinemesh.users.service import TokenPair, UsersService, now
+from cinemesh.users.identity.domain import (
+    AccountInactive,
+    OidcEmailMissing,
+    OidcEmailUnverified,
+    OidcFailed,
+    OidcProviderUnknown,
+    OidcUnavailable,
+)
+from cinemesh.users.identity.service.accounts import TokenPair, UsersService, now
+from cinemesh.users.identity.store import OidcIdentityRow, UserStore
 from cinemesh.users.settings import OidcProviderSettings
-from cinemesh.users.store import OidcIdentityRow, UserStore
 
 with warnings.catch_warnings():
     # Authlib nudges towards its `httpx2` fork; the platform pins httpx, which Authlib still supports.
@@ -43,8 +50,8 @@ _ID_TOKEN_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 _FAILED = "Sign-in with the identity provider failed"
 
 
-def _failure(detail: str) -> Problem:
-    return Problem(401, f"{_FAILED}: {detail}.", code="oidc-failed")
+def _failure(detail: str) -> OidcFailed:
+    return OidcFailed(f"{_FAILED}: {detail}.")
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class OidcLogin:
     def _provider(self, name: str) -> OidcProviderSettings:
         provider = self.providers.get(name)
         if provider is None:
-            raise Problem(404, f"No identity provider named {name!r}.", code="oidc-provider-unknown")
+            raise OidcProviderUnknown(f"No identity provider named {name!r}.")
         return provider
 
     def redirect_uri(self, name: str) -> str:
@@ -111,7 +118,7 @@ class OidcLogin:
                     response = await client.get(url)
                     response.raise_for_status()
             except httpx.HTTPError as exc:
-                raise Problem(502, "The identity provider is unreachable.", code="oidc-unavailable") from exc
+                raise OidcUnavailable("The identity provider is unreachable.") from exc
             self._metadata[provider.issuer] = response.json()
         return self._metadata[provider.issuer]
 
@@ -181,7 +188,7 @@ class OidcLogin:
             claims = {**userinfo, **claims}
         email = claims.get("email")
         if not isinstance(email, str) or "@" not in email:
-            raise Problem(403, "The identity provider shared no email address.", code="oidc-email-missing")
+            raise OidcEmailMissing("The identity provider shared no email address.")
         return Identity(
             subject=str(claims["sub"]),
             email=email.lower(),
@@ -218,10 +225,8 @@ class OidcLogin:
             linked = await store.oidc_identity(provider, identity.subject)
             existing = None if linked else await store.by_email(identity.email)
         if linked is None and not identity.email_verified:
-            raise Problem(
-                403,
-                "The identity provider has not verified this email address; verify it there first.",
-                code="oidc-email-unverified",
+            raise OidcEmailUnverified(
+                "The identity provider has not verified this email address; verify it there first."
             )
         user_id = linked.user_id if linked else existing.id if existing else await self._new_account(identity)
         current = now()
@@ -239,7 +244,7 @@ class OidcLogin:
                 )
             user = await store.record_login_success(user_id, now=current)
             if user is None or not user.to_account().can_log_in():
-                raise Problem(403, "This account is not active.", code="account-inactive")
+                raise AccountInactive()
             if user.email == identity.email and not user.email_verified:
                 user.email_verified, user.email_verified_at = True, current
             return self.users.issue_pair(session=session, user=user, family_id=new_id_str())

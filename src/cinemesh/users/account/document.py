@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from cinemesh.users.domain import Account
-from cinemesh.users.household import Device, ListItem, ParentalControls, Profile
+from cinemesh.users.household.domain import Device, ListItem, ParentalControls, Profile
+from cinemesh.users.identity.domain import Account
 
 
 def timestamp(value: dt.datetime) -> str:

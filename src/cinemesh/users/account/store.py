@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from cinemesh.platform.db import Database
-from cinemesh.users.document import timestamp
-from cinemesh.users.store import UserRow, utc
+from cinemesh.users.account.document import timestamp
+from cinemesh.users.identity.store import UserRow, utc
 
 
 def _like(text: str) -> str:

@@ -11,21 +11,26 @@ from cinemesh.contracts.publishing import record_event
 from cinemesh.contracts.users import DeviceChangedV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
-from cinemesh.users.household import (
+from cinemesh.users.household.domain import (
     MAX_DEVICES,
     MAX_LIST_ITEMS,
     ContentType,
     Device,
+    DeviceLimitReached,
+    DeviceNotFound,
     DeviceType,
     ListItem,
+    ListItemNotFound,
+    MyListLimit,
+    UnknownDevice,
+    UnknownProfile,
     distinct_name,
     least_recently_used,
 )
-from cinemesh.users.household_store import DeviceRow, HouseholdStore, ListItemRow
-from cinemesh.users.limits import device_limit_problem, field_problem, limit_problem, not_found
-from cinemesh.users.profile_events import SOURCE
-from cinemesh.users.profiles_service import locked_account
-from cinemesh.users.service import now
+from cinemesh.users.household.publishing import SOURCE
+from cinemesh.users.household.service.profiles import locked_account
+from cinemesh.users.household.store import DeviceRow, HouseholdStore, ListItemRow
+from cinemesh.users.identity.service.accounts import now
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Saved:
 
 async def _require_own_profile(household: HouseholdStore, user_id: str, profile_id: str, field: str) -> None:
     if await household.profile(user_id, profile_id) is None:
-        raise field_problem(field, "No such profile on this account.", code="unknown-profile")
+        raise UnknownProfile(field, "No such profile on this account.")
 
 
 class LibraryService:
@@ -57,7 +62,7 @@ class LibraryService:
         async with self.database.session() as session:
             row = await HouseholdStore(session).device(user_id, device_id)
         if row is None:
-            raise not_found("device")
+            raise DeviceNotFound()
         return row.to_device()
 
     async def add_device(
@@ -88,16 +93,14 @@ class LibraryService:
             if replace_device_id is not None:
                 replaced = next((row for row in rows if row.id == replace_device_id), None)
                 if replaced is None:
-                    raise field_problem(
-                        "replace_device_id", "No such device on this account.", code="unknown-device"
-                    )
+                    raise UnknownDevice("replace_device_id", "No such device on this account.")
                 await session.delete(replaced)
                 await self._publish(session, user_id, replaced, "removed")
                 rows.remove(replaced)
             if len(rows) >= MAX_DEVICES:
                 oldest = least_recently_used([row.to_device() for row in rows])
                 assert oldest is not None
-                raise device_limit_problem(MAX_DEVICES, oldest)
+                raise DeviceLimitReached(oldest)
             if fields.get("active_profile") is not None:
                 await _require_own_profile(household, user_id, fields["active_profile"], "active_profile")
             row = DeviceRow(
@@ -123,7 +126,7 @@ class LibraryService:
             await locked_account(session, user_id, current)
             row = await HouseholdStore(session).device(user_id, device_id)
             if row is None:
-                raise not_found("device")
+                raise DeviceNotFound()
             await session.delete(row)
             await self._publish(session, user_id, row, "removed")
 
@@ -151,7 +154,7 @@ class LibraryService:
             if existing is not None:
                 return Saved(existing.to_item(), created=False)
             if await household.count(ListItemRow, user_id) >= MAX_LIST_ITEMS:
-                raise limit_problem("my_list", MAX_LIST_ITEMS, "items on its list")
+                raise MyListLimit()
             row = ListItemRow(
                 user_id=user_id,
                 profile_id=profile_id,
@@ -167,4 +170,4 @@ class LibraryService:
         async with self.database.transaction() as session:
             await locked_account(session, user_id, now())
             if await HouseholdStore(session).remove_list_items(user_id, content_id, profile_id) == 0:
-                raise not_found("list item")
+                raise ListItemNotFound()

@@ -8,19 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from cinemesh.platform.problems import Problem
-from cinemesh.users.deps import ActiveAdmin, AllServices
-from cinemesh.users.directory import user_page
-from cinemesh.users.domain import AccountStatus
-from cinemesh.users.schemas import StatusBody
+from cinemesh.users.http.deps import ActiveAdmin, Context
+from cinemesh.users.http.schemas import StatusBody
+from cinemesh.users.identity.domain import AccountStatus
 
-admin = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 UserId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
 
 
-@admin.get("")
+@router.get("")
 async def list_users(
     _: ActiveAdmin,
-    services: AllServices,
+    context: Context,
     q: Annotated[
         str | None, Query(min_length=1, max_length=320, description="Part of an email or username.")
     ] = None,
@@ -31,28 +30,27 @@ async def list_users(
     ] = None,
 ) -> dict[str, Any]:
     """Accounts, newest first: the admin area's Users page searches and pages through them."""
-    items, next_cursor = await user_page(
-        services.account.database, text=q, status=status, before=cursor, limit=limit
-    )
+    items, next_cursor = await context.account.directory(text=q, status=status, before=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@admin.get("/{user_id}")
-async def get_user(user_id: UserId, _: ActiveAdmin, services: AllServices) -> dict[str, Any]:
+@router.get("/{user_id}")
+async def get_user(user_id: UserId, _: ActiveAdmin, context: Context) -> dict[str, Any]:
     """Any account's document, whatever its status (support, moderation)."""
-    return await services.account.document(user_id=user_id, missing=Problem(404, "No such account."))
+    document = await context.account.find_document(user_id=user_id)
+    if document is None:
+        raise Problem(404, "No such account.")
+    return document
 
 
-@admin.put("/{user_id}/status")
-async def set_status(
-    user_id: UserId, body: StatusBody, _: ActiveAdmin, services: AllServices
-) -> dict[str, Any]:
-    return await services.account.set_status(user_id=user_id, status=AccountStatus(body.status))
+@router.put("/{user_id}/status")
+async def set_status(user_id: UserId, body: StatusBody, _: ActiveAdmin, context: Context) -> dict[str, Any]:
+    return await context.account.set_status(user_id=user_id, status=AccountStatus(body.status))
 
 
-@admin.post("/signing-keys/rotate", status_code=201)
-async def rotate_signing_keys(_: ActiveAdmin, services: AllServices) -> dict[str, Any]:
+@router.post("/signing-keys/rotate", status_code=201)
+async def rotate_signing_keys(_: ActiveAdmin, context: Context) -> dict[str, Any]:
     """A new key signs after its activation delay; the old ones stay published until their
     tokens expire. Nobody is logged out."""
-    kid = await services.users.keys.rotate()
-    return {"kid": kid, "jwks": services.users.keys.jwks()}
+    kid = await context.users.keys.rotate()
+    return {"kid": kid, "jwks": context.users.keys.jwks()}

@@ -1,0 +1,1 @@
+"""The account as a whole: its document, settings, export, deletion, status, directory."""

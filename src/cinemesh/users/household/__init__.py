@@ -1,0 +1,1 @@
+"""The household under one account: profiles, devices, my list, parental controls."""

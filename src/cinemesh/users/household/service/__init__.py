@@ -1,0 +1,1 @@
+"""Use cases of the household: profiles and parental controls, devices and my list."""

@@ -1,0 +1,1 @@
+"""The users service's HTTP edge: routes per resource, their context, schemas and problems."""

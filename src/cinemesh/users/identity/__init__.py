@@ -1,0 +1,1 @@
+"""Identity: accounts, credentials, tokens, signing keys and social login."""

@@ -1,0 +1,1 @@
+"""Use cases of identity: registration, login, tokens, mail links, social login."""
