@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench._report import write_section
-from cinemesh.media.domain import AUDIO_KBPS, Rung
+from cinemesh.media.domain.videos import AUDIO_KBPS, Rung
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import pipeline
 from cinemesh.media.transcode.probe import probe_file

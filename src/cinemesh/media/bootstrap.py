@@ -1,4 +1,5 @@
-"""Composition root of the media service."""
+"""Composition root of the media service: the runtime first, then the use cases, the workers
+and the live streams over it, then the app."""
 
 from __future__ import annotations
 
@@ -6,27 +7,27 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cinemesh.contracts.catalog import CATALOG_TOPIC
-from cinemesh.media.api import routers
-from cinemesh.media.events import CATALOG_GROUP, on_catalog_event, reset_titles
+from cinemesh.media.events import consumer
+from cinemesh.media.http import uploads, videos
+from cinemesh.media.http.deps import MediaContext
+from cinemesh.media.http.live import LiveVideos
+from cinemesh.media.http.problems import ERROR_STATUSES
+from cinemesh.media.jobs.sweeper import UploadSweeper
 from cinemesh.media.jobs.worker import JobWorker
-from cinemesh.media.live import LiveSettings, LiveVideos
-from cinemesh.media.service import MediaService
-from cinemesh.media.settings import MediaSettings
-from cinemesh.media.tus.api import PREFIX as UPLOADS_PREFIX
-from cinemesh.media.tus.expiry import UploadSweeper
-from cinemesh.media.tus.spool import Spool
+from cinemesh.media.service.uploads import UploadService
+from cinemesh.media.service.videos import VideoService
+from cinemesh.media.settings import LiveSettings, MediaSettings
+from cinemesh.media.store.spool import Spool
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
-from cinemesh.platform.runtime import ConsumerSpec
-from cinemesh.platform.service_app import build_service
+from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.storage import build_object_store
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "media"
-
-SUBSCRIPTIONS = (ConsumerSpec(CATALOG_GROUP, [CATALOG_TOPIC], on_catalog_event, reset=reset_titles),)
+ROUTERS = (uploads.uploads, videos.videos)
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_app(
@@ -49,14 +50,20 @@ def build_app(
     ]
     sweeper = UploadSweeper(database=database, spool=spool, settings=media_settings)
 
-    # The runtime's bus (shared in-process, or the service's own), looked up once it exists.
-    live = LiveVideos(database=database, bus=lambda: runtime.bus, settings=live_settings)
+    def wake_workers() -> None:
+        for worker in workers:
+            worker.wake()
+
+    uploads_service = UploadService(
+        database=database, store=store, spool=spool, settings=media_settings, on_job_queued=wake_workers
+    )
 
     async def start() -> None:
         await store.ensure_ready()
         work_root.mkdir(parents=True, exist_ok=True)
         for worker in workers:
-            await worker.start()
+            worker.start(runtime.tasks)
+        sweeper.start(runtime.tasks)
 
     async def stop() -> None:
         # First: open progress streams end now, so a server waiting for them can finish.
@@ -65,28 +72,24 @@ def build_app(
             await worker.stop()
         await store.close()
 
-    app, runtime = build_service(
+    runtime = build_runtime(
         settings=settings,
         name=NAME,
-        migrations=Path(__file__).parent / "migrations",
-        routers=routers,
+        migrations=MIGRATIONS,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
         database=database,
-        subscriptions=SUBSCRIPTIONS,
-        on_start=[start, sweeper.start],
-        on_stop=[stop, sweeper.stop],
-        body_limit_exempt_prefixes=(UPLOADS_PREFIX,),
+        subscriptions=[consumer()],
+        on_start=[start],
+        on_stop=[stop],
+    )
+    live = LiveVideos(database=database, bus=runtime.bus, settings=live_settings)
+    return service_app(
+        runtime,
+        settings=settings,
+        context=MediaContext(uploads=uploads_service, videos=VideoService(database=database), live=live),
+        routers=ROUTERS,
+        error_statuses=ERROR_STATUSES,
+        body_limit_exempt_prefixes=(uploads.PREFIX,),
         description="Resumable uploads, probing, the ABR ladder, CMAF packaging, thumbnails.",
     )
-
-    def wake_workers() -> None:
-        for worker in workers:
-            worker.wake()
-
-    app.state.media_service = MediaService(
-        database=database, store=store, spool=spool, settings=media_settings, on_job_queued=wake_workers
-    )
-    app.state.media_workers = workers
-    app.state.media_live = live
-    return app

@@ -11,7 +11,7 @@ import datetime as dt
 from cinemesh.contracts.media import AudioTrack, Rendition, SubtitleTrack, VideoTranscodedV1
 from cinemesh.media import layout
 from cinemesh.media.layout import VideoKeys
-from cinemesh.media.store import VideoRow
+from cinemesh.media.store.videos import VideoRow
 from cinemesh.media.transcode.manifests import PackagedTrack
 from cinemesh.media.transcode.pipeline import Packaged
 

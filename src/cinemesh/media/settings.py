@@ -82,3 +82,16 @@ class MediaSettings(BaseSettings):
 
     def ffmpeg(self) -> str:
         return self.ffmpeg_path or bundled_ffmpeg()
+
+
+class LiveSettings(BaseSettings):
+    model_config = settings_config("CINEMESH_MEDIA_LIVE_")
+
+    keepalive_seconds: float = Field(
+        15.0, gt=0, description="A comment line this often keeps proxies from cutting an idle stream."
+    )
+    retry_ms: int = Field(2000, ge=0, description="The reconnection delay a client is told to use.")
+    fallback_poll_seconds: float = Field(
+        1.0, gt=0, description="Re-read interval while the event follower is not (yet) positioned."
+    )
+    buffer: int = Field(32, ge=1, description="Unread notifications per stream before it is dropped.")

@@ -30,7 +30,6 @@ SETTINGS_MODULES = [
     *(f"cinemesh.{name}.settings" for name in ("users", "catalog", "media", "delivery", "history")),
     "cinemesh.billing.settings",
     "cinemesh.web.settings",
-    "cinemesh.media.live",
 ]
 
 

@@ -62,7 +62,7 @@ async def test_a_truncated_source_fails_with_a_reason_instead_of_a_short_ladder(
     failed = events[-1]
     assert failed.type == "media.video.failed.v1" and failed.data["permanent"] is True
     assert failed.data["reason"] == document["error"]
-    store = media.app.state.media_service.store
+    store = media.app.state.context.uploads.store
     assert not await store.exists(f"videos/{video_id}/master.m3u8")
 
 
@@ -101,7 +101,7 @@ async def test_a_good_upload_publishes_first_rung_then_ladder_once_each(
     assert full.data["renditions"][0]["playlist_key"] == first.data["renditions"][0]["playlist_key"]
     assert full.data["poster_key"] and full.data["thumbnails_vtt_key"] and full.data["preview_key"]
     assert full.data["duration_seconds"] == pytest.approx(3.0, abs=0.1)
-    store = media.app.state.media_service.store
+    store = media.app.state.context.uploads.store
     for key in (full.data["hls_master_key"], full.data["dash_manifest_key"], full.data["poster_key"]):
         assert await store.exists(key), key
     # The source is kept (the default) under a deterministic key.
@@ -115,7 +115,7 @@ async def test_originals_are_dropped_when_not_kept(
     async with start_harness(tmp_path, media_tokens, settings) as media:
         video_id = await media.upload(media_clip("small.mp4"))
         assert (await media.wait_for(video_id, "ready", "failed"))["status"] == "ready"
-        store = media.app.state.media_service.store
+        store = media.app.state.context.uploads.store
         assert not await store.exists(f"videos/{video_id}/source")
         assert await store.exists(f"videos/{video_id}/master.m3u8")
 
@@ -125,7 +125,7 @@ async def test_a_store_outage_at_the_last_byte_is_recoverable(
 ) -> None:
     from cinemesh.platform.storage import ObjectStoreError
 
-    store = media.app.state.media_service.store
+    store = media.app.state.context.uploads.store
     real_put_file = store.put_file
 
     async def failing_put_file(*args: object, **kwargs: object) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.media.jobs import queue
-from cinemesh.media.store import JobRow
+from cinemesh.media.store import queue
+from cinemesh.media.store.videos import JobRow
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 

@@ -19,7 +19,7 @@ import m3u8
 import pytest
 from mpegdash.parser import MPEGDASHParser
 
-from cinemesh.media.domain import Rung
+from cinemesh.media.domain.videos import Rung
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import pipeline
 from tests.fixtures.media import ffmpeg_exe, served_directory

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.types import Message
 
-from cinemesh.media.live import LiveVideos
+from cinemesh.media.http.live import LiveVideos
 from tests.fixtures.media import MediaTokens
 from tests.integration.media.conftest import TUS, MediaHarness, media_settings, start_harness
 
@@ -110,7 +110,7 @@ async def media(
 
 
 def hub_count(media: MediaHarness) -> int:
-    live: LiveVideos = media.app.state.media_live
+    live: LiveVideos = media.app.state.context.live
     return live.hub.subscriber_count
 
 

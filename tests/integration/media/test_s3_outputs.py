@@ -32,7 +32,7 @@ async def test_a_ladder_is_written_to_s3(
         video_id = await media.upload(media_clip("small.mp4"))
         document = await media.wait_for(video_id, "ready", "failed")
         assert document["status"] == "ready", document
-        store = media.app.state.media_service.store
+        store = media.app.state.context.uploads.store
         assert store.local_path(document["manifests"]["hls"]) is None  # really remote
         keys = [info.key async for info in store.list(f"videos/{video_id}/")]
         assert f"videos/{video_id}/master.m3u8" in keys and f"videos/{video_id}/v180/init.mp4" in keys

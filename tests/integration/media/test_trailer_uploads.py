@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.media.store import VideoRow
+from cinemesh.media.store.videos import VideoRow
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings

@@ -169,6 +169,6 @@ async def test_a_provider_cannot_see_or_touch_another_providers_upload(
 
 async def test_a_full_disk_refuses_new_uploads_with_507(media_api_only: MediaHarness) -> None:
     media = media_api_only
-    service = media.app.state.media_service
+    service = media.app.state.context.uploads
     service.settings = service.settings.model_copy(update={"min_free_disk_bytes": 1 << 62})
     assert_problem(await media.create(10, media.auth()), 507, "insufficient-storage")

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.media.intake import complete_upload, source_key
-from cinemesh.media.store import VideoRow, VideoStore
-from cinemesh.media.tus.expiry import UPLOAD_EXPIRED, expire_upload
+from cinemesh.media.service.expiry import UPLOAD_EXPIRED, expire_upload
+from cinemesh.media.service.intake import complete_upload, source_key
+from cinemesh.media.store.videos import VideoRow, VideoStore
 from cinemesh.platform.events.envelope import Envelope
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.settings import Settings
@@ -45,7 +45,7 @@ async def _last_byte_counted(media: MediaHarness, data: bytes) -> VideoRow:
     location = (await media.create(len(data), media.auth())).headers["location"]
     video_id = location.rsplit("/", 1)[-1]
     assert (await patch(media, location, 0, data[:-1])).status_code == 204
-    service = media.app.state.media_service
+    service = media.app.state.context.uploads
     with service.spool.path(video_id).open("ab") as handle:
         handle.write(data[-1:])
     async with service.database.transaction() as session:
@@ -59,7 +59,7 @@ async def _last_byte_counted(media: MediaHarness, data: bytes) -> VideoRow:
 async def _complete_and_assert_it_stayed_expired(media: MediaHarness, row: VideoRow) -> None:
     """The completion runs; the sweeper's outcome stands: nothing is queued or announced, the
     stored source and the spool file are gone."""
-    service = media.app.state.media_service
+    service = media.app.state.context.uploads
     queued: list[str] = []
     await complete_upload(
         row,
@@ -88,7 +88,7 @@ async def test_an_upload_expired_while_its_last_byte_is_processed_stays_expired(
     store take longer than the expiry): its transition commits before the completion records
     anything, and its file removal comes after the completion's copy."""
     media = media_by_hand
-    service = media.app.state.media_service
+    service = media.app.state.context.uploads
     row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
     far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     with monkeypatch.context() as later:
@@ -103,7 +103,7 @@ async def test_a_spool_file_the_sweeper_removes_during_the_copy_leaves_the_uploa
     """The sweeper expires the upload and deletes its spool file after the probe, before the
     copy to the store reads it: the completion ends quietly, not on a FileNotFoundError."""
     media = media_by_hand
-    service = media.app.state.media_service
+    service = media.app.state.context.uploads
     row = await _last_byte_counted(media, media_clip("small.mp4").read_bytes())
     copy = service.store.put_file
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.media.store import KnownContentRow, VideoRow
+from cinemesh.media.store.videos import KnownContentRow, VideoRow
 from cinemesh.platform.settings import Settings
 from tests.fixtures._problems import assert_problem
 from tests.fixtures.media import MediaTokens

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cinemesh.media.store import JobRow
+from cinemesh.media.store.videos import JobRow
 from cinemesh.platform.settings import Settings
 from tests.fixtures.media import MediaTokens
 from tests.integration.media.conftest import media_settings, start_harness

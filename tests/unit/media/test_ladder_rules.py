@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cinemesh.media.domain import (
+from cinemesh.media.domain.videos import (
     BadMediaError,
     Limits,
     ProbeResult,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cinemesh.media import layout
-from cinemesh.media.domain import BadMediaError, ProbeResult
-from cinemesh.media.jobs.runner import job_probe
+from cinemesh.media.domain.videos import BadMediaError, ProbeResult
+from cinemesh.media.service.transcoding import job_probe
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store import VideoRow
+from cinemesh.media.store.videos import VideoRow
 
 PROBE = ProbeResult(
     "mp4",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cinemesh.media.live import changes, sse, state_id
-from cinemesh.media.live_hub import VideoHub
+from cinemesh.media.http.live import changes, sse, state_id
+from cinemesh.media.http.live_hub import VideoHub
 
 
 def document(**overrides: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from cinemesh.media.tus.protocol import parse_checksum, parse_metadata, require_version
+from cinemesh.media.http.tus.protocol import parse_checksum, parse_metadata, require_version
 from cinemesh.platform.problems import Problem
 
 

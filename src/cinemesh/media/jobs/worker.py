@@ -20,13 +20,13 @@ from pathlib import Path
 
 from cinemesh.contracts.media import JobProgressV1, VideoFailedV1
 from cinemesh.contracts.publishing import record_event
-from cinemesh.media.domain import BadMediaError, VideoStatus
-from cinemesh.media.intake import SOURCE
-from cinemesh.media.jobs import queue
-from cinemesh.media.jobs.runner import LeaseLostError, TranscodeRunner
+from cinemesh.media.domain.videos import BadMediaError, VideoStatus
+from cinemesh.media.service.intake import SOURCE
+from cinemesh.media.service.transcoding import LeaseLostError, TranscodeRunner
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store import VideoStore
-from cinemesh.platform.background import BackgroundTask
+from cinemesh.media.store import queue
+from cinemesh.media.store.videos import VideoStore
+from cinemesh.platform.background import TaskSet
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore
@@ -73,16 +73,23 @@ class JobWorker:
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{index}:{uuid.uuid4().hex[:6]}"
         self.runner = TranscodeRunner(database=database, store=store, settings=settings, work_root=work_root)
-        self._task = BackgroundTask(f"media-worker-{self.owner}")
+        self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
 
-    async def start(self) -> None:
-        self._task.start(self._loop)
+    def start(self, tasks: TaskSet) -> None:
+        """Runs the worker's loop in the runtime's task set, until `stop`."""
+        if self._task is None:
+            self._task = tasks.spawn(f"media-worker-{self.owner}", self._loop())
 
     async def stop(self) -> None:
+        """Ends the loop now (a running job hands its lease back), before the store closes."""
         self._stopping.set()
-        await self._task.stop()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def wake(self) -> None:
         self._wake.set()

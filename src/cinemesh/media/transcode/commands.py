@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cinemesh.media import layout
-from cinemesh.media.domain import AUDIO_KBPS, AudioTrack, Rung, SubtitleTrack
+from cinemesh.media.domain.videos import AUDIO_KBPS, AudioTrack, Rung, SubtitleTrack
 
 SPRITE_INTERVAL_SECONDS = 10
 SPRITE_COLUMNS = SPRITE_ROWS = 10

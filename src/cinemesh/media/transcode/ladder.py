@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cinemesh.media import layout
-from cinemesh.media.domain import ProbeResult, Rung, output_frame_rate, plan_ladder
+from cinemesh.media.domain.videos import ProbeResult, Rung, output_frame_rate, plan_ladder
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import commands
 from cinemesh.media.transcode.ffmpeg import ProgressCallback, base_argv, run_ffmpeg

@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from cinemesh.media import layout
-from cinemesh.media.domain import AudioTrack, SubtitleTrack, h264_codec_string
+from cinemesh.media.domain.videos import AudioTrack, SubtitleTrack, h264_codec_string
 
 AAC_LC = "mp4a.40.2"
 

@@ -1,6 +1,6 @@
 """What a job makes of one local source file, on local disk: `package_file`, the one sequence.
 
-The worker's job runner (`media.jobs.runner`) runs it and uploads and publishes at its hooks; the
+The worker's job runner (`media.service.transcoding`) runs it and uploads and publishes at its hooks; the
 benchmark (`bench/media_pipeline.py`) and the tests run the same function. These functions only
 run ffmpeg and read what it wrote under `out`, laid out as `media.layout` says (the same layout
 as under the video's prefix in the object store).
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cinemesh.media import layout
-from cinemesh.media.domain import ProbeResult, Rung, check_encoded_duration
+from cinemesh.media.domain.videos import ProbeResult, Rung, check_encoded_duration
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.transcode import commands, manifests, quality, thumbnails
 from cinemesh.media.transcode.ffmpeg import ProgressCallback, base_argv, run_ffmpeg

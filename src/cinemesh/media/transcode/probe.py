@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cinemesh.media.domain import TEXT_SUBTITLE_CODECS, BadMediaError, ProbeResult
+from cinemesh.media.domain.videos import TEXT_SUBTITLE_CODECS, BadMediaError, ProbeResult
 
 _MAX_PACKETS_TO_FIRST_FRAME = 500
 

@@ -1,4 +1,4 @@
-"""tus 1.0 header rules: versions, metadata, checksums. No I/O.
+"""tus 1.0 header rules: versions, metadata, checksums, dates. No I/O.
 
 https://tus.io/protocols/resumable-upload (core, creation, expiration, termination, checksum).
 """
@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import email.utils
 import hashlib
 import re
-from dataclasses import dataclass
 
+from cinemesh.media.domain.uploads import ExpectedChecksum
 from cinemesh.platform.problems import Problem
 
 TUS_VERSION = "1.0.0"
@@ -26,6 +28,11 @@ MAX_METADATA_BYTES = 4096
 
 def tus_headers() -> dict[str, str]:
     return {"Tus-Resumable": TUS_VERSION}
+
+
+def http_date(value: dt.datetime) -> str:
+    """RFC 9110 IMF-fixdate, the format of `Upload-Expires`."""
+    return email.utils.format_datetime(value.astimezone(dt.UTC), usegmt=True)
 
 
 def require_version(value: str | None) -> None:
@@ -70,15 +77,6 @@ def parse_metadata(value: str | None) -> dict[str, str]:
 
 def _bad_metadata(detail: str) -> Problem:
     return Problem(400, detail, code="tus-bad-metadata", field="Upload-Metadata", headers=tus_headers())
-
-
-@dataclass(frozen=True)
-class ExpectedChecksum:
-    algorithm: str
-    digest: bytes
-
-    def hasher(self) -> hashlib._Hash:
-        return hashlib.new(self.algorithm)
 
 
 def parse_checksum(value: str | None) -> ExpectedChecksum | None:

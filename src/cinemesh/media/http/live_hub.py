@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable
 from contextvars import Context
 
 from prometheus_client import Gauge
@@ -120,7 +119,7 @@ class VideoHub:
 class VideoEventFollower:
     """Feeds the hub from the bus, as a consumer group unique to this process."""
 
-    def __init__(self, bus: Callable[[], EventBus], hub: VideoHub, *, retry_seconds: float = 1.0) -> None:
+    def __init__(self, bus: EventBus, hub: VideoHub, *, retry_seconds: float = 1.0) -> None:
         self._bus = bus
         self.hub = hub
         self.retry_seconds = retry_seconds
@@ -139,7 +138,7 @@ class VideoEventFollower:
         await self._task.stop()
 
     async def _follow(self) -> None:
-        bus = self._bus()
+        bus = self._bus
         started = time.monotonic()
         while True:
             try:

@@ -9,20 +9,22 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 
-from cinemesh.media.service import MediaService, UploadState
-from cinemesh.media.tus.expiry import http_date
-from cinemesh.media.tus.protocol import (
+from cinemesh.media.http.deps import Uploads
+from cinemesh.media.http.tus.problems import TusRoute
+from cinemesh.media.http.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     CHECKSUM_MISMATCH,
     OFFSET_CONTENT_TYPE,
     TUS_EXTENSIONS,
     TUS_VERSION,
+    http_date,
     parse_checksum,
     parse_metadata,
     parse_non_negative,
     require_version,
     tus_headers,
 )
+from cinemesh.media.service.uploads import UploadService, UploadState
 from cinemesh.platform.api_contract import raw_request_body
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.security import require_roles
@@ -31,12 +33,6 @@ from cinemesh.platform.tokens import Principal
 PREFIX = "/api/v1/uploads"
 
 
-async def get_service(request: Request) -> MediaService:
-    service: MediaService = request.app.state.media_service
-    return service
-
-
-Service = Annotated[MediaService, Depends(get_service)]
 Uploader = Annotated[Principal, Depends(require_roles("admin", "content_provider"))]
 TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
 
@@ -45,7 +41,7 @@ _TUS_STATUSES: dict[int | str, dict[str, Any]] = {
     410: {"description": "The upload expired without bytes; start a new one."},
     412: {"description": "Tus-Resumable is missing or a version this server does not speak."},
 }
-uploads = APIRouter(prefix=PREFIX, tags=["uploads"], responses=_TUS_STATUSES)
+uploads = APIRouter(prefix=PREFIX, tags=["uploads"], responses=_TUS_STATUSES, route_class=TusRoute)
 
 
 def expiry_headers(state: UploadState) -> dict[str, str]:
@@ -53,7 +49,7 @@ def expiry_headers(state: UploadState) -> dict[str, str]:
     return {"Upload-Expires": http_date(state.expires_at)} if state.expires_at is not None else {}
 
 
-def _discovery(service: MediaService) -> Response:
+def _discovery(service: UploadService) -> Response:
     return Response(
         status_code=204,
         headers={
@@ -72,12 +68,12 @@ _DISCOVERY: dict[int | str, dict[str, Any]] = {
 
 
 @uploads.options("", status_code=204, responses=_DISCOVERY)
-async def discover(service: Service) -> Response:
+async def discover(service: Uploads) -> Response:
     return _discovery(service)
 
 
 @uploads.options("/{upload_id}", status_code=204, responses=_DISCOVERY)
-async def discover_upload(upload_id: str, service: Service) -> Response:
+async def discover_upload(upload_id: str, service: Uploads) -> Response:
     """The same answer for any upload URL: tus clients may ask either."""
     return _discovery(service)
 
@@ -85,7 +81,7 @@ async def discover_upload(upload_id: str, service: Service) -> Response:
 @uploads.post("", status_code=201)
 async def create(
     principal: Uploader,
-    service: Service,
+    service: Uploads,
     tus_resumable: TusResumable = None,
     upload_length: Annotated[str | None, Header(alias="Upload-Length")] = None,
     upload_metadata: Annotated[str | None, Header(alias="Upload-Metadata")] = None,
@@ -111,7 +107,7 @@ async def create(
 
 @uploads.head("/{upload_id}")
 async def head(
-    upload_id: uuid.UUID, principal: Uploader, service: Service, tus_resumable: TusResumable = None
+    upload_id: uuid.UUID, principal: Uploader, service: Uploads, tus_resumable: TusResumable = None
 ) -> Response:
     require_version(tus_resumable)
     state = await service.upload_state(principal=principal, video_id=str(upload_id))
@@ -137,7 +133,7 @@ async def patch(
     upload_id: uuid.UUID,
     request: Request,
     principal: Uploader,
-    service: Service,
+    service: Uploads,
     tus_resumable: TusResumable = None,
     upload_offset: Annotated[str | None, Header(alias="Upload-Offset")] = None,
     upload_checksum: Annotated[str | None, Header(alias="Upload-Checksum")] = None,
@@ -172,7 +168,7 @@ async def patch(
 
 @uploads.delete("/{upload_id}", status_code=204)
 async def terminate(
-    upload_id: uuid.UUID, principal: Uploader, service: Service, tus_resumable: TusResumable = None
+    upload_id: uuid.UUID, principal: Uploader, service: Uploads, tus_resumable: TusResumable = None
 ) -> Response:
     require_version(tus_resumable)
     await service.terminate(principal=principal, video_id=str(upload_id))

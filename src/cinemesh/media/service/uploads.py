@@ -1,8 +1,8 @@
-"""Use cases of the media service: tus uploads and reading a video's state.
+"""Use cases of a tus upload: create, read its state, append a chunk, terminate.
 
 Ownership is checked here, once, for every route: a video belongs to its uploader; admins see
 all; anyone else gets 404, the same answer as for an id that does not exist (no IDOR, no probing
-for ids).
+for ids; `service/videos.py` says who sees what).
 
 An upload names a catalog title (`title_id`, a title or one of its episodes), checked by
 `titles.TitleGate`.
@@ -16,29 +16,35 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from cinemesh.contracts.media import FEATURE, TRAILER, VIDEO_KINDS
-from cinemesh.media.domain import Limits, VideoStatus
-from cinemesh.media.intake import complete_upload
+from cinemesh.contracts.media import TRAILER
+from cinemesh.media.domain.uploads import (
+    ChecksumMismatchError,
+    ChunkTooLargeError,
+    ConcurrentPatchError,
+    ExpectedChecksum,
+    InsufficientStorageError,
+    OffsetMismatchError,
+    OnAnotherInstanceError,
+    SpoolMissingError,
+    UploadCompleteError,
+    UploadExpiredError,
+    UploadNotFoundError,
+    upload_request,
+)
+from cinemesh.media.domain.videos import Limits, VideoStatus
+from cinemesh.media.service.expiry import expire_upload, expires_at, idle_cutoff, is_expired
+from cinemesh.media.service.intake import complete_upload
+from cinemesh.media.service.titles import TitleGate
+from cinemesh.media.service.videos import can_see
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store import VideoRow, VideoStore, utcnow
-from cinemesh.media.titles import TitleGate
-from cinemesh.media.tus import problems
-from cinemesh.media.tus.expiry import expire_upload, expires_at, idle_cutoff, is_expired
-from cinemesh.media.tus.protocol import ExpectedChecksum
-from cinemesh.media.tus.spool import ChunkTooLongError, Spool, SpoolFileMissingError, UploadBusyError
+from cinemesh.media.store.spool import ChunkTooLongError, Spool, SpoolFileMissingError, UploadBusyError
+from cinemesh.media.store.videos import VideoRow, VideoStore, utcnow
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.problems import Problem
 from cinemesh.platform.storage import ObjectStore
 from cinemesh.platform.tokens import Principal
 
 log = get_logger("cinemesh.media")
-MAX_TITLE_ID = 64
-MAX_FILENAME = 255
-
-
-def can_see(principal: Principal, row: VideoRow) -> bool:
-    return principal.has_any_role("admin") or row.owner_id == principal.user_id
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class UploadState:
     expires_at: dt.datetime | None  # None once every byte is in (nothing left to expire)
 
 
-class MediaService:
+class UploadService:
     def __init__(
         self,
         *,
@@ -72,28 +78,11 @@ class MediaService:
         s = self.settings
         return Limits(s.max_duration_seconds, s.max_width, s.max_height)
 
-    # -- tus --------------------------------------------------------------------------------
-
     async def create_upload(
         self, *, principal: Principal, length: int, metadata: dict[str, str]
     ) -> UploadState:
-        title_id = metadata.get("title_id", "").strip()
-        if not title_id or len(title_id) > MAX_TITLE_ID:
-            detail = "Upload-Metadata must carry title_id (at most 64 characters)."
-            raise problems.invalid(400, detail, code="tus-missing-title", field="title_id")
-        kind = metadata.get("kind", FEATURE).strip().lower() or FEATURE
-        if kind not in VIDEO_KINDS:
-            detail = f"kind must be one of {', '.join(VIDEO_KINDS)}."
-            raise problems.invalid(400, detail, code="tus-bad-metadata", field="kind")
-        filename = metadata.get("filename") or None
-        if filename is not None and len(filename) > MAX_FILENAME:
-            raise problems.invalid(400, "filename is too long.", code="tus-bad-metadata", field="filename")
-        if length == 0:
-            detail = "The file is empty (Upload-Length 0)."
-            raise problems.invalid(400, detail, code="empty-upload", field="Upload-Length")
-        if length > self.settings.max_upload_bytes:
-            detail = f"The file is {length} bytes; the limit is {self.settings.max_upload_bytes}."
-            raise problems.invalid(413, detail, code="upload-too-large", field="Upload-Length")
+        request = upload_request(length=length, metadata=metadata, max_bytes=self.settings.max_upload_bytes)
+        title_id, kind, filename = request.title_id, request.kind, request.filename
         content = await self.titles.require(principal, title_id)
         if kind == TRAILER:
             # A trailer belongs to the title, not to one episode: it is recorded (and announced)
@@ -129,13 +118,15 @@ class MediaService:
     def _require_disk(self, incoming: int) -> None:
         free = self.spool.free_bytes()
         if free - incoming < self.settings.min_free_disk_bytes:
-            raise problems.insufficient_storage()
+            raise InsufficientStorageError(
+                "Not enough disk space to accept this upload now; try again later."
+            )
 
     async def _owned(self, principal: Principal, video_id: str) -> VideoRow:
         async with self.database.session() as session:
             row = await VideoStore(session).get(video_id)
         if row is None or not can_see(principal, row):
-            raise problems.not_found(video_id)
+            raise UploadNotFoundError(f"No upload {video_id}.")
         return row
 
     async def _live(self, principal: Principal, video_id: str) -> VideoRow:
@@ -146,7 +137,10 @@ class MediaService:
                 await expire_upload(
                     self.database, self.spool, video_id, idle_since=idle_cutoff(self.settings)
                 )
-            raise problems.expired(video_id, self.settings.upload_expiry_seconds)
+            seconds = self.settings.upload_expiry_seconds
+            raise UploadExpiredError(
+                f"Upload {video_id} expired after {seconds:g} s without bytes; start a new upload."
+            )
         return row
 
     def _state(self, row: VideoRow) -> UploadState:
@@ -174,7 +168,7 @@ class MediaService:
         """tus PATCH: writes the chunk at `offset`; returns the upload's new state."""
         lock = self._locks.setdefault(video_id, asyncio.Lock())
         if lock.locked():
-            raise problems.busy()
+            raise _busy()
         async with lock:
             try:
                 return await self._append_locked(
@@ -195,7 +189,7 @@ class MediaService:
     ) -> UploadState:
         row = await self._live(principal, video_id)
         if row.status != VideoStatus.UPLOADING.value:
-            raise problems.complete(
+            raise UploadCompleteError(
                 f"The upload is already complete ({row.status}).", offset=row.offset_bytes
             )
         await self._require_this_spool(row)
@@ -204,15 +198,13 @@ class MediaService:
             await asyncio.shield(self._complete(row))
             return UploadState(video_id, offset, row.size_bytes, None)
         if offset != row.offset_bytes:
-            raise problems.offset_mismatch(
+            raise OffsetMismatchError(
                 f"Upload-Offset {offset} does not match the upload's offset {row.offset_bytes}.",
                 offset=row.offset_bytes,
             )
         remaining = row.size_bytes - offset
         if content_length is not None and content_length > remaining:
-            raise problems.chunk_too_large(
-                f"The chunk is {content_length} bytes but only {remaining} remain."
-            )
+            raise ChunkTooLargeError(f"The chunk is {content_length} bytes but only {remaining} remain.")
         self._require_disk(content_length or 0)
         # Activity starts now: an upload that was about to expire cannot be swept while this
         # chunk streams in (and one that expired a moment ago is refused here).
@@ -230,16 +222,19 @@ class MediaService:
                 disconnected=disconnected,
             )
         except ChunkTooLongError as exc:
-            raise problems.chunk_too_large(
+            raise ChunkTooLargeError(
                 f"The chunk carries more than the {remaining} bytes that remain."
             ) from exc
         except UploadBusyError as exc:
-            raise problems.busy() from exc
+            raise _busy() from exc
         except SpoolFileMissingError as exc:
             await self._live(principal, video_id)  # 410 if it was swept meanwhile
-            raise problems.spool_missing(video_id) from exc
+            raise SpoolMissingError(
+                f"This instance's spool has no bytes of upload {video_id}: they were written on "
+                "another instance or lost. Resume where the upload was created, or start again."
+            ) from exc
         if not chunk.checksum_ok:
-            raise problems.checksum_mismatch()
+            raise ChecksumMismatchError("Upload-Checksum does not match the chunk; it was discarded.")
         now = utcnow()
         async with self.database.transaction() as session:
             advanced = await VideoStore(session).advance_offset(
@@ -254,17 +249,21 @@ class MediaService:
         expiry = now + dt.timedelta(seconds=self.settings.upload_expiry_seconds)
         return UploadState(video_id, chunk.new_offset, row.size_bytes, expiry)
 
-    async def _gone_or_moved(self, principal: Principal, video_id: str) -> Problem:
+    async def _gone_or_moved(self, principal: Principal, video_id: str) -> OffsetMismatchError:
         """Why an upload could not move: expired (410), else another writer got there first."""
         row = await self._live(principal, video_id)
-        return problems.offset_mismatch("The upload moved on concurrently.", offset=row.offset_bytes)
+        return OffsetMismatchError("The upload moved on concurrently.", offset=row.offset_bytes)
 
     async def _require_this_spool(self, row: VideoRow) -> None:
         """The upload's bytes are on this process's spool (see docs/media.md, "Several API
         replicas"): a PATCH on another replica's disk is refused before it touches anything."""
         if row.spool_id is not None and row.spool_id != await self.spool.current_identity():
             log.warning("upload_on_another_spool", video_id=row.id, spool_id=row.spool_id)
-            raise problems.on_another_instance(row.id, row.spool_id)
+            raise OnAnotherInstanceError(
+                f"Upload {row.id} is being received by another instance (spool {row.spool_id}); this "
+                "one cannot continue it. Route an upload's requests to one instance, or share the spool.",
+                spool_id=row.spool_id,
+            )
 
     async def _complete(self, row: VideoRow) -> None:
         await complete_upload(
@@ -280,18 +279,15 @@ class MediaService:
     async def terminate(self, *, principal: Principal, video_id: str) -> None:
         row = await self._live(principal, video_id)
         if row.status != VideoStatus.UPLOADING.value:
-            raise problems.complete(f"The upload is complete ({row.status}); it can no longer be terminated.")
+            raise UploadCompleteError(
+                f"The upload is complete ({row.status}); it can no longer be terminated."
+            )
         async with self.database.transaction() as session:
             existing = await VideoStore(session).get(video_id)
             if existing is not None:
                 await session.delete(existing)
         await self.spool.discard(video_id)
 
-    # -- videos -----------------------------------------------------------------------------
 
-    async def get_video(self, *, principal: Principal, video_id: str) -> VideoRow:
-        async with self.database.session() as session:
-            row = await VideoStore(session).get(video_id)
-        if row is None or not can_see(principal, row):
-            raise Problem(404, f"No video {video_id}.", code="video-not-found")
-        return row
+def _busy() -> ConcurrentPatchError:
+    return ConcurrentPatchError("Another PATCH of this upload is in progress.")

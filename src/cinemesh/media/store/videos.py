@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cinemesh.contracts.media import FEATURE
-from cinemesh.media.domain import VideoStatus
+from cinemesh.media.domain.videos import VideoStatus
 
 
 class Base(DeclarativeBase):

@@ -19,14 +19,14 @@ from typing import Any
 
 from cinemesh.contracts.publishing import record_event
 from cinemesh.media import layout
-from cinemesh.media.domain import BadMediaError, Limits, ProbeResult, VideoStatus, check_probe
-from cinemesh.media.intake import SOURCE
-from cinemesh.media.jobs import queue
+from cinemesh.media.domain.videos import BadMediaError, Limits, ProbeResult, VideoStatus, check_probe
 from cinemesh.media.layout import VideoKeys
-from cinemesh.media.objects import download_directory, fetch_object, files_under, upload_files
 from cinemesh.media.publishing import transcoded_event
+from cinemesh.media.service.intake import SOURCE
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store import PUBLISHED_COMPLETE, PUBLISHED_FIRST_RUNG, VideoRow, VideoStore
+from cinemesh.media.store import queue
+from cinemesh.media.store.objects import download_directory, fetch_object, files_under, upload_files
+from cinemesh.media.store.videos import PUBLISHED_COMPLETE, PUBLISHED_FIRST_RUNG, VideoRow, VideoStore
 from cinemesh.media.transcode import pipeline
 from cinemesh.media.transcode.probe import probe_file
 from cinemesh.platform.db import Database

@@ -1,4 +1,4 @@
-"""HTTP routes of the media service: tus uploads, the state of a video and its live progress."""
+"""Routes of a video: its state and its live progress."""
 
 from __future__ import annotations
 
@@ -6,24 +6,15 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header
 from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from cinemesh.media.live import LiveVideos
-from cinemesh.media.tus.api import Service, uploads
-from cinemesh.media.views import video_document
+from cinemesh.media.http.deps import Live, Videos
+from cinemesh.media.http.schemas import video_document
 from cinemesh.platform.security import CurrentPrincipal
 
 videos = APIRouter(prefix="/api/v1/videos", tags=["videos"])
-
-
-async def get_live(request: Request) -> LiveVideos:
-    live: LiveVideos = request.app.state.media_live
-    return live
-
-
-Live = Annotated[LiveVideos, Depends(get_live)]
 
 
 class EventStreamResponse(StreamingResponse):
@@ -52,7 +43,7 @@ class EventStreamResponse(StreamingResponse):
 
 
 @videos.get("/{video_id}")
-async def get_video(video_id: uuid.UUID, principal: CurrentPrincipal, service: Service) -> dict[str, Any]:
+async def get_video(video_id: uuid.UUID, principal: CurrentPrincipal, service: Videos) -> dict[str, Any]:
     """Status (uploading, queued, processing, ready, failed), progress, error, renditions, manifests."""
     row = await service.get_video(principal=principal, video_id=str(video_id))
     return video_document(row)
@@ -69,7 +60,7 @@ async def get_video(video_id: uuid.UUID, principal: CurrentPrincipal, service: S
 async def video_events(
     video_id: uuid.UUID,
     principal: CurrentPrincipal,
-    service: Service,
+    service: Videos,
     live: Live,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> Response:
@@ -79,6 +70,3 @@ async def video_events(
     if live.has_final_state(row, last_event_id):
         return Response(status_code=204)  # tells an EventSource to stop reconnecting
     return EventStreamResponse(live.stream(str(video_id), last_event_id=last_event_id))
-
-
-routers: tuple[APIRouter, ...] = (uploads, videos)

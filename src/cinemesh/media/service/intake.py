@@ -13,17 +13,16 @@ from typing import Any
 
 from cinemesh.contracts.media import UploadCompletedV1, VideoFailedV1
 from cinemesh.contracts.publishing import record_event
-from cinemesh.media.domain import BadMediaError, Limits, VideoStatus, check_probe
-from cinemesh.media.jobs import queue
+from cinemesh.media.domain.uploads import StorageUnavailableError
+from cinemesh.media.domain.videos import BadMediaError, Limits, VideoStatus, check_probe
 from cinemesh.media.layout import VideoKeys
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store import VideoRow, VideoStore, utcnow
+from cinemesh.media.store import queue
+from cinemesh.media.store.spool import Spool
+from cinemesh.media.store.videos import VideoRow, VideoStore, utcnow
 from cinemesh.media.transcode.probe import probe_file
-from cinemesh.media.tus.protocol import tus_headers
-from cinemesh.media.tus.spool import Spool
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.problems import Problem
 from cinemesh.platform.storage import ObjectStore, ObjectStoreError
 
 log = get_logger("cinemesh.media")
@@ -61,11 +60,8 @@ async def complete_upload(
             # The bytes stay in the spool and the upload stays `uploading` at its full
             # offset: an empty PATCH at that offset (or HEAD then PATCH) completes it later.
             log.warning("upload_store_failed", video_id=row.id, error=type(exc).__name__)
-            raise Problem(
-                503,
-                "The upload is complete but could not be stored yet; PATCH again (empty body) to retry.",
-                code="storage-unavailable",
-                headers={"Retry-After": "5", **tus_headers()},
+            raise StorageUnavailableError(
+                "The upload is complete but could not be stored yet; PATCH again (empty body) to retry."
             ) from exc
         except FileNotFoundError:
             # Only an expiry or a termination removes the spool file under an upload, and both

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from cinemesh.media.tus.protocol import ExpectedChecksum
+from cinemesh.media.domain.uploads import ExpectedChecksum
 
 _FLUSH_BYTES = 1024 * 1024
 

@@ -23,39 +23,24 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
-from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from cinemesh.media.domain import VideoStatus
-from cinemesh.media.live_hub import VideoEventFollower, VideoHub
-from cinemesh.media.store import VideoRow, VideoStore
-from cinemesh.media.views import video_document
+from cinemesh.media.domain.videos import VideoStatus
+from cinemesh.media.http.live_hub import VideoEventFollower, VideoHub
+from cinemesh.media.http.schemas import video_document
+from cinemesh.media.settings import LiveSettings
+from cinemesh.media.store.videos import VideoRow, VideoStore
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.settings import settings_config
 
 log = get_logger("cinemesh.media.live")
 
 TERMINAL = frozenset({VideoStatus.READY.value, VideoStatus.FAILED.value})
 KEEP_ALIVE = b": keep-alive\n\n"
-
-
-class LiveSettings(BaseSettings):
-    model_config = settings_config("CINEMESH_MEDIA_LIVE_")
-
-    keepalive_seconds: float = Field(
-        15.0, gt=0, description="A comment line this often keeps proxies from cutting an idle stream."
-    )
-    retry_ms: int = Field(2000, ge=0, description="The reconnection delay a client is told to use.")
-    fallback_poll_seconds: float = Field(
-        1.0, gt=0, description="Re-read interval while the event follower is not (yet) positioned."
-    )
-    buffer: int = Field(32, ge=1, description="Unread notifications per stream before it is dropped.")
 
 
 def state_id(document: dict[str, Any]) -> str:
@@ -108,9 +93,7 @@ class LiveVideos:
     """What the route uses: the hub, its follower, and the stream of one video. Who may see
     the video is decided before, by the same use case as `GET /videos/{id}`."""
 
-    def __init__(
-        self, *, database: Database, bus: Callable[[], EventBus], settings: LiveSettings | None = None
-    ) -> None:
+    def __init__(self, *, database: Database, bus: EventBus, settings: LiveSettings | None = None) -> None:
         self.database = database
         self.settings = settings or LiveSettings()
         self.hub = VideoHub(buffer=self.settings.buffer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cinemesh.media.store import VideoRow, as_utc
+from cinemesh.media.store.videos import VideoRow, as_utc
 
 _RENDITION_FIELDS = (
     "height",

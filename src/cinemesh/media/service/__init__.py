@@ -1,0 +1,1 @@
+"""Media's use cases: uploads (tus, completion, titles, expiry), a transcoding attempt."""
