@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cinemesh.billing.domain.payments import PaymentProvider
+from cinemesh.billing.domain.payments import CardProvider
 from cinemesh.billing.domain.rules import DunningPolicy
 from cinemesh.billing.domain.tax import TaxTable
 from cinemesh.billing.events import GROUP, BillingEvents
@@ -26,6 +26,7 @@ from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, system_clock
 from cinemesh.billing.service.queries import BillingQueries
+from cinemesh.billing.service.refunds import RefundService
 from cinemesh.billing.service.renewals import RenewalService
 from cinemesh.billing.service.subscriptions import BillingPolicy, SubscriptionService
 from cinemesh.billing.service.webhooks import WebhookService
@@ -43,7 +44,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def card_provider(
     options: BillingSettings, database: Database, *, writer: asyncio.Lock | None = None
-) -> PaymentProvider:
+) -> CardProvider:
     if options.provider == "stripe":
         assert options.stripe_api_key is not None  # the settings refuse stripe without a key
         return StripeProvider(
@@ -59,7 +60,7 @@ def build_app(
     jwks_fetcher: JwksFetcher | None = None,
     billing_settings: BillingSettings | None = None,
     clock: Clock = system_clock,
-    provider_factory: Callable[[Database], PaymentProvider] | None = None,
+    provider_factory: Callable[[Database], CardProvider] | None = None,
 ) -> FastAPI:
     """`provider_factory` is the tests' way to put a provider in (e.g. one that dies mid-charge)."""
     options = billing_settings or BillingSettings()
@@ -108,6 +109,7 @@ def build_app(
         subscriptions=subscriptions,
         renewals=renewals,
         queries=BillingQueries(access=access),
+        refunds=RefundService(access=access, provider=provider, clock=clock),
         coupons=CouponService(access=access, clock=clock),
         gift_cards=gift_cards,
         webhooks=WebhookService(access=access, charger=charger),

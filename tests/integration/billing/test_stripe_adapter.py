@@ -113,3 +113,26 @@ async def test_one_key_one_charge(tmp_path: Path, localstripe_url: str) -> None:
         assert first.charge_id is not None and again.charge_id == first.charge_id
         assert await provider._intent_of("k-1") == first.charge_id  # one intent for the key
         await provider.close()
+
+
+async def test_one_key_one_refund(tmp_path: Path, localstripe_url: str) -> None:
+    async with running_billing(tmp_path) as billing:
+        provider = StripeProvider(
+            billing.app.state.runtime.database, api_key=API_KEY, api_base=localstripe_url
+        )
+        card = await method(localstripe_url, "4242424242424242")
+        attached = await provider.attach(user_id="u-2", details=ProviderMethodId(card["payment_method_id"]))
+        paid = await provider.charge(
+            payment_method=attached, amount=999, currency="EUR", idempotency_key="k-2"
+        )
+        assert paid.charge_id is not None
+        first = await provider.refund(
+            charge_id=paid.charge_id, amount=400, currency="EUR", idempotency_key="r-1"
+        )
+        again = await provider.refund(
+            charge_id=paid.charge_id, amount=400, currency="EUR", idempotency_key="r-1"
+        )
+        assert first.refund_id is not None and again.refund_id == first.refund_id
+        listed = await provider.client.v1.refunds.list_async(params={"payment_intent": paid.charge_id})
+        assert [refund.amount for refund in listed.data] == [400]  # given back once
+        await provider.close()

@@ -73,3 +73,23 @@ class CouponNotFound(NotFoundError):
 
 class ProviderNotFound(NotFoundError):
     code = "provider-not-found"
+
+
+class InvalidRefund(RuleViolation):
+    code = "invalid-refund"
+
+
+class RefundNotAllowed(ConflictError):
+    """The invoice has nothing left to give back, or nothing was paid through a provider."""
+
+    code = "refund-not-allowed"
+
+
+class RefundRefused(DomainError):
+    """The provider refused the refund (502: the failure is theirs, the request was sound)."""
+
+    code = "refund-failed"
+
+
+class CreditNoteNotFound(NotFoundError):
+    code = "credit-note-not-found"

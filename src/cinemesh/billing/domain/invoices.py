@@ -37,7 +37,12 @@ class Invoice:
 
     @property
     def display_number(self) -> str:
-        return f"CM-{self.number:06d}"
+        return display_number(self.number)
+
+
+def display_number(number: int) -> str:
+    """An invoice's number as printed and quoted (a credit note quotes its invoice's)."""
+    return f"CM-{number:06d}"
 
 
 def _plan_name(plan: str) -> str:

@@ -41,10 +41,19 @@ class ProviderMethodId:
 PaymentDetails = CardDetails | GiftCardCode | ProviderMethodId
 
 
+NO_CHARGE = "none"  # the provider charge id of a charge of zero (a 100 % coupon): nothing was asked
+
+
 @dataclass(frozen=True)
 class ChargeResult:
     charge_id: str | None  # set when paid
     decline_code: str | None  # set when refused
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str | None  # set when given back
+    failure_code: str | None  # set when refused
 
 
 class PaymentProvider(Protocol):
@@ -61,3 +70,12 @@ class PaymentProvider(Protocol):
 
     async def close(self) -> None:
         """Releases connections (at shutdown)."""
+
+
+class CardProvider(PaymentProvider, Protocol):
+    """A provider that can also give money back (the sandbox, Stripe)."""
+
+    async def refund(
+        self, *, charge_id: str, amount: int, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        """Gives back `amount` of a charge once per key: asked again, answers with the first result."""

@@ -52,9 +52,16 @@ class SubscriptionState:
     suspended_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     invoices: int = 0
+    pending_refund: L.RefundRequested | None = None
+    refunded: tuple[tuple[str, int], ...] = ()  # (invoice id, amount given back), in order
+    credit_notes: int = 0
     discount: CouponTerms | None = None
     discount_used: int = 0  # charges the discount has been applied to
     updated_at: dt.datetime | None = None
+
+    def refunded_on(self, invoice_id: str) -> int:
+        """How much of an invoice has been given back (minor units, tax included)."""
+        return sum(amount for invoice, amount in self.refunded if invoice == invoice_id)
 
     @property
     def account_status(self) -> AccountStatus:
@@ -150,6 +157,20 @@ def _money(state: SubscriptionState, data: L.Data) -> SubscriptionState | None:
             return replace(state, scheduled_plan=data.plan)
         case L.PaymentMethodUpdated():
             return replace(state, payment_method=data.payment_method)
+    return _refunds(state, data)
+
+
+def _refunds(state: SubscriptionState, data: L.Data) -> SubscriptionState | None:
+    match data:
+        case L.RefundRequested():
+            return replace(state, pending_refund=data)
+        case L.RefundSucceeded():
+            refunded = (*state.refunded, (data.invoice_id, data.amount))
+            return replace(state, pending_refund=None, refunded=refunded)
+        case L.RefundFailed():
+            return replace(state, pending_refund=None)
+        case L.CreditNoteIssued():
+            return replace(state, credit_notes=state.credit_notes + 1)
     return None
 
 

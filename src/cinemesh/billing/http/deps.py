@@ -11,6 +11,7 @@ from cinemesh.billing.providers.gift_cards import GiftCards
 from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.queries import BillingQueries
+from cinemesh.billing.service.refunds import RefundService
 from cinemesh.billing.service.renewals import RenewalService
 from cinemesh.billing.service.subscriptions import BillingPolicy, SubscriptionService
 from cinemesh.billing.service.webhooks import WebhookService
@@ -24,6 +25,7 @@ class BillingContext:
     subscriptions: SubscriptionService
     renewals: RenewalService
     queries: BillingQueries
+    refunds: RefundService
     coupons: CouponService
     gift_cards: GiftCards
     webhooks: WebhookService

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from cinemesh.billing.http.deps import Context
-from cinemesh.billing.http.invoice_pdf import render
+from cinemesh.billing.http.invoice_pdf import pdf_response
 from cinemesh.billing.http.schemas import InvoiceOut
 from cinemesh.platform.security import CurrentPrincipal
 
@@ -25,11 +25,7 @@ async def invoices(principal: CurrentPrincipal, context: Context) -> list[Invoic
 )
 async def invoice_pdf(invoice_id: str, principal: CurrentPrincipal, context: Context) -> Response:
     invoice = await context.queries.invoice(user_id=principal.user_id, invoice_id=invoice_id)
-    return Response(
-        render(invoice, test_mode=context.test_mode),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{invoice.display_number}.pdf"'},
-    )
+    return pdf_response(invoice, test_mode=context.test_mode)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="One invoice")

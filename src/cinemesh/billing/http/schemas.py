@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cinemesh.billing.domain.invoices import Invoice
+from cinemesh.billing.domain.invoices import Invoice, Line
 from cinemesh.billing.domain.payments import CardDetails, GiftCardCode, ProviderMethodId
 from cinemesh.billing.domain.plans import Entitlements, Plan
+from cinemesh.billing.domain.refunds import CreditNote
 from cinemesh.billing.domain.state import SubscriptionState
 
 
@@ -171,6 +172,10 @@ class LineOut(BaseModel):
     description: str
     amount: int
 
+    @classmethod
+    def of(cls, line: Line) -> LineOut:
+        return cls(kind=line.kind, description=line.description, amount=line.amount)
+
 
 class InvoiceOut(BaseModel):
     id: str
@@ -196,14 +201,57 @@ class InvoiceOut(BaseModel):
             currency=invoice.currency,
             country=invoice.country,
             tax_rate_bp=invoice.tax_rate_bp,
-            lines=[
-                LineOut(kind=line.kind, description=line.description, amount=line.amount)
-                for line in invoice.lines
-            ],
+            lines=[LineOut.of(line) for line in invoice.lines],
             subtotal=invoice.subtotal,
             tax=invoice.tax,
             total=invoice.total,
             pdf_url=f"/api/v1/billing/invoices/{invoice.invoice_id}/pdf",
+        )
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int | None = Field(
+        None, gt=0, le=100_000_000, description="Minor units, tax included; omitted: all that is left."
+    )
+    reason: str = Field(min_length=1, max_length=200, description="Shown on the credit note.")
+
+
+class CreditNoteOut(BaseModel):
+    id: str
+    number: str
+    sequence: int
+    invoice_id: str
+    invoice_number: str
+    issued_at: dt.datetime
+    currency: str
+    reason: str
+    lines: list[LineOut]
+    subtotal: int  # negative: what the customer is credited
+    tax: int
+    total: int
+    pdf_url: str
+
+    @classmethod
+    def of(cls, note: CreditNote) -> CreditNoteOut:
+        return cls(
+            id=note.credit_note_id,
+            number=note.display_number,
+            sequence=note.number,
+            invoice_id=note.invoice_id,
+            invoice_number=note.invoice_display_number,
+            issued_at=note.issued_at,
+            currency=note.currency,
+            reason=note.reason,
+            lines=[
+                LineOut(kind=line.kind, description=line.description, amount=line.amount)
+                for line in note.lines
+            ],
+            subtotal=note.subtotal,
+            tax=note.tax,
+            total=note.total,
+            pdf_url=f"/api/v1/billing/credit-notes/{note.credit_note_id}/pdf",
         )
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from cinemesh.billing.domain.errors import SubscriptionNotFound
 from cinemesh.billing.domain.plans import PLANS
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.http.deps import BillingContext, Context
-from cinemesh.billing.http.problems import ERROR_STATUSES
+from cinemesh.billing.http.idempotent import IdempotencyKey, idempotent
 from cinemesh.billing.http.schemas import (
     CheckoutIn,
     PaymentMethodIn,
@@ -20,51 +17,14 @@ from cinemesh.billing.http.schemas import (
     SubscriptionEnvelope,
     free_subscription,
 )
-from cinemesh.billing.service.idempotency import Answer, request_hash
-from cinemesh.platform.errors import DomainError
-from cinemesh.platform.problems import PROBLEM_CONTENT_TYPE, domain_problem
+from cinemesh.billing.service.idempotency import request_hash
 from cinemesh.platform.security import CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1/billing", tags=["billing"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Retries with the same key get the first answer; another body with it is a 409.",
-    ),
-]
-
 
 def _envelope(state: SubscriptionState, context: BillingContext) -> SubscriptionEnvelope:
     return SubscriptionEnvelope.of(state, test_mode=context.test_mode)
-
-
-async def _idempotent(
-    context: BillingContext,
-    *,
-    user_id: str,
-    key: str | None,
-    fingerprint: str,
-    status_code: int,
-    work: Callable[[], Awaitable[SubscriptionState]],
-) -> JSONResponse:
-    async def answer() -> Answer:
-        try:
-            state = await work()
-        except DomainError as error:  # a refusal is an answer too: replayed as it was given
-            problem = domain_problem(error, ERROR_STATUSES)
-            return Answer(problem.status, problem.to_dict())
-        return Answer(status_code, _envelope(state, context).model_dump(mode="json"))
-
-    if key is None:
-        result = await answer()
-    else:
-        result = await context.idempotency.run(user_id=user_id, key=key, fingerprint=fingerprint, work=answer)
-    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
-    media_type = PROBLEM_CONTENT_TYPE if result.status_code >= 400 else "application/json"
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers, media_type=media_type)
 
 
 @router.post(
@@ -81,8 +41,8 @@ async def checkout(
     context: Context,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work() -> SubscriptionState:
-        return await context.subscriptions.checkout(
+    async def work() -> SubscriptionEnvelope:
+        state = await context.subscriptions.checkout(
             user_id=principal.user_id,
             country=principal.country,
             plan=body.plan,
@@ -90,9 +50,10 @@ async def checkout(
             promotion_code=body.promotion_code,
             causation=request.headers.get("x-request-id"),
         )
+        return _envelope(state, context)
 
     fingerprint = request_hash("POST", request.url.path, body.model_dump_json().encode())
-    return await _idempotent(
+    return await idempotent(
         context, user_id=principal.user_id, key=key, fingerprint=fingerprint, status_code=201, work=work
     )
 
@@ -165,12 +126,13 @@ async def payment_method(
     context: Context,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work() -> SubscriptionState:
-        return await context.subscriptions.update_payment_method(
+    async def work() -> SubscriptionEnvelope:
+        state = await context.subscriptions.update_payment_method(
             user_id=principal.user_id, payment=body.details(), causation=request.headers.get("x-request-id")
         )
+        return _envelope(state, context)
 
     fingerprint = request_hash("PUT", request.url.path, body.model_dump_json().encode())
-    return await _idempotent(
+    return await idempotent(
         context, user_id=principal.user_id, key=key, fingerprint=fingerprint, status_code=200, work=work
     )

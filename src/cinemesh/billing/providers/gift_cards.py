@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cinemesh.billing.domain.errors import InvalidPaymentMethod
 from cinemesh.billing.domain.ledger import PaymentMethod
-from cinemesh.billing.domain.payments import ChargeResult, GiftCardCode
+from cinemesh.billing.domain.payments import ChargeResult, GiftCardCode, RefundResult
 from cinemesh.platform.db import Database, rows_affected
 
 metadata = sa.MetaData()
@@ -38,6 +38,15 @@ gift_card_charges = sa.Table(
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("paid", sa.Boolean, nullable=False),
     sa.Column("decline_code", sa.String(40)),
+    sa.Column("created_at", _TS, nullable=False),
+)
+
+gift_card_refunds = sa.Table(
+    "billing_gift_card_refunds",
+    metadata,
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("card_id", sa.String(40), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("created_at", _TS, nullable=False),
 )
 
@@ -125,3 +134,26 @@ class GiftCards:
             except IntegrityError as exc:  # the same key at the same moment: retry reads its answer
                 raise ConnectionError("concurrent gift card charge with one key") from exc
         return ChargeResult(idempotency_key if paid else None, decline)
+
+    async def refund(self, *, card_id: str, amount: int, idempotency_key: str) -> RefundResult:
+        """Puts `amount` back on the card's balance, once per key (in one transaction with the
+        record of it, so a retry finds the record and gives nothing twice)."""
+        async with self.database.transaction() as session:
+            try:
+                async with session.begin_nested():
+                    await session.execute(
+                        sa.insert(gift_card_refunds).values(
+                            idempotency_key=idempotency_key, card_id=card_id, amount=amount,
+                            created_at=dt.datetime.now(dt.UTC),
+                        )
+                    )  # fmt: skip
+            except IntegrityError:  # given back already
+                return RefundResult(refund_id=idempotency_key, failure_code=None)
+            restored = await session.execute(
+                sa.update(gift_cards)
+                .where(gift_cards.c.card_id == card_id)
+                .values(balance=gift_cards.c.balance + amount)
+            )
+            if rows_affected(restored) != 1:
+                raise LookupError(f"gift card {card_id} is gone")
+        return RefundResult(refund_id=idempotency_key, failure_code=None)

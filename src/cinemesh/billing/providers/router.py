@@ -3,13 +3,19 @@ gift cards to billing's gift card ledger."""
 
 from __future__ import annotations
 
-from cinemesh.billing.domain.ledger import PaymentMethod
-from cinemesh.billing.domain.payments import ChargeResult, GiftCardCode, PaymentDetails, PaymentProvider
+from cinemesh.billing.domain.ledger import PaymentMethod, RefundRequested
+from cinemesh.billing.domain.payments import (
+    CardProvider,
+    ChargeResult,
+    GiftCardCode,
+    PaymentDetails,
+    RefundResult,
+)
 from cinemesh.billing.providers.gift_cards import GiftCards
 
 
 class PaymentRouter:
-    def __init__(self, *, cards: PaymentProvider, gift_cards: GiftCards) -> None:
+    def __init__(self, *, cards: CardProvider, gift_cards: GiftCards) -> None:
         self.cards = cards
         self.gift_cards = gift_cards
         self.name = cards.name
@@ -35,4 +41,17 @@ class PaymentRouter:
             )
         return await self.cards.charge(
             payment_method=payment_method, amount=amount, currency=currency, idempotency_key=idempotency_key
+        )
+
+    async def refund_as_paid(self, request: RefundRequested) -> RefundResult:
+        """Gives a refund back the way the invoice was paid."""
+        if request.method == "gift_card":
+            return await self.gift_cards.refund(
+                card_id=request.payment_ref, amount=request.amount, idempotency_key=request.refund_key
+            )
+        return await self.cards.refund(
+            charge_id=request.provider_charge_id,
+            amount=request.amount,
+            currency=request.currency,
+            idempotency_key=request.refund_key,
         )

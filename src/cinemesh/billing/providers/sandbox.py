@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.billing.domain.errors import InvalidPaymentMethod, PaymentDeclined
 from cinemesh.billing.domain.ledger import PaymentMethod
-from cinemesh.billing.domain.payments import CardDetails, ChargeResult, PaymentDetails
+from cinemesh.billing.domain.payments import CardDetails, ChargeResult, PaymentDetails, RefundResult
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id
 
@@ -48,6 +48,23 @@ charges = sa.Table(
     sa.Column("decline_code", sa.String(40)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+refunds = sa.Table(
+    "sandbox_refunds",
+    metadata,
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("refund_id", sa.String(40), nullable=False),
+    sa.Column("charge_id", sa.String(40), nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _refunded(charge_id: str) -> sa.Select[tuple[int]]:
+    return sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount), 0)).where(
+        refunds.c.charge_id == charge_id
+    )
+
 
 # number -> (brand, behaviour on attach or charge)
 TEST_CARDS: dict[str, tuple[str, str]] = {
@@ -158,6 +175,50 @@ class SandboxProvider:
         return ChargeResult(
             charge_id=row["charge_id"] if row["paid"] else None, decline_code=row["decline_code"]
         )
+
+    async def refund(
+        self, *, charge_id: str, amount: int, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        """Gives back part of a paid charge, never more than it took; once per key."""
+        async with self._writing(), self.database.transaction() as session:
+            done = await session.execute(
+                sa.select(refunds.c.refund_id).where(refunds.c.idempotency_key == idempotency_key)
+            )
+            earlier = done.scalar_one_or_none()
+            if earlier is not None:
+                return RefundResult(refund_id=earlier, failure_code=None)
+            charged = (
+                await session.execute(
+                    sa.select(charges.c.amount, charges.c.currency).where(
+                        charges.c.charge_id == charge_id, charges.c.paid.is_(True)
+                    )
+                )
+            ).first()
+            if charged is None or charged.currency != currency:
+                return RefundResult(refund_id=None, failure_code="charge_not_found")
+            given = await session.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount), 0)).where(
+                    refunds.c.charge_id == charge_id
+                )
+            )
+            if int(given.scalar_one()) + amount > charged.amount:
+                return RefundResult(refund_id=None, failure_code="amount_too_large")
+            refund_id = f"re_sandbox_{new_id().hex[:24]}"
+            await session.execute(
+                sa.insert(refunds).values(
+                    idempotency_key=idempotency_key, refund_id=refund_id, charge_id=charge_id, amount=amount,
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )  # fmt: skip
+        return RefundResult(refund_id=refund_id, failure_code=None)
+
+    async def refunds_of(self, charge_id: str) -> int:
+        """How much of a charge was given back (tests: exactly once per refund)."""
+        async with self.database.transaction() as session:
+            query = sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount), 0)).where(
+                refunds.c.charge_id == charge_id
+            )
+            return int((await session.execute(query)).scalar_one())
 
     async def charges_for(self, payment_method_ref: str) -> int:
         """How many charges were made on a method (tests: exactly one per period)."""

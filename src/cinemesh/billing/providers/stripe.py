@@ -5,7 +5,8 @@ its id. `attach` puts it on the account's Stripe customer (made once, kept in
 `billing_stripe_customers`); `charge` makes one PaymentIntent per charge key (kept in
 `billing_stripe_intents` before it is confirmed; also sent as Stripe's Idempotency-Key) and
 confirms it off-session, so a charge made before a crash is found again whatever the server's
-idempotency window (localstripe, the test server, keeps none).
+idempotency window (localstripe, the test server, keeps none). `refund` refunds the intent, the key
+in the refund's metadata for the same reason.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cinemesh.billing.domain.errors import InvalidPaymentMethod, PaymentDeclined
 from cinemesh.billing.domain.ledger import PaymentMethod
-from cinemesh.billing.domain.payments import ChargeResult, PaymentDetails, ProviderMethodId
+from cinemesh.billing.domain.payments import ChargeResult, PaymentDetails, ProviderMethodId, RefundResult
 from cinemesh.platform.db import Database
 
 metadata = sa.MetaData()
@@ -148,6 +149,30 @@ class StripeProvider:
                 )
             intent_id = intent.id
         return await self._confirm(intent_id)
+
+    async def refund(
+        self, *, charge_id: str, amount: int, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        """A Refund of the PaymentIntent (`charge_id`), once per key: a refund made before a crash
+        is found again by the key in its metadata (localstripe keeps no idempotency window)."""
+        listed = await self.client.v1.refunds.list_async(params={"payment_intent": charge_id, "limit": 100})
+        for made in listed.data:
+            kept: dict[str, object] = made.to_dict().get("metadata") or {}
+            if kept.get("cinemesh_refund_key") == idempotency_key:
+                return RefundResult(made.id, None)
+        try:
+            made = await self.client.v1.refunds.create_async(
+                params={
+                    "payment_intent": charge_id, "amount": amount,
+                    "metadata": {"cinemesh_refund_key": idempotency_key},
+                },
+                options={"idempotency_key": idempotency_key},
+            )  # fmt: skip
+        except stripe.InvalidRequestError as exc:
+            return RefundResult(None, exc.code or "refund_refused")
+        if made.status not in ("succeeded", "pending"):
+            return RefundResult(None, made.failure_reason or made.status or "refund_failed")
+        return RefundResult(made.id, None)
 
     async def _confirm_off_session(self, intent_id: str) -> stripe.PaymentIntent:
         try:

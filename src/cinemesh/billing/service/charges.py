@@ -17,13 +17,12 @@ from collections.abc import Callable
 
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
-from cinemesh.billing.domain.payments import ChargeResult, PaymentProvider
+from cinemesh.billing.domain.payments import NO_CHARGE, ChargeResult, PaymentProvider
 from cinemesh.billing.domain.state import SubscriptionState, fold
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, Unit
 from cinemesh.billing.store.repository import BillingStore
 from cinemesh.platform.ids import new_id_str
 
-NO_CHARGE = "none"  # the provider charge id of a charge of zero
 RequestBuilder = Callable[[SubscriptionState, Unit], L.ChargeRequested | None]
 
 

@@ -15,6 +15,7 @@ from cinemesh.billing import publishing
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain.errors import SubscriptionNotFound
 from cinemesh.billing.domain.invoices import invoice_of
+from cinemesh.billing.domain.refunds import credit_note_of
 from cinemesh.billing.domain.rules import DunningPolicy, due_at
 from cinemesh.billing.domain.state import SubscriptionState, apply_all, fold
 from cinemesh.billing.store.batch import BatchStore
@@ -85,6 +86,8 @@ class Unit:
         for entry in written:
             if isinstance(entry.data, L.InvoiceIssued):
                 await self.store.save_invoice(invoice_of(entry, user_id=state.user_id))
+            elif isinstance(entry.data, L.CreditNoteIssued):
+                await self.store.save_credit_note(credit_note_of(entry, user_id=state.user_id))
         await self.store.save_index(state, due_at=due_at(state, policy=self.policy))
         if publishing.visible(before) != publishing.visible(state):
             await self.store.stage_event(publishing.subscription_changed(state))

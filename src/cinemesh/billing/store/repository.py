@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.billing.domain.invoices import Invoice
 from cinemesh.billing.domain.ledger import Data, Entry
+from cinemesh.billing.domain.refunds import CreditNote
 from cinemesh.billing.domain.state import SubscriptionState
 from cinemesh.billing.publishing import SOURCE
 from cinemesh.billing.store.tables import (
     accounts,
     counters,
+    credit_notes,
     invoices,
     ledger,
     subscriptions,
@@ -134,11 +136,11 @@ class BillingStore:
         ends, and a rollback takes the number back with everything else."""
         return await self.advance_invoice_counter(1)
 
-    async def advance_invoice_counter(self, count: int) -> int:
-        """Takes the next `count` invoice numbers; returns the last of them."""
+    async def advance_invoice_counter(self, count: int, *, counter: str = "invoice") -> int:
+        """Takes the next `count` invoice (or credit note) numbers; returns the last of them."""
         statement = (
             sa.update(counters)
-            .where(counters.c.name == "invoice")
+            .where(counters.c.name == counter)
             .values(value=counters.c.value + count)
             .returning(counters.c.value)
         )
@@ -182,6 +184,28 @@ class BillingStore:
         return list(
             (await self.session.execute(sa.select(invoices.c.number).order_by(invoices.c.number))).scalars()
         )
+
+    # -- credit notes: a sequence of their own, gapless as the invoices' ------------------------
+    async def next_credit_note_number(self) -> int:
+        return await self.advance_invoice_counter(1, counter="credit_note")
+
+    async def save_credit_note(self, note: CreditNote) -> None:
+        await self.session.execute(
+            sa.insert(credit_notes).values(
+                credit_note_id=note.credit_note_id, number=note.number, invoice_id=note.invoice_id,
+                user_id=note.user_id, subscription_id=note.subscription_id, issued_at=note.issued_at,
+                currency=note.currency, total=note.total, document=note,
+            )
+        )  # fmt: skip
+
+    async def credit_notes_of(self, user_id: str) -> list[CreditNote]:
+        query = sa.select(credit_notes.c.document).where(credit_notes.c.user_id == user_id)
+        return list((await self.session.execute(query.order_by(credit_notes.c.number))).scalars())
+
+    async def credit_note(self, credit_note_id: str) -> CreditNote | None:
+        query = sa.select(credit_notes.c.document).where(credit_notes.c.credit_note_id == credit_note_id)
+        note: CreditNote | None = (await self.session.execute(query)).scalar_one_or_none()
+        return note
 
     # -- trials ------------------------------------------------------------------------------
     async def claim_trial(self, claims: Sequence[str], *, subscription_id: str, at: dt.datetime) -> bool:

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 from cinemesh.billing.domain.coupons import CouponTerms
 from cinemesh.billing.domain.invoices import Invoice
 from cinemesh.billing.domain.ledger import ENTRY_DATA
+from cinemesh.billing.domain.refunds import CreditNote
 from cinemesh.platform.db_types import PydanticJSON
 
 metadata = sa.MetaData()
@@ -70,6 +71,20 @@ invoices = sa.Table(
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("total", sa.BigInteger, nullable=False),
     sa.Column("document", PydanticJSON(TypeAdapter(Invoice)), nullable=False),
+)
+
+credit_notes = sa.Table(
+    "billing_credit_notes",
+    metadata,
+    sa.Column("credit_note_id", sa.String(36), primary_key=True),
+    sa.Column("number", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("invoice_id", sa.String(36), nullable=False, index=True),
+    sa.Column("user_id", sa.String(36), nullable=False, index=True),
+    sa.Column("subscription_id", sa.String(36), nullable=False),
+    sa.Column("issued_at", TS, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=False),
+    sa.Column("document", PydanticJSON(TypeAdapter(CreditNote)), nullable=False),
 )
 
 idempotency = sa.Table(
