@@ -4,32 +4,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Mount
-from starlette.routing import Route as StarletteRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
-from cinemesh.gateway.export import ExportComposer
-from cinemesh.gateway.home import HomeComposer, home_router
-from cinemesh.gateway.openapi import DocumentSource, collect, merge_documents
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
-from cinemesh.gateway.ratelimit import GatewayLimits
+from cinemesh.gateway.http import home, openapi
+from cinemesh.gateway.http.deps import GatewayContext
+from cinemesh.gateway.http.export import ExportComposer
+from cinemesh.gateway.http.problems import ERROR_STATUSES
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.proxy.ratelimit import GatewayLimits
+from cinemesh.gateway.proxy.upstreams import HttpUpstream, InProcessUpstream
 from cinemesh.gateway.revocations import RevocationFeed, SessionRevocations
+from cinemesh.gateway.service import HomeComposer
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.gateway.shared_state import SharedRevocations, shared_jwks_fetcher
-from cinemesh.gateway.upstreams import HttpUpstream, InProcessUpstream
 from cinemesh.platform.cache import Cache, build_cache
 from cinemesh.platform.client_address import TrustedProxies
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.factory import build_event_bus
-from cinemesh.platform.http import create_service_app
-from cinemesh.platform.problems import Problem, problem_response
+from cinemesh.platform.http import Lifespan, create_service_app
 from cinemesh.platform.ratelimit import build_token_buckets
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
 from cinemesh.platform.service_app import JWKS_PATH, http_jwks_fetcher
@@ -37,11 +36,6 @@ from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
 
 NAME = "gateway"
-
-
-async def _no_route(scope: Scope, receive: Receive, send: Send) -> None:
-    problem = Problem(404, f"No route for {scope.get('method', '')} {scope['path']}.", code="no-route")
-    await problem_response(problem, instance=scope["path"])(scope, receive, send)
 
 
 def _guard(settings: Settings, name: str, app: ASGIApp) -> GuardedUpstream:
@@ -97,28 +91,7 @@ def build_app(
         else None
     )
     table = RouteTable(routes)
-    http_client: httpx.AsyncClient | None = None
-    upstreams: dict[str, GuardedUpstream] = {}
-    if service_apps is not None:
-        for name, app in service_apps.items():
-            upstreams[name] = _guard(settings, name, InProcessUpstream(name, app))
-        jwks_fetcher = in_process_jwks_fetcher(service_apps["users"])
-    else:
-        http_client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.upstream_timeout_seconds, read=None),
-            # Every connection kept alive: with httpx's default of 20, a burst past 20 closed its
-            # connections after each answer and opened new ones (bench.gateway, 64 clients).
-            limits=httpx.Limits(
-                max_connections=settings.upstream_max_concurrency * 4,
-                max_keepalive_connections=settings.upstream_max_concurrency * 4,
-            ),
-        )
-        for name in table.upstream_names:
-            url = settings.upstreams.get(name)
-            if url is None:
-                raise ValueError(f"no URL for upstream {name!r}: set it in CINEMESH_UPSTREAMS")
-            upstreams[name] = _guard(settings, name, HttpUpstream(name, url, http_client))
-        jwks_fetcher = http_jwks_fetcher(settings)
+    upstreams = _upstreams(settings, table, service_apps)
     # Ended sessions are learnt from the users service's events: on the platform's shared bus
     # in-process, on a bus of its own when the gateway runs alone.
     revocations = SessionRevocations(remember_seconds=settings.access_token_ttl_seconds + 60)
@@ -128,12 +101,93 @@ def build_app(
         if settings.cache == "redis"
         else None
     )
+    jwks_fetcher = upstreams.jwks_fetcher
     if settings.cache == "redis":
         jwks_fetcher = shared_jwks_fetcher(jwks_fetcher, cache)
-    own_bus = bus is None
     feed = RevocationFeed(bus or build_event_bus(settings), revocations, shared)
     # In-process, routes to services that are not running (a partial build) answer 404.
-    served = RouteTable(route for route in table.routes if route.upstream in upstreams)
+    served = RouteTable(route for route in table.routes if route.upstream in upstreams.guarded)
+    proxy = GatewayProxy(
+        routes=served,
+        upstreams=upstreams.guarded,
+        verifier=TokenVerifier(JwksKeySource(jwks_fetcher)),
+        first_byte_timeout=settings.upstream_timeout_seconds,
+        fallback=fallback or no_route,
+        revocations=revocations,
+        limits=limits,
+        trusted_proxies=TrustedProxies(config.trusted_proxies),
+        shared_revocations=shared,
+    )
+    gateway = create_service_app(
+        name=NAME,
+        # The home page, composed from the services' sections (service.py); before the proxy's mount.
+        routers=[home.router],
+        lifespan=_lifespan(
+            service_apps,
+            upstreams.http_client,
+            feed,
+            own_bus=bus is None,
+            cache=cache if owned_cache else None,
+        ),
+        max_body_bytes=settings.max_request_body_bytes,
+        body_limit_exempt_prefixes=("/api/v1/uploads",),
+        description="The single public entry of cinemesh: /api/v1/... routed to the services.",
+        error_statuses=ERROR_STATUSES,
+        metrics_token=settings.metrics_bearer,
+    )
+    gateway.state.context = GatewayContext(proxy=proxy, home=HomeComposer(proxy, config))
+    # Every other path goes to the proxy; the account export embeds the other services' parts
+    # (http/export.py).
+    gateway.router.routes.append(Mount("", app=ExportComposer(proxy, served)))
+    openapi.serve_merged_openapi(
+        gateway, served, openapi.sources(service_apps, upstreams.http_client, settings.upstreams)
+    )
+    return gateway
+
+
+@dataclass(frozen=True)
+class _Upstreams:
+    guarded: dict[str, GuardedUpstream]
+    jwks_fetcher: JwksFetcher
+    http_client: httpx.AsyncClient | None  # over HTTP: the pool every upstream shares
+
+
+def _upstreams(
+    settings: Settings, table: RouteTable, service_apps: Mapping[str, FastAPI] | None
+) -> _Upstreams:
+    if service_apps is not None:
+        guarded = {
+            name: _guard(settings, name, InProcessUpstream(name, app)) for name, app in service_apps.items()
+        }
+        return _Upstreams(guarded, in_process_jwks_fetcher(service_apps["users"]), None)
+    http_client = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.upstream_timeout_seconds, read=None),
+        # Every connection kept alive: with httpx's default of 20, a burst past 20 closed its
+        # connections after each answer and opened new ones (bench.gateway, 64 clients).
+        limits=httpx.Limits(
+            max_connections=settings.upstream_max_concurrency * 4,
+            max_keepalive_connections=settings.upstream_max_concurrency * 4,
+        ),
+    )
+    guarded = {}
+    for name in table.upstream_names:
+        url = settings.upstreams.get(name)
+        if url is None:
+            raise ValueError(f"no URL for upstream {name!r}: set it in CINEMESH_UPSTREAMS")
+        guarded[name] = _guard(settings, name, HttpUpstream(name, url, http_client))
+    return _Upstreams(guarded, http_jwks_fetcher(settings), http_client)
+
+
+def _lifespan(
+    service_apps: Mapping[str, FastAPI] | None,
+    http_client: httpx.AsyncClient | None,
+    feed: RevocationFeed,
+    *,
+    own_bus: bool,
+    cache: Cache | None,
+) -> Lifespan:
+    """Runs the in-process services' lifespans and the revocation feed; closes what the gateway
+    owns (its HTTP pool, its bus, its cache)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -144,78 +198,10 @@ def build_app(
                 stack.push_async_callback(http_client.aclose)
             if own_bus:
                 await stack.enter_async_context(feed.bus)
-            if owned_cache:
+            if cache is not None:
                 stack.push_async_callback(cache.close)
             await feed.start()
             stack.push_async_callback(feed.stop)
             yield
 
-    gateway = create_service_app(
-        name=NAME,
-        lifespan=lifespan,
-        max_body_bytes=settings.max_request_body_bytes,
-        body_limit_exempt_prefixes=("/api/v1/uploads",),
-        description="The single public entry of cinemesh: /api/v1/... routed to the services.",
-        metrics_token=settings.metrics_bearer,
-    )
-    proxy = GatewayProxy(
-        routes=served,
-        upstreams=upstreams,
-        verifier=TokenVerifier(JwksKeySource(jwks_fetcher)),
-        first_byte_timeout=settings.upstream_timeout_seconds,
-        fallback=fallback or _no_route,
-        revocations=revocations,
-        limits=limits,
-        trusted_proxies=TrustedProxies(config.trusted_proxies),
-        shared_revocations=shared,
-    )
-    # The home page, composed from the services' sections (gateway/home.py); before the proxy's mount.
-    gateway.include_router(home_router(proxy, HomeComposer(proxy, config)))
-    # The account export embeds the other services' parts (gateway/export.py).
-    gateway.router.routes.append(Mount("", app=ExportComposer(proxy, served)))
-    gateway.state.proxy = proxy
-    _serve_merged_openapi(gateway, served, _openapi_sources(service_apps, http_client, settings.upstreams))
-    return gateway
-
-
-def _openapi_sources(
-    service_apps: Mapping[str, FastAPI] | None, http_client: httpx.AsyncClient | None, urls: Mapping[str, str]
-) -> dict[str, DocumentSource]:
-    if service_apps is not None:
-
-        def local(app: FastAPI) -> DocumentSource:
-            async def document() -> dict[str, Any]:
-                return app.openapi()
-
-            return document
-
-        return {name: local(app) for name, app in service_apps.items()}
-    assert http_client is not None
-
-    def remote(url: str) -> DocumentSource:
-        async def document() -> dict[str, Any]:
-            response = await http_client.get(url.rstrip("/") + "/openapi.json")
-            response.raise_for_status()
-            body: dict[str, Any] = response.json()
-            return body
-
-        return document
-
-    return {name: remote(url) for name, url in urls.items()}
-
-
-def _serve_merged_openapi(
-    gateway: FastAPI, routes: RouteTable, sources: Mapping[str, DocumentSource]
-) -> None:
-    """Replaces the gateway's own /openapi.json by the merged public API (built on first use)."""
-    cached: dict[str, Any] = {}
-
-    async def openapi_json(_: Request) -> JSONResponse:
-        if not cached:
-            cached.update(merge_documents(gateway.openapi(), await collect(sources), routes))
-        return JSONResponse(cached)
-
-    gateway.router.routes[:] = [
-        route for route in gateway.router.routes if getattr(route, "path", None) != "/openapi.json"
-    ]
-    gateway.router.routes.insert(0, StarletteRoute("/openapi.json", openapi_json, include_in_schema=False))
+    return lifespan

@@ -1,4 +1,5 @@
-"""The route table: which upstream answers which path. No I/O here.
+"""The route table: which upstream answers which path; and the home page the gateway composes.
+No I/O here.
 
 Longest prefix wins. A route may send a share of its traffic to another upstream — the
 strangler fig: a legacy system keeps answering a path while the new service takes a growing
@@ -10,6 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from cinemesh.platform.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -76,3 +82,31 @@ DEFAULT_ROUTES: tuple[Route, ...] = (
     Route("/api/v1/admin/billing", "billing"),
     Route("/api/v1/analytics", "analytics"),
 )
+
+
+Items = list[dict[str, Any]]
+
+
+class HomeSection(BaseModel):
+    id: str = Field(description="profile, continue-watching, recommendations, new, genre-<name>")
+    title: str
+    items: Items
+
+
+class HomePage(BaseModel):
+    sections: list[HomeSection]
+    missing: list[str] = Field(
+        description="Sections left out because their service was slow, failing or unavailable "
+        "(`genres` when the genre list itself could not be had)."
+    )
+
+
+class ProfileNotFoundError(NotFoundError):
+    """The users service does not list this profile on the caller's account: no home page."""
+
+    code = "profile-not-found"
+
+    def __init__(self, profile_id: str) -> None:
+        super().__init__(f"No profile {profile_id} on this account.")
+        # Named beside `type`, as this answer always named it (not in errors[]).
+        self.extensions["field"] = "profile_id"

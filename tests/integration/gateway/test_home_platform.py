@@ -32,7 +32,7 @@ async def gateway(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw", timeout=30) as client:
-            yield client, app.state.proxy
+            yield client, app.state.context.proxy
 
 
 async def account(client: httpx.AsyncClient) -> tuple[dict[str, str], str]:

@@ -16,10 +16,10 @@ import pytest
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from cinemesh.gateway.bootstrap import _no_route, build_app
+from cinemesh.gateway.bootstrap import build_app
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
-from cinemesh.gateway.ratelimit import GatewayLimits
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.proxy.ratelimit import GatewayLimits
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.platform.cache import RedisCache
 from cinemesh.platform.client_address import TrustedProxies
@@ -77,7 +77,7 @@ async def replicas(
                 },
                 verifier=TokenVerifier(JwksKeySource(_jwks)),
                 first_byte_timeout=5.0,
-                fallback=_no_route,
+                fallback=no_route,
                 # A long store timeout: on a loaded machine the 2 s default could admit (fail open)
                 # and blur what these tests count.
                 limits=GatewayLimits(settings, RedisTokenBuckets(cache, prefix=prefix), timeout=30.0),
@@ -209,14 +209,14 @@ async def test_an_unreachable_redis_admits_quickly(redis_namespace: str) -> None
 def test_cache_redis_shares_the_gateways_state_on_redis(tmp_path: Path, redis_url: str) -> None:
     upstreams = {route.upstream: "http://127.0.0.1:9" for route in DEFAULT_ROUTES}
     on_redis = build_app(Settings(cache="redis", data_dir=tmp_path, upstreams=upstreams, redis_url=redis_url))
-    assert isinstance(on_redis.state.proxy.limits.buckets, RedisTokenBuckets)
-    assert on_redis.state.proxy.shared_revocations is not None  # replicas share ended sessions
+    assert isinstance(on_redis.state.context.proxy.limits.buckets, RedisTokenBuckets)
+    assert on_redis.state.context.proxy.shared_revocations is not None  # replicas share ended sessions
     in_process = build_app(Settings(cache="memory", data_dir=tmp_path, upstreams=upstreams))
-    assert not isinstance(in_process.state.proxy.limits.buckets, RedisTokenBuckets)
-    assert in_process.state.proxy.shared_revocations is None
+    assert not isinstance(in_process.state.context.proxy.limits.buckets, RedisTokenBuckets)
+    assert in_process.state.context.proxy.shared_revocations is None
     unlimited = GatewaySettings(rate_limiting=False)
     off = build_app(Settings(data_dir=tmp_path, upstreams=upstreams), gateway_settings=unlimited)
-    assert off.state.proxy.limits is None
+    assert off.state.context.proxy.limits is None
 
 
 @pytest.mark.parametrize("value", ["\x00", "x" * 10_000, "😀", "1.2.3.4\x00"])

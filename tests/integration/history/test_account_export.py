@@ -20,7 +20,7 @@ from cinemesh.contracts.delivery import PlaybackProgressV1
 from cinemesh.contracts.publishing import to_envelope
 from cinemesh.gateway import bootstrap as gateway_bootstrap
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.export import ExportComposer
+from cinemesh.gateway.http.export import ExportComposer
 from cinemesh.history import bootstrap as history_bootstrap
 from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.settings import Settings

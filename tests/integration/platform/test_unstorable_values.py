@@ -11,9 +11,8 @@ from fastapi import APIRouter
 from sqlalchemy import text
 from starlette.routing import Mount
 
-from cinemesh.gateway.bootstrap import _no_route
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.db import Database
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker, CircuitState
@@ -66,7 +65,7 @@ def _app_over(database: Database) -> httpx.AsyncClient:
         },
         verifier=TokenVerifier(JwksKeySource(jwks)),
         first_byte_timeout=5.0,
-        fallback=_no_route,
+        fallback=no_route,
     )
     outer = create_service_app(name="gateway-test")
     outer.router.routes.append(Mount("", app=proxy))

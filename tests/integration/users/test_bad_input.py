@@ -16,9 +16,8 @@ import httpx
 import pytest
 from starlette.routing import Mount
 
-from cinemesh.gateway.bootstrap import _no_route
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker, CircuitState
 from tests.integration.users.harness import PASSWORD, Harness, User, assert_problem, running_users
@@ -143,7 +142,7 @@ async def test_hostile_logins_do_not_open_the_gateways_breaker(users: Harness) -
         },
         verifier=users.app.state.token_verifier,
         first_byte_timeout=5.0,
-        fallback=_no_route,
+        fallback=no_route,
     )
     outer = create_service_app(name="gateway-test")
     outer.router.routes.append(Mount("", app=proxy))

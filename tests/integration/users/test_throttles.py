@@ -10,9 +10,8 @@ from pathlib import Path
 import httpx
 from starlette.routing import Mount
 
-from cinemesh.gateway.bootstrap import _no_route
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.cache import RedisCache
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
@@ -123,7 +122,7 @@ async def test_the_reset_mail_does_not_hold_the_gateways_slot(tmp_path: Path) ->
             },
             verifier=users.app.state.token_verifier,
             first_byte_timeout=5.0,
-            fallback=_no_route,
+            fallback=no_route,
         )
         outer = create_service_app(name="gateway-test")
         outer.router.routes.append(Mount("", app=proxy))

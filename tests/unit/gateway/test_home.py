@@ -15,10 +15,11 @@ import pytest
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from cinemesh.gateway.bootstrap import _no_route
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.home import HomeComposer, home_router
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.http import home
+from cinemesh.gateway.http.deps import GatewayContext
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.service import HomeComposer
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
@@ -119,10 +120,10 @@ def gateway(
         },
         verifier=TokenVerifier(JwksKeySource(_jwks)),
         first_byte_timeout=5.0,
-        fallback=_no_route,
+        fallback=no_route,
     )
-    outer = create_service_app(name="gateway-test")
-    outer.include_router(home_router(proxy, HomeComposer(proxy, GatewaySettings(**settings))))
+    outer = create_service_app(name="gateway-test", routers=[home.router])
+    outer.state.context = GatewayContext(proxy=proxy, home=HomeComposer(proxy, GatewaySettings(**settings)))
     outer.router.routes.append(Mount("", app=proxy))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=outer), base_url="http://gw"), proxy
 

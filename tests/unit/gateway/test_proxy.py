@@ -12,9 +12,8 @@ import pytest
 from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
-from cinemesh.gateway.bootstrap import _no_route
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
 from cinemesh.platform.security import PRINCIPAL_SCOPE_KEY
@@ -69,7 +68,7 @@ def gateway(
         upstreams=guarded,
         verifier=TokenVerifier(JwksKeySource(_jwks)),
         first_byte_timeout=first_byte_timeout,
-        fallback=_no_route,
+        fallback=no_route,
     )
     outer = create_service_app(name="gateway-test")
     outer.router.routes.append(Mount("", app=proxy))

@@ -3,8 +3,8 @@
 The sub-request carries the caller's scope (token, address) and so passes the same route table,
 authentication, breaker, bulkhead and timeout as any request; each service checks the caller
 itself. It is not charged to the caller's rate limits again when the page was (`charged`). The
-answer is collected: these are small JSON documents. (The account export, `export.py`, and the
-home page, `home.py`, make theirs this way.)
+answer is collected: these are small JSON documents. (The account export, `http/export.py`, and
+the home page, `service.py`, make theirs this way.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 import orjson
 from starlette.types import ASGIApp, Message, Scope
 
-from cinemesh.gateway.proxy import SUBREQUEST_SCOPE_KEY
+# Set on the scope of a sub-request; the proxy does not charge it to the rate limits when True.
+SUBREQUEST_SCOPE_KEY = "cinemesh.subrequest"
 
 # Nothing that would change the form of the answer (compression, validators, ranges) goes along.
 _NOT_FORWARDED = frozenset(

@@ -23,15 +23,17 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.gateway.domain import RouteTable
-from cinemesh.gateway.ratelimit import Admission, GatewayLimits
-from cinemesh.gateway.revocations import SessionRevocations
-from cinemesh.gateway.shared_state import SharedRevocations
-from cinemesh.gateway.streams import (
+from cinemesh.gateway.proxy.problems import upstream_problem
+from cinemesh.gateway.proxy.ratelimit import Admission, GatewayLimits
+from cinemesh.gateway.proxy.streams import (
     ClientReceive,
     StreamLimit,
     is_event_stream,
     relay_until_over,
 )
+from cinemesh.gateway.proxy.subrequest import SUBREQUEST_SCOPE_KEY
+from cinemesh.gateway.revocations import SessionRevocations
+from cinemesh.gateway.shared_state import SharedRevocations
 from cinemesh.platform.client_address import TrustedProxies, with_client_address
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.logging import get_logger
@@ -43,8 +45,12 @@ from cinemesh.platform.termination import on_termination
 from cinemesh.platform.tokens import Principal, TokenVerifier
 
 access_log = get_logger("cinemesh.gateway.access")
-# Set on the scope of a call the gateway makes itself for a page it composes (gateway/home.py).
-SUBREQUEST_SCOPE_KEY = "cinemesh.subrequest"
+
+
+async def no_route(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer to a path the route table does not know (the proxy's fallback)."""
+    problem = Problem(404, f"No route for {scope.get('method', '')} {scope['path']}.", code="no-route")
+    await problem_response(problem, instance=scope["path"])(scope, receive, send)
 
 
 class UpstreamServerError(Exception):
@@ -199,7 +205,7 @@ class GatewayProxy:
         except UpstreamServerError:
             UPSTREAM_FAILURES.labels(name, "server_error").inc()
         except (CircuitOpenError, BulkheadFullError, TimeoutError, OSError, httpx.TransportError) as exc:
-            raise _upstream_problem(name, exc) from exc
+            raise upstream_problem(name, exc) from exc
         if detached and call is not None:
             # Outside the bulkhead and the breaker: only the stream limit is held from here on.
             try:
@@ -249,38 +255,6 @@ class GatewayProxy:
 def _settle(future: asyncio.Future[bool], value: bool) -> None:
     if not future.done():
         future.set_result(value)
-
-
-def _upstream_problem(name: str, exc: Exception) -> Problem:
-    """What the client is told when `name` could not answer (and the failure is counted)."""
-    if isinstance(exc, CircuitOpenError):
-        reason, problem = (
-            "circuit_open",
-            Problem(
-                503,
-                f"The {name} service is unavailable; try again shortly.",
-                code="upstream-unavailable",
-                headers={"Retry-After": "5"},
-            ),
-        )
-    elif isinstance(exc, BulkheadFullError):
-        reason, problem = (
-            "bulkhead_full",
-            Problem(
-                503,
-                f"The {name} service is at capacity; try again shortly.",
-                code="upstream-busy",
-                headers={"Retry-After": "1"},
-            ),
-        )
-    elif isinstance(exc, TimeoutError):
-        reason = "timeout"
-        problem = Problem(504, f"The {name} service did not answer in time.", code="upstream-timeout")
-    else:
-        reason = "unreachable"
-        problem = Problem(502, f"The {name} service cannot be reached.", code="upstream-unreachable")
-    UPSTREAM_FAILURES.labels(name, reason).inc()
-    return problem
 
 
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()

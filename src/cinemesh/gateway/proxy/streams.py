@@ -1,5 +1,5 @@
 """Event streams at the gateway: their own per-upstream limit, and relaying one until the
-upstream ends it, the client goes or the process stops (see `proxy.py` for why they leave the
+upstream ends it, the client goes or the process stops (see `forward.py` for why they leave the
 bulkhead once started)."""
 
 from __future__ import annotations

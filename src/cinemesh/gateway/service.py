@@ -1,12 +1,12 @@
-"""`GET /api/v1/home?profile_id=`: the whole home page in one call, composed at the gateway.
+"""The home page, composed at the gateway: `GET /api/v1/home` (`http/home.py`) in one call.
 
 Sections: the profile (users), continue watching (history), recommendations (discovery), new
 releases and a row per top genre (catalog). Each is a sub-request through the gateway's own proxy
-as the caller (`subrequest.py`): the same authentication, breakers, bulkheads and timeouts, and
-each service checks the caller and the profile's ownership itself. Each section has its own
+as the caller (`proxy/subrequest.py`): the same authentication, breakers, bulkheads and timeouts,
+and each service checks the caller and the profile's ownership itself. Each section has its own
 deadline; one that is slow, fails, or sits behind an open breaker is left out and named in
 `missing`, never failing the page. Only a profile the users service says is not the caller's
-fails it (404), and then no section is returned.
+fails it (`ProfileNotFoundError`), and then no section is returned.
 """
 
 from __future__ import annotations
@@ -14,37 +14,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Scope
 
-from cinemesh.gateway import subrequest
-from cinemesh.gateway.proxy import GatewayProxy
+from cinemesh.gateway.domain import HomePage, HomeSection, Items, ProfileNotFoundError
+from cinemesh.gateway.proxy import subrequest
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.problems import Problem
 
 log = get_logger("cinemesh.gateway.home")
-
-HOME_PATH = "/api/v1/home"
-Items = list[dict[str, Any]]
-
-
-class HomeSection(BaseModel):
-    id: str = Field(description="profile, continue-watching, recommendations, new, genre-<name>")
-    title: str
-    items: Items
-
-
-class HomePage(BaseModel):
-    sections: list[HomeSection]
-    missing: list[str] = Field(
-        description="Sections left out because their service was slow, failing or unavailable "
-        "(`genres` when the genre list itself could not be had)."
-    )
 
 
 def _items(body: Any) -> Items | None:
@@ -117,9 +96,7 @@ class HomeComposer:
             return None
         mine = [p for p in _items(answer.json()) or [] if p.get("profile_id") == profile_id]
         if not mine:
-            raise Problem(
-                404, f"No profile {profile_id} on this account.", code="profile-not-found", field="profile_id"
-            )
+            raise ProfileNotFoundError(profile_id)
         return mine
 
     async def compose(self, scope: Scope, profile_id: str) -> HomePage:
@@ -168,37 +145,3 @@ class HomeComposer:
 def _title_case(text: str) -> str:
     """ "science fiction" -> "Science Fiction", "sci-fi" -> "Sci-Fi" (as the web app showed them)."""
     return re.sub(r"(^|[\s-])(\w)", lambda m: m.group(1) + m.group(2).upper(), text)
-
-
-def home_router(proxy: GatewayProxy, composer: HomeComposer) -> APIRouter:
-    router = APIRouter(tags=["home"])
-
-    @router.get(HOME_PATH, response_model=HomePage, summary="The home page: every section in one call")
-    async def home(
-        request: Request,
-        profile_id: Annotated[
-            str, Query(min_length=1, max_length=64, description="A profile of the caller's account.")
-        ],
-    ) -> Response:
-        """Profile, continue watching, recommendations, new releases and genre rows, each within
-        its own deadline; a section that cannot be had in time is named in `missing`."""
-        principal, _, admission = await proxy.admit(request.scope)
-        if principal is None:
-            raise Problem(
-                401,
-                "The home page needs an access token.",
-                code="authentication-required",
-                headers={"WWW-Authenticate": 'Bearer realm="cinemesh"'},
-            )
-        page = await composer.compose(request.scope, profile_id)
-        headers = {k.decode(): v.decode() for k, v in admission.headers} if admission else {}
-        return Response(page.model_dump_json().encode(), media_type="application/json", headers=headers)
-
-    # Without this the proxy's catch-all mount would answer other methods 404 (no route).
-    @router.api_route(
-        HOME_PATH, methods=["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], include_in_schema=False
-    )
-    async def other_methods(request: Request) -> Response:
-        raise Problem(405, f"{request.method} is not allowed on {HOME_PATH}.", headers={"Allow": "GET"})
-
-    return router

@@ -1,0 +1,1 @@
+"""The gateway's own routes: the home page, the account export, the merged OpenAPI document."""
