@@ -1,6 +1,6 @@
 // Admin only: billing's plans (read-only: they are configuration), coupons and their promotion
 // codes, gift cards, and one account's subscription audit trail (its ledger) with the operator's
-// actions on it (change plan, cancel, resume, pause). Refunds are not built yet (docs/billing.md).
+// actions on it (change plan, cancel, resume, pause), and its invoices with refunds.
 import { api } from "../api.js";
 import { field, form, h, render, toast } from "../dom.js";
 import { money } from "./billing.js";
@@ -121,9 +121,11 @@ function giftCardsPanel() {
 
 async function showAccount(panel, userId) {
   const base = `/admin/billing/accounts/${encodeURIComponent(userId)}`;
-  const [subscription, ledger] = await Promise.all([
+  const [subscription, ledger, invoices, notes] = await Promise.all([
     api(`${base}/subscription`).then((r) => r.subscription).catch(() => null),
     api(`${base}/ledger`).catch((error) => (toast(error.message, "error"), [])),
+    api(`${base}/invoices`).catch(() => []),
+    api(`${base}/credit-notes`).catch(() => []),
   ]);
   const act = (label, path, options) =>
     h("button.secondary", {
@@ -159,6 +161,7 @@ async function showAccount(panel, userId) {
           }, "Change plan"), act("Cancel", "/cancel", { method: "POST" }), act("Resume", "/resume", { method: "POST" }), act("Pause", "/pause", { method: "POST" })),
         )
       : h("p.muted", null, "No subscription for this account."),
+    refundsPanel(invoices, notes, () => showAccount(panel, userId)),
     h(
       "table.ledger",
       null,
@@ -168,6 +171,40 @@ async function showAccount(panel, userId) {
         null,
         ledger.map((e) => h("tr", { dataset: { kind: e.kind } }, h("td", null, String(e.version)), h("td", null, e.kind), h("td", null, e.effective_at), h("td", null, e.recorded_at), h("td", null, e.causation ?? "—"))),
       ),
+    ),
+  );
+}
+
+/** The account's invoices, what was refunded of each, and a refund form (one Idempotency-Key per
+ * form: a double click or a retry gives money back once). */
+function refundsPanel(invoices, notes, reload) {
+  if (!invoices.length) return h("p.muted", null, "No invoices.");
+  const refunded = (id) => notes.filter((n) => n.invoice_id === id).reduce((sum, n) => sum - n.total, 0);
+  const key = crypto.randomUUID();
+  return h(
+    "div.refunds",
+    null,
+    h("h3", null, "Invoices and refunds"),
+    h(
+      "table.account-invoices",
+      null,
+      h("thead", null, h("tr", null, ["Number", "Issued", "Total", "Refunded"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", null, invoices.map((i) => h("tr", { dataset: { invoice: i.number } }, h("td", null, i.number), h("td", null, i.issued_at.slice(0, 10)), h("td", null, money(i.total, i.currency)), h("td", null, money(refunded(i.id), i.currency))))),
+    ),
+    form(
+      { "aria-label": "Refund an invoice", class: "grid-form" },
+      [
+        field("Invoice", { name: "invoice", type: "select", options: invoices.map((i) => [i.id, i.number]) }),
+        field("Amount (minor units, empty: all that is left)", { name: "amount", type: "number", min: 1 }),
+        field("Reason (on the credit note)", { name: "reason", required: true, maxLength: 200 }),
+        h("button.secondary", { type: "submit" }, "Refund"),
+      ],
+      async ({ invoice, amount, reason }) => {
+        const body = { reason, ...(amount ? { amount: Number(amount) } : {}) };
+        const note = await api(`/admin/billing/invoices/${invoice}/refunds`, { method: "POST", body, headers: { "Idempotency-Key": key } });
+        toast(`Refunded ${money(-note.total, note.currency)}: credit note ${note.number}`);
+        await reload();
+      },
     ),
   );
 }

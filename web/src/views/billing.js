@@ -147,7 +147,11 @@ export async function checkoutView(_, query) {
 }
 
 export async function billingView() {
-  const [subscription, invoices] = await Promise.all([currentSubscription(), api("/billing/invoices").catch(() => [])]);
+  const [subscription, invoices, creditNotes] = await Promise.all([
+    currentSubscription(),
+    api("/billing/invoices").catch(() => []),
+    api("/billing/credit-notes").catch(() => []),
+  ]);
   if (!subscription) return navigate("/plans", { replace: true });
   const s = subscription;
   const pm = s.payment_method;
@@ -185,7 +189,8 @@ export async function billingView() {
       h("dl.facts", null, facts.map(([term, value]) => [h("dt", null, term), h("dd", { dataset: { fact: term } }, value)])),
       h("div.actions", null, actions),
       paymentForm(),
-      invoicesPanel(invoices),
+      documentsPanel("Invoices", invoices, "No invoices yet."),
+      creditNotes.length ? documentsPanel("Credit notes", creditNotes, "") : null,
     ),
   );
 }
@@ -226,24 +231,26 @@ function paymentForm() {
   );
 }
 
-function invoicesPanel(invoices) {
+/** Invoices, or credit notes (what refunds gave back; negative totals, each naming its invoice). */
+function documentsPanel(heading, documents, empty) {
+  const id = `${heading.toLowerCase().replace(" ", "-")}-heading`;
   return h(
     "section.panel",
-    { "aria-labelledby": "invoices-heading" },
-    h("h2#invoices-heading", null, "Invoices"),
-    invoices.length
+    { "aria-labelledby": id },
+    h(`h2#${id}`, null, heading),
+    documents.length
       ? h(
-          "table.invoices",
+          `table.${heading.toLowerCase().replace(" ", "-")}`,
           null,
           h("thead", null, h("tr", null, ["Number", "Date", "Total", ""].map((t) => h("th", { scope: "col" }, t)))),
           h(
             "tbody",
             null,
-            [...invoices].reverse().map((invoice) =>
+            [...documents].reverse().map((invoice) =>
               h(
                 "tr",
                 { dataset: { invoice: invoice.number } },
-                h("td", null, invoice.number),
+                h("td", null, invoice.invoice_number ? `${invoice.number} (for ${invoice.invoice_number})` : invoice.number),
                 h("td", null, day(invoice.issued_at)),
                 h("td", null, money(invoice.total, invoice.currency)),
                 h("td", null, h("a", { href: invoice.pdf_url, onclick: (event) => download(event, invoice) }, "PDF")),
@@ -251,7 +258,7 @@ function invoicesPanel(invoices) {
             ),
           ),
         )
-      : h("p.muted", null, "No invoices yet."),
+      : h("p.muted", null, empty),
   );
 }
 
@@ -261,7 +268,7 @@ async function download(event, invoice) {
   const get = () => fetch(invoice.pdf_url, { headers: { Authorization: `Bearer ${bearer()}` } });
   let response = await get();
   if (response.status === 401 && (await refresh())) response = await get();
-  if (!response.ok) return toast(`The invoice could not be downloaded (${response.status})`, "error");
+  if (!response.ok) return toast(`${invoice.number} could not be downloaded (${response.status})`, "error");
   const url = URL.createObjectURL(await response.blob());
   const link = h("a", { href: url, download: `${invoice.number}.pdf`, hidden: true });
   document.body.append(link);
