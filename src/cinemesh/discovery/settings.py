@@ -20,3 +20,13 @@ class DiscoverySettings(BaseSettings):
     refresh_seconds: float = Field(
         0.5, gt=0, description="How often the index takes in snapshots another process stored."
     )
+    row_size: int = Field(20, ge=1, le=100, description="Titles per recommendation row.")
+    retrain_seconds: float = Field(
+        300, gt=0, description="How often the recommendation models are retrained (a job in the worker)."
+    )
+    ease_lambda: float = Field(250.0, gt=0, description="EASE's L2 regularisation.")
+    ease_max_items: int = Field(
+        4000, ge=10, description="Titles EASE models (the most watched); the dense solve is cubic in them."
+    )
+    cowatch_neighbours: int = Field(50, ge=1, le=500, description="Co-watch edges kept per title.")
+    trending_half_life_hours: float = Field(72.0, gt=0, description="Trending's time decay.")

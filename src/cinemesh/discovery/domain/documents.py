@@ -29,6 +29,17 @@ class Audience:
     max_rating: MaturityRating | None = None
 
 
+def visible(
+    published: bool, rating: str | None, windows: tuple[AvailabilityWindow, ...], audience: Audience
+) -> bool:
+    """Browse's rule: published, allowed under the profile's limit, a window open here now."""
+    return (
+        published
+        and allowed(rating, audience.max_rating)
+        and any(window.is_open(audience.country, audience.at) for window in windows)
+    )
+
+
 @dataclass(frozen=True)
 class SearchDocument:
     title_id: str
@@ -49,12 +60,7 @@ class SearchDocument:
     card: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def visible_to(self, audience: Audience) -> bool:
-        """Browse's rule: published, allowed under the profile's limit, a window open here now."""
-        return (
-            self.published
-            and allowed(self.maturity_rating, audience.max_rating)
-            and any(window.is_open(audience.country, audience.at) for window in self.windows)
-        )
+        return visible(self.published, self.maturity_rating, self.windows, audience)
 
     def attributes(self) -> list[tuple[int, str]]:
         """The searchable texts with their attribute rank."""

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from cinemesh.discovery.http.cursor import Cursors
 from cinemesh.discovery.service import SearchService
+from cinemesh.discovery.service.recommend import RecommendService
 from cinemesh.discovery.settings import DiscoverySettings
 from cinemesh.platform.service_app import context_of
 
@@ -18,6 +19,7 @@ class DiscoveryContext:
     search: SearchService
     settings: DiscoverySettings
     cursors: Cursors
+    recommend: RecommendService
 
 
 async def discovery_context(request: Request) -> DiscoveryContext:

@@ -9,7 +9,12 @@ from pydantic import BaseModel, Field
 from cinemesh.discovery.domain.search import Hit, SearchResult
 
 
-class SearchHit(BaseModel):
+def card_fields(card: dict[str, Any]) -> dict[str, Any]:
+    """A poster card's fields from a title's snapshot (`HIT_FIELDS`)."""
+    return {**card, "genres": list(card.get("genres") or ())}
+
+
+class TitleCard(BaseModel):
     title_id: str
     title: str
     type: str | None = None
@@ -18,6 +23,9 @@ class SearchHit(BaseModel):
     runtime_minutes: int | None = None
     genres: list[str] = []
     images: dict[str, Any] | None = None
+
+
+class SearchHit(TitleCard):
     highlights: dict[str, Any] = Field(
         description="`title` / `original_title`: {text, ranges: [[start, end], ...]} (character "
         "offsets of matched words); `people`: the cast and crew names that matched."
@@ -28,16 +36,10 @@ class SearchHit(BaseModel):
 
     @classmethod
     def of(cls, hit: Hit, *, debug: bool) -> SearchHit:
-        card = hit.document.card
         return cls(
             title_id=hit.document.title_id,
             title=hit.document.title,
-            type=card.get("type"),
-            maturity_rating=card.get("maturity_rating"),
-            release_year=card.get("release_year"),
-            runtime_minutes=card.get("runtime_minutes"),
-            genres=list(card.get("genres") or ()),
-            images=card.get("images"),
+            **card_fields(hit.document.card),
             highlights=hit.highlights,
             ranking=hit.ranking.explain() if debug else None,
         )
@@ -74,3 +76,27 @@ class Suggestions(BaseModel):
     titles: list[SearchHit]
     people: list[PersonHit]
     did_you_mean: str | None
+
+
+class Recommended(TitleCard):
+    """A title of a recommendation row: a poster card with the one-line reason it is there."""
+
+    id: str = Field(description="The title id again (the web app's cards read `id`).")
+    reason: str
+
+
+class RecommendationRow(BaseModel):
+    id: str = Field(description="top-picks, because-you-watched, trending, new-releases, more-like-this")
+    title: str
+    reason: str
+    items: list[Recommended]
+
+
+class HomeRows(BaseModel):
+    rows: list[RecommendationRow]
+
+
+class RecommendedItems(BaseModel):
+    title: str | None = Field(None, description="The row's heading.")
+    reason: str | None = None
+    items: list[Recommended]

@@ -36,6 +36,8 @@ profiles = sa.Table(
     sa.Column("user_id", sa.String(36), nullable=False, index=True),
     sa.Column("is_kids", sa.Boolean, nullable=False),
     sa.Column("max_maturity_rating", sa.String(8)),
+    # users' `watch_history_included`: false, the profile neither trains nor gets personal rows.
+    sa.Column("watch_history_included", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 LOAD_BATCH = 2000
@@ -105,31 +107,42 @@ async def clear_titles(session: AsyncSession) -> None:
 
 
 @dataclass(frozen=True)
-class ProfileLimit:
+class ProfileView:
     max_rating: MaturityRating | None
+    personal: bool  # `watch_history_included`
 
 
-async def limit_of(session: AsyncSession, *, profile_id: str, user_id: str) -> ProfileLimit | None:
-    """The profile's limit, or None when it is not the caller's (or unknown): no IDOR oracle."""
-    row = (
-        await session.execute(
-            sa.select(profiles.c.user_id, profiles.c.is_kids, profiles.c.max_maturity_rating).where(
-                profiles.c.profile_id == profile_id
-            )
-        )
-    ).first()
+_PROFILE = sa.select(
+    profiles.c.user_id, profiles.c.is_kids, profiles.c.max_maturity_rating, profiles.c.watch_history_included
+).where(profiles.c.profile_id == sa.bindparam("profile_id"))
+
+
+async def profile_view(session: AsyncSession, *, profile_id: str, user_id: str) -> ProfileView | None:
+    """The profile's limit and preference, or None when it is not the caller's (no IDOR oracle)."""
+    row = (await session.execute(_PROFILE, {"profile_id": profile_id})).first()
     if row is None or row.user_id != user_id:
         return None
-    return ProfileLimit(profile_limit(is_kids=row.is_kids, max_rating=row.max_maturity_rating))
+    limit = profile_limit(is_kids=row.is_kids, max_rating=row.max_maturity_rating)
+    return ProfileView(max_rating=limit, personal=row.watch_history_included is not False)
 
 
 async def put_profile(
-    session: AsyncSession, *, profile_id: str, user_id: str, is_kids: bool, max_rating: str | None
+    session: AsyncSession,
+    *,
+    profile_id: str,
+    user_id: str,
+    is_kids: bool,
+    max_rating: str | None,
+    watch_history_included: bool = True,
 ) -> None:
     await session.execute(sa.delete(profiles).where(profiles.c.profile_id == profile_id))
     await session.execute(
         profiles.insert().values(
-            profile_id=profile_id, user_id=user_id, is_kids=is_kids, max_maturity_rating=max_rating
+            profile_id=profile_id,
+            user_id=user_id,
+            is_kids=is_kids,
+            max_maturity_rating=max_rating,
+            watch_history_included=watch_history_included,
         )
     )
 

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cinemesh.discovery import store
 from cinemesh.discovery.domain.documents import Audience, search_document
 from cinemesh.discovery.domain.search import Filters, Query, SearchRequest, SearchResult
+from cinemesh.discovery.domain.shelf import Shelf
 from cinemesh.discovery.engine.port import SearchEngine
+from cinemesh.discovery.store import signals
 from cinemesh.platform.db import Database
 from cinemesh.platform.errors import NotFoundError, RuleViolation
 
@@ -30,6 +32,17 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+async def owned_profile(database: Database, *, user_id: str | None, profile_id: str) -> store.ProfileView:
+    """The caller's profile: 401 without a caller, 404 when it is not theirs (or unknown)."""
+    if user_id is None:
+        raise AuthenticationRequiredError("A profile needs an access token.", field="profile_id")
+    async with database.session() as session:
+        found = await store.profile_view(session, profile_id=profile_id, user_id=user_id)
+    if found is None:
+        raise ProfileNotFoundError(f"No profile {profile_id} on this account.", field="profile_id")
+    return found
+
+
 class SearchService:
     def __init__(
         self,
@@ -38,9 +51,12 @@ class SearchService:
         engine: SearchEngine,
         default_country: str | None,
         clock: Callable[[], dt.datetime] = utc_now,
+        shelf: Shelf | None = None,
     ) -> None:
         self.database = database
         self.engine = engine
+        # Recommendations' titles: kept in step with the index from the same snapshots.
+        self.shelf = shelf if shelf is not None else Shelf()
         self.default_country = default_country
         self.clock = clock
         self._watermark: dt.datetime | None = None
@@ -54,6 +70,7 @@ class SearchService:
         async with self.database.session() as session:
             async for batch in store.all_documents(session):
                 loaded += self.engine.upsert(search_document(document) for document in batch)
+                self.shelf.upsert(batch)
         self._watermark = started
         return loaded
 
@@ -68,15 +85,18 @@ class SearchService:
             newer = [title_id for title_id, version in stored if self.engine.version_of(title_id) < version]
             documents = await store.documents_of(session, newer) if newer else []
         self._watermark = started
+        self.shelf.upsert(documents)
         return self.engine.upsert(search_document(document) for document in documents)
 
     async def apply_documents(self, session: AsyncSession, documents: list[dict[str, Any]]) -> None:
         fresh = await store.newer_documents(session, documents, now=self.clock())
         self.engine.upsert(search_document(document) for document in fresh)
+        self.shelf.upsert(fresh)
 
     async def reset(self, session: AsyncSession) -> None:
         await store.clear_titles(session)
         self.engine.clear()
+        self.shelf.clear()
 
     # -- viewers -------------------------------------------------------------------------------
 
@@ -85,13 +105,8 @@ class SearchService:
         region = country.upper() if country else self.default_country
         if profile_id is None:
             return Audience(country=region, at=self.clock())
-        if user_id is None:
-            raise AuthenticationRequiredError("A profile needs an access token.", field="profile_id")
-        async with self.database.session() as session:
-            limit = await store.limit_of(session, profile_id=profile_id, user_id=user_id)
-        if limit is None:
-            raise ProfileNotFoundError(f"No profile {profile_id} on this account.", field="profile_id")
-        return Audience(country=region, at=self.clock(), max_rating=limit.max_rating)
+        found = await owned_profile(self.database, user_id=user_id, profile_id=profile_id)
+        return Audience(country=region, at=self.clock(), max_rating=found.max_rating)
 
     def search(
         self,
@@ -120,13 +135,21 @@ class SearchService:
         is_kids: bool,
         max_rating: str | None,
         deleted: bool,
+        watch_history_included: bool = True,
     ) -> None:
         if deleted:
             await store.delete_profiles(session, profile_id=profile_id)
+            await signals.erase_profile(session, profile_id=profile_id)
         else:
             await store.put_profile(
-                session, profile_id=profile_id, user_id=user_id, is_kids=is_kids, max_rating=max_rating
+                session,
+                profile_id=profile_id,
+                user_id=user_id,
+                is_kids=is_kids,
+                max_rating=max_rating,
+                watch_history_included=watch_history_included,
             )
 
     async def user_deleted(self, session: AsyncSession, *, user_id: str) -> None:
         await store.delete_profiles(session, user_id=user_id)
+        await signals.erase_user(session, user_id=user_id)
