@@ -1,19 +1,67 @@
-"""What media announces of a transcoded ladder: `media.video.transcoded.v1`, built here.
+"""What media announces, built here and recorded through the outbox in the transaction of the
+change it announces: an upload completed, a job's progress, a video failed, a ladder transcoded.
 
-Every object key a consumer reads is in the event (from `media.layout`), so no consumer has to
-know the layout: delivery serves and purges by the keys and the prefix it was given.
+Every object key a consumer reads is in `media.video.transcoded.v1` (from `media.layout`), so no
+consumer has to know the layout: delivery serves and purges by the keys and the prefix it was given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from cinemesh.contracts.media import AudioTrack, Rendition, SubtitleTrack, VideoTranscodedV1
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cinemesh.contracts.events import EventContract
+from cinemesh.contracts.media import (
+    AudioTrack,
+    JobProgressV1,
+    Rendition,
+    SubtitleTrack,
+    UploadCompletedV1,
+    VideoFailedV1,
+    VideoTranscodedV1,
+)
+from cinemesh.contracts.publishing import record_event
 from cinemesh.media import layout
 from cinemesh.media.layout import VideoKeys
 from cinemesh.media.store.videos import VideoRow
 from cinemesh.media.transcode.manifests import PackagedTrack
 from cinemesh.media.transcode.pipeline import Packaged
+
+SOURCE = "cinemesh/media"
+
+
+async def announce(session: AsyncSession, event: EventContract) -> None:
+    """Records `event` in the outbox, in the session's transaction."""
+    await record_event(session, event, source=SOURCE)
+
+
+def upload_completed(video: VideoRow, *, completed_at: dt.datetime) -> UploadCompletedV1:
+    return UploadCompletedV1(
+        video_id=video.id,
+        title_id=video.title_id,
+        uploaded_by=video.owner_id,
+        filename=video.filename,
+        size_bytes=video.size_bytes,
+        completed_at=completed_at,
+        kind=video.kind,
+    )
+
+
+def video_failed(video: VideoRow, *, reason: str, permanent: bool, failed_at: dt.datetime) -> VideoFailedV1:
+    # `kind`: a failed trailer must not set its title back.
+    return VideoFailedV1(
+        video_id=video.id,
+        title_id=video.title_id,
+        reason=reason,
+        permanent=permanent,
+        failed_at=failed_at,
+        kind=video.kind,
+    )
+
+
+def job_progress(video: VideoRow, *, stage: str, percent: float) -> JobProgressV1:
+    return JobProgressV1(video_id=video.id, title_id=video.title_id, stage=stage, percent=percent)
 
 
 def transcoded_event(video: VideoRow, packaged: Packaged, *, complete: bool) -> VideoTranscodedV1:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cinemesh.contracts.media import VideoFailedV1
-from cinemesh.contracts.publishing import record_event
 from cinemesh.media.domain.videos import VideoStatus
+from cinemesh.media.publishing import announce, video_failed
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store.spool import Spool
 from cinemesh.media.store.videos import VideoRow, VideoStore, as_utc, utcnow
@@ -25,7 +24,6 @@ from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
 
 log = get_logger("cinemesh.media")
-SOURCE = "cinemesh/media"
 UPLOAD_EXPIRED = "upload expired"
 
 
@@ -50,18 +48,8 @@ async def expire_upload(database: Database, spool: Spool, video_id: str, *, idle
         row = await VideoStore(session).expire_upload(video_id, idle_since=idle_since, reason=UPLOAD_EXPIRED)
         if row is None:
             return False
-        await record_event(
-            session,
-            VideoFailedV1(
-                video_id=row.id,
-                title_id=row.title_id,
-                reason=UPLOAD_EXPIRED,
-                permanent=True,
-                failed_at=as_utc(row.updated_at),
-                kind=row.kind,
-            ),
-            source=SOURCE,
-        )
+        failed_at = as_utc(row.updated_at)
+        await announce(session, video_failed(row, reason=UPLOAD_EXPIRED, permanent=True, failed_at=failed_at))
     await spool.discard(video_id)  # nothing to do if its bytes are on another replica's disk
     log.info("upload_expired", video_id=video_id, offset_bytes=row.offset_bytes, size_bytes=row.size_bytes)
     return True

@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from cinemesh.contracts.media import UploadCompletedV1, VideoFailedV1
-from cinemesh.contracts.publishing import record_event
 from cinemesh.media.domain.uploads import StorageUnavailableError
 from cinemesh.media.domain.videos import BadMediaError, Limits, VideoStatus, check_probe
 from cinemesh.media.layout import VideoKeys
+from cinemesh.media.publishing import announce, upload_completed, video_failed
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import queue
 from cinemesh.media.store.spool import Spool
@@ -26,7 +25,6 @@ from cinemesh.platform.logging import get_logger
 from cinemesh.platform.storage import ObjectStore, ObjectStoreError
 
 log = get_logger("cinemesh.media")
-SOURCE = "cinemesh/media"
 
 
 def source_key(video_id: str) -> str:
@@ -108,29 +106,6 @@ async def _record_completion(
         if failure is None:
             await videos.set_probe(row.id, probe or {})
             queue.enqueue(session, row.id)
-        await record_event(
-            session,
-            UploadCompletedV1(
-                video_id=row.id,
-                title_id=row.title_id,
-                uploaded_by=row.owner_id,
-                filename=row.filename,
-                size_bytes=row.size_bytes,
-                completed_at=now,
-                kind=row.kind,
-            ),
-            source=SOURCE,
-        )
+        await announce(session, upload_completed(row, completed_at=now))
         if failure is not None:
-            await record_event(
-                session,
-                VideoFailedV1(
-                    video_id=row.id,
-                    title_id=row.title_id,
-                    reason=failure,
-                    permanent=True,
-                    failed_at=now,
-                    kind=row.kind,
-                ),
-                source=SOURCE,
-            )
+            await announce(session, video_failed(row, reason=failure, permanent=True, failed_at=now))

@@ -17,12 +17,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from cinemesh.contracts.publishing import record_event
 from cinemesh.media import layout
 from cinemesh.media.domain.videos import BadMediaError, Limits, ProbeResult, VideoStatus, check_probe
 from cinemesh.media.layout import VideoKeys
-from cinemesh.media.publishing import transcoded_event
-from cinemesh.media.service.intake import SOURCE
+from cinemesh.media.publishing import announce, transcoded_event
 from cinemesh.media.settings import MediaSettings
 from cinemesh.media.store import queue
 from cinemesh.media.store.objects import download_directory, fetch_object, files_under, upload_files
@@ -123,7 +121,7 @@ class TranscodeRunner:
             videos_store = VideoStore(session)
             payload: dict[str, Any] = event.model_dump(mode="json")
             if await videos_store.mark_published(video.id, stage=stage, result=payload):
-                await record_event(session, event, source=SOURCE)
+                await announce(session, event)
             if complete:
                 await videos_store.set_state(video.id, status=VideoStatus.READY, stage="done", progress=100.0)
                 await queue.finish(session, job)

@@ -135,7 +135,3 @@ async def retry_later(session: AsyncSession, job: ClaimedJob, *, error: str, del
         )
     )
     return bool(getattr(result, "rowcount", 0))
-
-
-async def get(session: AsyncSession, job_id: str) -> JobRow | None:
-    return await session.get(JobRow, job_id)
