@@ -3,6 +3,7 @@ import { h, render } from "../dom.js";
 import { card, imageOf, isAbort, latestOnly, row, search, title as getTitle } from "../catalog.js";
 import { onLeave } from "../router.js";
 import { deviceId, myList, session } from "../session.js";
+import { homeRows } from "../recommendations.js";
 import { continueRow } from "./continue_row.js";
 import { watchHref } from "./title.js";
 
@@ -12,10 +13,11 @@ export async function homeView() {
   const main = render(h("h1.visually-hidden", null, "Home"), h("div.rows", { "aria-busy": "true" }, skeleton()));
   // One call for the catalog's rows (and recommendations, when discovery serves them): the
   // gateway composes them, leaving out (and naming in `missing`) a section that is late.
-  const [home, list, resumeRow] = await Promise.all([
+  const [home, list, resumeRow, discovered] = await Promise.all([
     api("/home", { query: { profile_id: session.profileId } }),
     myList({ fresh: true }).catch(() => []),
     continueRow().catch(() => null), // history down: the page does without the row
+    homeRows(), // discovery down: null, and its rows are left out
   ]);
   const sections = new Map(home.sections.map((section) => [section.id, section]));
   const latest = sections.get("new")?.items ?? [];
@@ -28,10 +30,15 @@ export async function homeView() {
   const genreRows = home.sections
     .filter((section) => section.id.startsWith("genre-"))
     .map((section) => row(section.title, section.items, { id: section.id }));
+  // Discovery's rows (Top picks, Because you watched, Trending, New releases) above the genre
+  // rows; without them, the gateway's one row of recommendations and the catalog's new titles.
   const forYou = sections.get("recommendations");
+  const personal = (discovered ?? []).map((found) => row(found.title, found.items, { id: found.id }));
+  const hasNew = (discovered ?? []).some((found) => found.id === "new-releases");
   const rows = [
-    forYou ? row(forYou.title, forYou.items, { id: "recommendations" }) : null,
-    row("New releases", latest, { id: "new" }),
+    ...personal,
+    !discovered && forYou ? row(forYou.title, forYou.items, { id: "recommendations" }) : null,
+    hasNew ? null : row("New releases", latest, { id: "new" }),
     row("My list", saved, { id: "my-list" }),
     ...genreRows,
   ].filter(Boolean);

@@ -1,5 +1,6 @@
 import { formatTime, h, render, toast } from "../dom.js";
-import { imageOf, viewableTitle } from "../catalog.js";
+import { imageOf, row, viewableTitle } from "../catalog.js";
+import { moreLike } from "../recommendations.js";
 import { lastEpisode, myList, session, toggleMyList } from "../session.js";
 import { resumePoint } from "../history.js";
 
@@ -13,7 +14,10 @@ export async function titleView({ id }) {
   const playable = episodes.filter((e) => e.video_id);
   const current = playable.find((e) => e.id === lastEpisode(item.id)) ?? playable[0] ?? episodes[0];
   const playHref = item.type === "tv_series" ? current && watchHref(item, current) : watchHref(item);
-  const resumeAt = await resumePoint(item.type === "tv_series" ? current?.id : item.id);
+  const [resumeAt, similar] = await Promise.all([
+    resumePoint(item.type === "tv_series" ? current?.id : item.id),
+    moreLike(item.id), // discovery down: no row
+  ]);
   const playLabel =
     resumeAt > 0
       ? `▶ Resume ${item.type === "tv_series" ? `E${current.number} ` : ""}from ${formatTime(resumeAt)}`
@@ -72,6 +76,7 @@ export async function titleView({ id }) {
       ),
       trailerSlot,
       item.type === "tv_series" ? seasonsOf(item) : null,
+      similar?.items?.length ? row("More like this", similar.items, { id: "more-like-this" }) : null,
     ),
   );
 }
