@@ -17,9 +17,9 @@ from cinemesh.gateway.http import home, openapi
 from cinemesh.gateway.http.deps import GatewayContext
 from cinemesh.gateway.http.export import ExportComposer
 from cinemesh.gateway.http.problems import ERROR_STATUSES
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
-from cinemesh.gateway.proxy.ratelimit import GatewayLimits
-from cinemesh.gateway.proxy.upstreams import HttpUpstream, InProcessUpstream
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.ratelimit import GatewayLimits
+from cinemesh.gateway.http.proxy.upstreams import HttpUpstream, InProcessUpstream
 from cinemesh.gateway.revocations import RevocationFeed, SessionRevocations
 from cinemesh.gateway.service import HomeComposer
 from cinemesh.gateway.settings import GatewaySettings

@@ -2,7 +2,7 @@
 
 Sections: the profile (users), continue watching (history), recommendations (discovery), new
 releases and a row per top genre (catalog). Each is a sub-request through the gateway's own proxy
-as the caller (`proxy/subrequest.py`): the same authentication, breakers, bulkheads and timeouts,
+as the caller (`subrequest.py`): the same authentication, breakers, bulkheads and timeouts,
 and each service checks the caller and the profile's ownership itself. Each section has its own
 deadline; one that is slow, fails, or sits behind an open breaker is left out and named in
 `missing`, never failing the page. Only a profile the users service says is not the caller's
@@ -18,8 +18,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Scope
 
+from cinemesh.gateway import subrequest
 from cinemesh.gateway.domain import HomePage, HomeSection, Items, ProfileNotFoundError
-from cinemesh.gateway.proxy import subrequest
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.platform.logging import get_logger
 

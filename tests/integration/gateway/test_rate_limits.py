@@ -18,8 +18,8 @@ from starlette.types import Receive, Scope, Send
 
 from cinemesh.gateway.bootstrap import build_app
 from cinemesh.gateway.domain import DEFAULT_ROUTES, Route, RouteTable
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
-from cinemesh.gateway.proxy.ratelimit import GatewayLimits
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.ratelimit import GatewayLimits
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.platform.cache import RedisCache
 from cinemesh.platform.client_address import TrustedProxies

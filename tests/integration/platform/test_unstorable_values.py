@@ -12,7 +12,7 @@ from sqlalchemy import text
 from starlette.routing import Mount
 
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.db import Database
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker, CircuitState

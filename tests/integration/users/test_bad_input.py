@@ -17,7 +17,7 @@ import pytest
 from starlette.routing import Mount
 
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker, CircuitState
 from tests.integration.users.harness import PASSWORD, Harness, User, assert_problem, running_users

@@ -11,7 +11,7 @@ import httpx
 from starlette.routing import Mount
 
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.cache import RedisCache
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker

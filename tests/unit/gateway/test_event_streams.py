@@ -11,8 +11,8 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream
-from cinemesh.gateway.proxy.streams import StreamLimit
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream
+from cinemesh.gateway.http.proxy.streams import StreamLimit
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
 from cinemesh.platform.tokens import JwksKeySource, TokenVerifier
 from tests.unit.gateway.test_proxy import _jwks, echo_upstream, gateway

@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from cinemesh.gateway.domain import Route, RouteTable
 from cinemesh.gateway.http import home
 from cinemesh.gateway.http.deps import GatewayContext
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.gateway.service import HomeComposer
 from cinemesh.gateway.settings import GatewaySettings
 from cinemesh.platform.http import create_service_app

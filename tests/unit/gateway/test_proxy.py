@@ -13,7 +13,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from cinemesh.gateway.domain import Route, RouteTable
-from cinemesh.gateway.proxy.forward import GatewayProxy, GuardedUpstream, no_route
+from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.platform.http import create_service_app
 from cinemesh.platform.resilience import Bulkhead, CircuitBreaker
 from cinemesh.platform.security import PRINCIPAL_SCOPE_KEY

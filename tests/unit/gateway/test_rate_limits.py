@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cinemesh.gateway.proxy.ratelimit import classify
+from cinemesh.gateway.http.proxy.ratelimit import classify
 from cinemesh.platform.client_address import TrustedProxies
 from cinemesh.platform.ratelimit import BucketPolicy, MemoryTokenBuckets, Take, rate_limit_headers, refused
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from cinemesh.gateway.proxy.forward import GatewayProxy
+from cinemesh.gateway.http.proxy.forward import GatewayProxy
 from cinemesh.gateway.service import HomeComposer
 from cinemesh.platform.service_app import context_of
 

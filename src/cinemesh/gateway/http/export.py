@@ -17,7 +17,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemesh.gateway.domain import RouteTable
-from cinemesh.gateway.proxy.subrequest import Answer, get
+from cinemesh.gateway.subrequest import Answer, get
 from cinemesh.platform.problems import Problem, problem_response
 
 EXPORT_PATH = "/api/v1/me/export"

@@ -1,7 +1,7 @@
 """The one table from the gateway's domain errors to HTTP statuses.
 
 The proxy's own answers (401, 404 no route, 429, 502, 503, 504) are HTTP by nature and are
-written by the proxy itself (`proxy/forward.py`).
+written by the proxy itself (`http/proxy/`).
 """
 
 from __future__ import annotations

@@ -23,17 +23,17 @@ import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cinemesh.gateway.domain import RouteTable
-from cinemesh.gateway.proxy.problems import upstream_problem
-from cinemesh.gateway.proxy.ratelimit import Admission, GatewayLimits
-from cinemesh.gateway.proxy.streams import (
+from cinemesh.gateway.http.proxy.problems import upstream_problem
+from cinemesh.gateway.http.proxy.ratelimit import Admission, GatewayLimits
+from cinemesh.gateway.http.proxy.streams import (
     ClientReceive,
     StreamLimit,
     is_event_stream,
     relay_until_over,
 )
-from cinemesh.gateway.proxy.subrequest import SUBREQUEST_SCOPE_KEY
 from cinemesh.gateway.revocations import SessionRevocations
 from cinemesh.gateway.shared_state import SharedRevocations
+from cinemesh.gateway.subrequest import SUBREQUEST_SCOPE_KEY
 from cinemesh.platform.client_address import TrustedProxies, with_client_address
 from cinemesh.platform.context import REQUEST_ID_HEADER, request_id_var
 from cinemesh.platform.logging import get_logger
