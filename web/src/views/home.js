@@ -30,15 +30,16 @@ export async function homeView() {
   const genreRows = home.sections
     .filter((section) => section.id.startsWith("genre-"))
     .map((section) => row(section.title, section.items, { id: section.id }));
-  // Discovery's rows (Top picks, Because you watched, Trending, New releases) above the genre
-  // rows; without them, the gateway's one row of recommendations and the catalog's new titles.
+  // Discovery's rows (Top picks, Because you watched, Trending) above the genre rows; New
+  // releases stays the catalog's row. Without discovery, the gateway's one recommendations row.
   const forYou = sections.get("recommendations");
-  const personal = (discovered ?? []).map((found) => row(found.title, found.items, { id: found.id }));
-  const hasNew = (discovered ?? []).some((found) => found.id === "new-releases");
+  const personal = (discovered ?? [])
+    .filter((found) => found.id !== "new-releases")
+    .map((found) => row(found.title, found.items, { id: found.id }));
   const rows = [
     ...personal,
     !discovered && forYou ? row(forYou.title, forYou.items, { id: "recommendations" }) : null,
-    hasNew ? null : row("New releases", latest, { id: "new" }),
+    row("New releases", latest, { id: "new" }),
     row("My list", saved, { id: "my-list" }),
     ...genreRows,
   ].filter(Boolean);
