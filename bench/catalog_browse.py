@@ -30,10 +30,11 @@ import asyncpg
 import sqlalchemy as sa
 
 from bench._report import write_section
-from cinemesh.catalog import read_model
-from cinemesh.catalog.events import READ_MODEL_GROUP, on_catalog_batch, on_catalog_event
-from cinemesh.catalog.read_model import Audience, BrowseFilters
-from cinemesh.catalog.search import SearchQuery
+from cinemesh.catalog.read.domain.documents import Audience, BrowseFilters
+from cinemesh.catalog.read.domain.search import SearchQuery
+from cinemesh.catalog.read.events import READ_MODEL_GROUP, on_catalog_batch, on_catalog_event
+from cinemesh.catalog.read.store import browse as read_model
+from cinemesh.catalog.read.store.documents import insert_rows, rows_of
 from cinemesh.contracts.catalog import CATALOG_TOPIC, TitleUpdatedV1
 from cinemesh.contracts.publishing import to_envelope
 from cinemesh.contracts.ratings import MaturityRating
@@ -136,7 +137,7 @@ async def bulk_load(database: Database, source: Iterator[dict[str, Any]]) -> flo
     started = time.perf_counter()
     while chunk := list(itertools.islice(source, 1000)):
         async with database.transaction() as session:
-            await read_model.insert_rows(session, [read_model.rows_of(document) for document in chunk])
+            await insert_rows(session, [rows_of(document) for document in chunk])
     return time.perf_counter() - started
 
 
@@ -332,10 +333,7 @@ if __name__ == "__main__":
     parser.add_argument("--titles", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], required=True)
     parser.add_argument(
-        "--replayed",
-        type=int,
-        default=None,
-        help="Titles rebuilt by replay (default all); the rest bulk-loaded.",
+        "--replayed", type=int, help="Titles rebuilt by replay (default all); the rest bulk-loaded."
     )
     arguments = parser.parse_args()
     asyncio.run(main(arguments.titles, arguments.backend, arguments.replayed or arguments.titles))

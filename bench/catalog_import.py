@@ -30,10 +30,10 @@ import asyncpg
 import orjson
 
 from bench._report import write_section
-from cinemesh.catalog import changes
-from cinemesh.catalog.aggregate import new_title
-from cinemesh.catalog.importer import Importer, ImportReport, parse_line
-from cinemesh.catalog.store import TitleStore
+from cinemesh.catalog.write import publishing
+from cinemesh.catalog.write.service.aggregate import new_title
+from cinemesh.catalog.write.service.importer import Importer, ImportReport, parse_line
+from cinemesh.catalog.write.store.titles import TitleStore
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.tokens import Principal
@@ -96,7 +96,7 @@ async def unit_of_work_import(database: Database, lines: list[bytes]) -> None:
                 )
                 store.add(title)
                 Importer._apply(title, data, now)
-                await changes.record_change(session, title, changes.created(title))
+                await publishing.record_change(session, title, publishing.created(title))
 
 
 Figure = tuple[str, int, float, float, float]  # scenario, rows, seconds, CPU seconds, load

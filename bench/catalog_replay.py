@@ -25,7 +25,7 @@ import asyncpg
 
 from bench._report import write_section
 from bench.catalog_browse import ADMIN_DSN, MIGRATIONS, documents, fill_log
-from cinemesh.catalog.events import READ_MODEL_GROUP, on_catalog_batch, on_catalog_event
+from cinemesh.catalog.read.events import READ_MODEL_GROUP, on_catalog_batch, on_catalog_event
 from cinemesh.contracts.catalog import CATALOG_TOPIC
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.embedded import EmbeddedEventBus

@@ -31,10 +31,11 @@ from typing import Any
 
 from bench._report import write_section
 from bench.search_alternatives import measure_alternatives
-from cinemesh.catalog import read_model
-from cinemesh.catalog.read_model import Audience as CatalogAudience
-from cinemesh.catalog.read_model import BrowseFilters
-from cinemesh.catalog.search import SearchQuery
+from cinemesh.catalog.read.domain.documents import Audience as CatalogAudience
+from cinemesh.catalog.read.domain.documents import BrowseFilters
+from cinemesh.catalog.read.domain.search import SearchQuery
+from cinemesh.catalog.read.store import browse as read_model
+from cinemesh.catalog.read.store import documents
 from cinemesh.discovery.domain.documents import Audience
 from cinemesh.discovery.domain.search import Filters, Query
 from cinemesh.discovery.engine.memory import MemoryIndex
@@ -189,7 +190,7 @@ async def load_catalog(database: Database, docs: list[dict[str, Any]]) -> float:
     started = time.perf_counter()
     for start in range(0, len(docs), 1000):
         async with database.transaction() as session:
-            await read_model.insert_rows(session, [read_model.rows_of(d) for d in docs[start : start + 1000]])
+            await documents.insert_rows(session, [documents.rows_of(d) for d in docs[start : start + 1000]])
     return time.perf_counter() - started
 
 

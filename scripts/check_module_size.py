@@ -14,13 +14,10 @@ ROOTS = ("src", "tests", "bench")
 # A ratchet for the modules that were past the limit when the check came in: each may shrink but
 # not grow, and leaves this list once it is split. Every other module must stay within LIMIT.
 CEILINGS = {
-    "src/cinemesh/catalog/read_model.py": 310,
-    "src/cinemesh/catalog/service.py": 328,
-    "src/cinemesh/catalog/store.py": 328,
     "tests/e2e/web/test_catalog_and_account_pages.py": 359,
     "tests/e2e/web/test_viewer_flows.py": 652,
     "tests/e2e/web/test_web_app.py": 448,
-    "bench/catalog_browse.py": 341,
+    "bench/catalog_browse.py": 339,
     "bench/media_pipeline.py": 321,
 }
 

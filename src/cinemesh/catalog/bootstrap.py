@@ -1,4 +1,4 @@
-"""Composition root of the catalog service."""
+"""Composition root of the catalog: the runtime first, then the use cases, then the app."""
 
 from __future__ import annotations
 
@@ -6,50 +6,32 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from cinemesh.catalog.api import routers
-from cinemesh.catalog.cursor import CursorCodec
-from cinemesh.catalog.deps import CatalogContext
-from cinemesh.catalog.events import (
-    MEDIA_GROUP,
-    PROFILES_GROUP,
-    READ_MODEL_GROUP,
-    on_catalog_batch,
-    on_catalog_event,
-    on_media_event,
-)
-from cinemesh.catalog.expiry import ExpiryJob
-from cinemesh.catalog.images import ImageLibrary
-from cinemesh.catalog.import_jobs import ImportJobs
-from cinemesh.catalog.importer import Importer
-from cinemesh.catalog.profiles import on_users_event, reset_profiles
-from cinemesh.catalog.read_model import reset_documents
-from cinemesh.catalog.service import CatalogService
+from cinemesh.catalog.http import browse, editor_titles, images, imports, titles
+from cinemesh.catalog.http.cursor import CursorCodec
+from cinemesh.catalog.http.deps import CatalogContext
+from cinemesh.catalog.http.problems import ERROR_STATUSES
+from cinemesh.catalog.http.viewer import EdgeTrust
+from cinemesh.catalog.read.events import profiles_consumer, read_model_consumer
+from cinemesh.catalog.read.service import BrowseService
 from cinemesh.catalog.settings import CatalogSettings
-from cinemesh.catalog.viewer import EdgeTrust
-from cinemesh.contracts.catalog import CATALOG_TOPIC
-from cinemesh.contracts.media import MEDIA_TOPIC
-from cinemesh.contracts.users import USERS_TOPIC
+from cinemesh.catalog.write.events import MEDIA_GROUP, MediaEvents
+from cinemesh.catalog.write.jobs import ExpiryJob
+from cinemesh.catalog.write.service.editing import CatalogService
+from cinemesh.catalog.write.service.images import ImageLibrary
+from cinemesh.catalog.write.service.import_jobs import ImportJobs
+from cinemesh.catalog.write.service.importer import Importer
 from cinemesh.platform.db import Database
 from cinemesh.platform.events.bus import EventBus
-from cinemesh.platform.runtime import ConsumerSpec
-from cinemesh.platform.service_app import build_service
+from cinemesh.platform.events.handlers import EventHandlers
+from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.storage import build_object_store
 from cinemesh.platform.tokens import JwksFetcher
 
 NAME = "catalog"
-
-SUBSCRIPTIONS = (
-    ConsumerSpec(
-        READ_MODEL_GROUP,
-        [CATALOG_TOPIC],
-        on_catalog_event,
-        reset=reset_documents,
-        batch_handler=on_catalog_batch,
-    ),
-    ConsumerSpec(MEDIA_GROUP, [MEDIA_TOPIC], on_media_event),
-    ConsumerSpec(PROFILES_GROUP, [USERS_TOPIC], on_users_event, reset=reset_profiles),
-)
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Imports and editing before browse: `/api/v1/titles/import...` must not be read as a title id.
+ROUTERS = (imports.router, titles.router, images.router, browse.router, editor_titles.router)
 
 
 def build_app(
@@ -61,23 +43,46 @@ def build_app(
 ) -> FastAPI:
     catalog_settings = catalog_settings or CatalogSettings()
     database = Database.for_service(settings, NAME)
-    service = CatalogService(database=database)
     object_store = build_object_store(settings)
-    expiry = ExpiryJob(database, interval=catalog_settings.expiry_interval_seconds)
+    service = CatalogService(database=database)
     importer = Importer(database=database)
     import_jobs = ImportJobs(database=database, importer=importer)
+    expiry = ExpiryJob(database, interval=catalog_settings.expiry_interval_seconds)
 
-    app, _ = build_service(
+    async def start_jobs() -> None:
+        expiry.start(runtime.tasks)
+
+    runtime = build_runtime(
         settings=settings,
         name=NAME,
-        migrations=Path(__file__).parent / "migrations",
-        routers=routers,
+        migrations=MIGRATIONS,
         bus=bus,
         jwks_fetcher=jwks_fetcher,
         database=database,
-        subscriptions=SUBSCRIPTIONS,
-        on_start=[object_store.ensure_ready, expiry.start],
-        on_stop=[object_store.close, expiry.stop, import_jobs.stop],
+        subscriptions=[
+            read_model_consumer(),
+            EventHandlers.collect(MediaEvents()).consumer(MEDIA_GROUP),
+            profiles_consumer(),
+        ],
+        on_start=[object_store.ensure_ready, start_jobs],
+        on_stop=[object_store.close, import_jobs.stop],
+    )
+    context = CatalogContext(
+        service=service,
+        browsing=BrowseService(database=database),
+        importer=importer,
+        import_jobs=import_jobs,
+        settings=catalog_settings,
+        cursors=CursorCodec(settings.secret_key.get_secret_value().encode()),
+        edge=EdgeTrust(catalog_settings),
+        images=ImageLibrary(service=service, store=object_store, max_bytes=catalog_settings.max_image_bytes),
+    )
+    return service_app(
+        runtime,
+        settings=settings,
+        context=context,
+        routers=ROUTERS,
+        error_statuses=ERROR_STATUSES,
         # Imports and images are larger than ordinary JSON; their routes check their own limits.
         max_body_bytes=max(
             settings.max_request_body_bytes,
@@ -86,13 +91,3 @@ def build_app(
         ),
         description="Titles, their metadata, availability and lifecycle; browse and detail.",
     )
-    app.state.catalog = CatalogContext(
-        service=service,
-        importer=importer,
-        import_jobs=import_jobs,
-        settings=catalog_settings,
-        cursors=CursorCodec(settings.secret_key.get_secret_value().encode()),
-        edge=EdgeTrust(catalog_settings),
-        images=ImageLibrary(service=service, store=object_store, max_bytes=catalog_settings.max_image_bytes),
-    )
-    return app

@@ -13,16 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as BarProgress
 
-from cinemesh.catalog.bootstrap import NAME
-from cinemesh.catalog.importer import Importer, ImportReport, Progress
+from cinemesh.catalog.bootstrap import MIGRATIONS, NAME
+from cinemesh.catalog.write.service.importer import Importer, ImportReport, Progress
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import Principal
 
 app = typer.Typer(help="Catalog operator commands.", no_args_is_help=True)
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def import_file(

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from cinemesh.catalog.bootstrap import build_app
-from cinemesh.catalog.read_tables import DocumentRow
+from cinemesh.catalog.read.store.tables import DocumentRow
 from cinemesh.catalog.settings import CatalogSettings
-from cinemesh.catalog.store import TitleRow
+from cinemesh.catalog.write.store.tables import TitleRow
 from cinemesh.contracts.events import EventContract
 from cinemesh.contracts.publishing import to_envelope
 from cinemesh.platform.db import Database
@@ -180,7 +180,7 @@ async def running_catalog(settings: Settings, issuer: TokenIssuer) -> AsyncItera
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://catalog") as client:
-            yield Catalog(app, client, issuer, app.state.catalog.service.database, settings)
+            yield Catalog(app, client, issuer, app.state.context.service.database, settings)
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from cinemesh.catalog import browse_query, read_model
-from cinemesh.catalog.read_model import Audience, BrowseFilters
+from cinemesh.catalog.bootstrap import MIGRATIONS
+from cinemesh.catalog.read.domain.documents import Audience, BrowseFilters
+from cinemesh.catalog.read.store import browse as read_model
+from cinemesh.catalog.read.store import browse_query, documents
 from cinemesh.contracts.ratings import MaturityRating
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 
-MIGRATIONS = Path(read_model.__file__).parent / "migrations"
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
@@ -59,7 +60,7 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
     await upgrade_to_head(database, service="catalog", script_location=MIGRATIONS)
     rng = random.Random(11)
     async with database.transaction() as session:
-        await read_model.insert_rows(session, [read_model.rows_of(document(i, rng)) for i in range(120)])
+        await documents.insert_rows(session, [documents.rows_of(document(i, rng)) for i in range(120)])
     yield database
     await database.dispose()
 

@@ -232,7 +232,7 @@ async def test_images_are_checked_stored_and_served(catalog: Catalog) -> None:
 
 
 async def test_concurrent_imports_of_the_same_new_titles_both_succeed(catalog: Catalog) -> None:
-    importer = catalog.app.state.catalog.importer
+    importer = catalog.app.state.context.importer
     principal = await catalog.app.state.token_verifier.verify(catalog.admin()["Authorization"].split()[1])
     rows = [jsonl({"external_id": f"race-{n}", "title": f"Race {n}", "type": "movie"}) for n in range(20)]
     first, second = await asyncio.gather(

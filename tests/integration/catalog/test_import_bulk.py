@@ -8,12 +8,12 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from cinemesh.catalog import changes
-from cinemesh.catalog.aggregate import new_title
-from cinemesh.catalog.documents import build_document
-from cinemesh.catalog.importer import BATCH_ROWS, Importer
-from cinemesh.catalog.schemas import TitleInput
-from cinemesh.catalog.store import (
+from cinemesh.catalog.domain.inputs import TitleInput
+from cinemesh.catalog.write import publishing as changes
+from cinemesh.catalog.write.service.aggregate import new_title
+from cinemesh.catalog.write.service.documents import build_document
+from cinemesh.catalog.write.service.importer import BATCH_ROWS, Importer
+from cinemesh.catalog.write.store.tables import (
     CreditRow,
     EpisodeRow,
     GenreRow,
@@ -21,9 +21,9 @@ from cinemesh.catalog.store import (
     MediaRow,
     SeasonRow,
     TitleRow,
-    TitleStore,
     WindowRow,
 )
+from cinemesh.catalog.write.store.titles import TitleStore
 from cinemesh.platform.events.outbox import outbox_table
 from cinemesh.platform.tokens import Principal
 from tests.integration.catalog.conftest import Catalog

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cinemesh.catalog.import_jobs import ImportJobRow
+from cinemesh.catalog.write.store.import_jobs import ImportJobRow
 from cinemesh.platform.ids import new_id_str
 from tests.integration.catalog.conftest import Catalog
 

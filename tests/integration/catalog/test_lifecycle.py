@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from cinemesh.catalog.expiry import expire_due_titles
+from cinemesh.catalog.write.service.expiry import expire_due_titles
 from cinemesh.contracts.catalog import CATALOG_TOPIC
 from cinemesh.platform.ids import new_id_str
 from tests.integration.catalog.conftest import Catalog

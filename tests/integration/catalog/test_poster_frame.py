@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from cinemesh.catalog.domain.errors import ConcurrentModificationError
 from cinemesh.contracts.media import VideoTranscodedV1
 from cinemesh.platform.ids import new_id_str
-from cinemesh.platform.problems import Problem
 from tests.integration.catalog.conftest import Catalog
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
@@ -40,7 +40,7 @@ async def test_the_full_ladder_gives_a_bare_title_its_poster_frame(catalog: Cata
     headers = catalog.admin()
     title = await catalog.create({"title": "No picture", "type": "movie"}, headers)
     video_id = new_id_str()
-    await catalog.app.state.catalog.images.store.put_bytes(
+    await catalog.app.state.context.images.store.put_bytes(
         f"media/videos/{video_id}/poster.jpg", JPEG, content_type="image/jpeg"
     )
     await deliver(catalog, transcoded(video_id, title["id"], complete=False))
@@ -91,11 +91,11 @@ async def test_a_publish_raced_by_a_background_write_is_decided_again(
     title = await catalog.create({"title": "Raced", "type": "movie", "availability": worldwide}, headers)
     url = f"/api/v1/titles/{title['id']}"
     video_id = new_id_str()
-    await catalog.app.state.catalog.images.store.put_bytes(
+    await catalog.app.state.context.images.store.put_bytes(
         f"media/videos/{video_id}/poster.jpg", JPEG, content_type="image/jpeg"
     )
     await deliver(catalog, transcoded(video_id, title["id"], complete=False))
-    service = catalog.app.state.catalog.service
+    service = catalog.app.state.context.service
     real = service._transition
     calls = 0
 
@@ -104,7 +104,7 @@ async def test_a_publish_raced_by_a_background_write_is_decided_again(
         calls += 1
         if calls == 1:  # the full ladder arrives between the editor's read and write
             await deliver(catalog, transcoded(video_id, title["id"], complete=True))
-            raise Problem(409, "raced", code="concurrent-modification")
+            raise ConcurrentModificationError()
         result: dict[str, Any] = await real(**kwargs)
         return result
 

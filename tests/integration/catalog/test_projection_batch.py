@@ -8,10 +8,15 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from cinemesh.catalog import read_model
-from cinemesh.catalog.projection import apply_documents
-from cinemesh.catalog.read_tables import DocumentGenreRow, DocumentLanguageRow, DocumentRow, DocumentWindowRow
-from cinemesh.catalog.search import DocumentSearchRow
+from cinemesh.catalog.read.store import documents as read_model
+from cinemesh.catalog.read.store.projection import apply_documents
+from cinemesh.catalog.read.store.search import DocumentSearchRow
+from cinemesh.catalog.read.store.tables import (
+    DocumentGenreRow,
+    DocumentLanguageRow,
+    DocumentRow,
+    DocumentWindowRow,
+)
 from cinemesh.platform.events.outbox import outbox_table
 from tests.integration.catalog.conftest import Catalog
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cinemesh.catalog import read_model
-from cinemesh.catalog.events import READ_MODEL_GROUP
+from cinemesh.catalog.read.events import READ_MODEL_GROUP
+from cinemesh.catalog.read.store import documents as read_model
 from cinemesh.platform.events.factory import build_event_bus
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import TokenIssuer

@@ -6,8 +6,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from cinemesh.catalog import read_model, read_tables
-from cinemesh.catalog.search import SearchQuery
+from cinemesh.catalog.read.domain.documents import Audience, BrowseFilters
+from cinemesh.catalog.read.domain.search import SearchQuery
+from cinemesh.catalog.read.store import browse, documents
+from cinemesh.catalog.read.store import tables as read_tables
 from cinemesh.platform.db import Database
 from cinemesh.platform.migrations import upgrade_to_head
 from cinemesh.platform.settings import Settings
@@ -38,7 +40,7 @@ async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) ->
             "created_at": "2020-01-01T00:00:00+00:00",
             "version": 3,
         }
-        rows = read_model.rows_of(document)
+        rows = documents.rows_of(document)
         async with database.transaction() as session:
             await session.execute(sa.insert(read_tables.DocumentRow), [rows.document])
             # Revision 0002's columns (except_countries came with 0004).
@@ -56,13 +58,13 @@ async def test_upgrade_backfills_the_search_index(catalog_settings: Settings) ->
 
         await upgrade_to_head(database, service="catalog", script_location=migrations_of("catalog"))
 
-        audience = read_model.Audience(country="US", at=dt.datetime.now(dt.UTC))
+        audience = Audience(country="US", at=dt.datetime.now(dt.UTC))
         async with database.session() as session:
             for q in ("heron", "backf", "water edge", "nature"):
-                found, _ = await read_model.browse(
+                found, _ = await browse.browse(
                     session,
                     audience=audience,
-                    filters=read_model.BrowseFilters(),
+                    filters=BrowseFilters(),
                     sort="relevance",
                     after=None,
                     limit=10,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from cinemesh.catalog.bulk_memory import BULK_THRESHOLD, fewer_gc_passes
+from cinemesh.catalog.write.service.bulk_memory import BULK_THRESHOLD, fewer_gc_passes
 
 
 def test_the_threshold_is_raised_during_imports_and_restored_after_the_last() -> None:

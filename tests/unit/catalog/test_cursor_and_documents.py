@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cinemesh.catalog.cursor import CursorCodec
-from cinemesh.catalog.documents import viewer_view
+from cinemesh.catalog.http.cursor import CursorCodec
+from cinemesh.catalog.read.domain.documents import viewer_view
 from cinemesh.platform.problems import Problem
 
 codec = CursorCodec(b"test-key")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cinemesh.catalog.domain import (
+from cinemesh.catalog.domain.titles import (
     TRANSITIONS,
     Action,
     IllegalTransitionError,

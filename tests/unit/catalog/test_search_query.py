@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cinemesh.catalog.search import InvalidQueryError, SearchQuery, search_row_of, words
+from cinemesh.catalog.read.domain.search import InvalidQueryError, SearchQuery, search_row_of, words
 
 
 def test_words_fold_case_and_accents_and_drop_punctuation() -> None:

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from starlette.requests import Request
 
+from cinemesh.catalog.http.viewer import EdgeTrust, viewer_country
 from cinemesh.catalog.settings import CatalogSettings
-from cinemesh.catalog.viewer import EdgeTrust, viewer_country
 from cinemesh.platform.problems import Problem
 from cinemesh.platform.tokens import Principal
 

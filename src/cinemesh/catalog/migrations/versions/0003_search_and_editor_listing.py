@@ -9,7 +9,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from cinemesh.catalog.search import search_row_of
+from cinemesh.catalog.read.domain.search import search_row_of
 
 revision = "0003"
 down_revision = "0002"
