@@ -219,6 +219,8 @@ class Fact:
     duration: float | None = None
     version: int | None = None
     flag: bool | None = None  # trailer, watched, complete, permanent: the event's one boolean
+    amount: int | None = None  # money in minor units: an invoice's, a credit note's, a plan's price
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

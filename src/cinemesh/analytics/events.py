@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.analytics.domain import Fact
 from cinemesh.analytics.store import AnalyticsStore
-from cinemesh.contracts.billing import BillingSubscriptionChangedV1
+from cinemesh.contracts.billing import (
+    BillingCreditNoteIssuedV1,
+    BillingInvoiceIssuedV1,
+    BillingSubscriptionChangedV1,
+)
 from cinemesh.contracts.catalog import TitleCreatedV1
 from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
 from cinemesh.contracts.events import EventContract
@@ -70,6 +74,21 @@ class AnalyticsEvents:
         await self._keep(
             event, occurred_at=event.changed_at, user_id=event.user_id, session_id=event.subscription_id,
             tier=event.tier, status=event.status, detail=event.billing_status, version=event.version,
+            amount=event.monthly_amount, currency=event.currency,
+        )  # fmt: skip
+
+    @handles(BillingInvoiceIssuedV1)
+    async def on_invoice(self, _: AsyncSession, event: BillingInvoiceIssuedV1) -> None:
+        await self._keep(
+            event, occurred_at=event.issued_at, user_id=event.user_id, session_id=event.subscription_id,
+            content_id=event.invoice_id, detail=event.country, amount=event.subtotal, currency=event.currency,
+        )  # fmt: skip
+
+    @handles(BillingCreditNoteIssuedV1)
+    async def on_credit_note(self, _: AsyncSession, event: BillingCreditNoteIssuedV1) -> None:
+        await self._keep(
+            event, occurred_at=event.issued_at, user_id=event.user_id, session_id=event.subscription_id,
+            content_id=event.invoice_id, amount=event.subtotal, currency=event.currency,
         )  # fmt: skip
 
     @handles(TitleCreatedV1)

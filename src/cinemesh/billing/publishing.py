@@ -1,12 +1,21 @@
-"""What billing emits: the account's subscription after each change that a consumer can see."""
+"""What billing emits: the account's subscription after each change that a consumer can see, and
+every invoice and credit note (what analytics' revenue sums)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from cinemesh.billing.domain.plans import Plan
+from cinemesh.billing.domain.invoices import Invoice
+from cinemesh.billing.domain.plans import PLANS, Plan
+from cinemesh.billing.domain.refunds import CreditNote
 from cinemesh.billing.domain.state import SubscriptionState
-from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1, PaymentMethodV1
+from cinemesh.contracts.billing import (
+    BillingCreditNoteIssuedV1,
+    BillingInvoiceIssuedV1,
+    BillingSubscriptionChangedV1,
+    EntitlementsV1,
+    PaymentMethodV1,
+)
 
 SOURCE = "billing"
 
@@ -49,7 +58,25 @@ def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChanged
         payment_method=PaymentMethodV1(
             type=method.type, last_four=method.last_four, brand=method.brand, expiry=method.expiry
         ),
+        monthly_amount=PLANS[state.plan].prices.get(state.currency),
+        currency=state.currency,
     )
+
+
+def invoice_issued(invoice: Invoice) -> BillingInvoiceIssuedV1:
+    return BillingInvoiceIssuedV1(
+        invoice_id=invoice.invoice_id, user_id=invoice.user_id, subscription_id=invoice.subscription_id,
+        number=invoice.number, currency=invoice.currency, country=invoice.country, subtotal=invoice.subtotal,
+        tax=invoice.tax, total=invoice.total, issued_at=invoice.issued_at,
+    )  # fmt: skip
+
+
+def credit_note_issued(note: CreditNote) -> BillingCreditNoteIssuedV1:
+    return BillingCreditNoteIssuedV1(
+        credit_note_id=note.credit_note_id, invoice_id=note.invoice_id, user_id=note.user_id,
+        subscription_id=note.subscription_id, number=note.number, currency=note.currency,
+        subtotal=note.subtotal, tax=note.tax, total=note.total, issued_at=note.issued_at,
+    )  # fmt: skip
 
 
 def free_plan_granted(*, user_id: str, plan: Plan, at: dt.datetime) -> BillingSubscriptionChangedV1:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from cinemesh.contracts.events import EventContract
 
 BILLING_TOPIC = "billing.subscription"
+DOCUMENTS_TOPIC = "billing.documents"  # invoices and credit notes: what was charged and given back
 
 
 class EntitlementsV1(BaseModel):
@@ -59,3 +60,45 @@ class BillingSubscriptionChangedV1(EventContract):
     start_date: dt.datetime | None = None
     next_billing_date: dt.datetime | None = None
     payment_method: PaymentMethodV1 | None = None
+    # The plan's monthly list price before tax and discounts, in the subscription's currency
+    # (minor units): what monthly recurring revenue sums. Absent from earlier events.
+    monthly_amount: int | None = None
+    currency: str | None = None
+
+
+class BillingInvoiceIssuedV1(EventContract):
+    """A paid charge's invoice (amounts in minor units; `subtotal` is before tax)."""
+
+    event_type = "billing.invoice.issued.v1"
+    topic = DOCUMENTS_TOPIC
+    subject_field = "user_id"
+
+    invoice_id: str
+    user_id: str
+    subscription_id: str
+    number: int
+    currency: str
+    country: str | None
+    subtotal: int
+    tax: int
+    total: int
+    issued_at: dt.datetime
+
+
+class BillingCreditNoteIssuedV1(EventContract):
+    """A refund's credit note: what was given back (negative amounts, as on the document)."""
+
+    event_type = "billing.credit_note.issued.v1"
+    topic = DOCUMENTS_TOPIC
+    subject_field = "user_id"
+
+    credit_note_id: str
+    invoice_id: str
+    user_id: str
+    subscription_id: str
+    number: int
+    currency: str
+    subtotal: int
+    tax: int
+    total: int
+    issued_at: dt.datetime

@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cinemesh.contracts.billing import BillingSubscriptionChangedV1, EntitlementsV1
+from cinemesh.contracts.billing import (
+    BillingCreditNoteIssuedV1,
+    BillingInvoiceIssuedV1,
+    BillingSubscriptionChangedV1,
+    EntitlementsV1,
+)
 from cinemesh.contracts.delivery import PlaybackEndedV1, PlaybackStartedV1
 from cinemesh.contracts.events import EventContract
 from cinemesh.contracts.history import ProgressRecordedV1, WatchedChangedV1
@@ -114,10 +119,17 @@ async def test_redelivery_counts_once_and_replay_rebuilds_the_same(analytics: An
     assert (await analytics.get(admin, "/titles/movie-7", **_period())).json() == first
 
 
-def _subscription(user: str, version: int, tier: str, status: str, billing: str, at: dt.datetime) -> Any:
+PRICES = {"basic": 599, "standard": 1299, "premium": 1799}
+
+
+def _subscription(
+    user: str, version: int, tier: str, status: str, billing: str, at: dt.datetime, *, sub: str = "1"
+) -> Any:
     return BillingSubscriptionChangedV1(
         user_id=user,
-        subscription_id=f"sub-{user}",
+        subscription_id=f"sub-{user}-{sub}",
+        monthly_amount=PRICES[tier],
+        currency="EUR",
         version=version,
         tier=tier,
         status=status,
@@ -132,13 +144,20 @@ def _subscription(user: str, version: int, tier: str, status: str, billing: str,
 async def test_business_figures(analytics: AnalyticsHarness) -> None:
     start, end = NOW - dt.timedelta(days=30), NOW
     before, during = start - dt.timedelta(days=3), start + dt.timedelta(days=10)
-    stays, leaves, trial, old = (new_id_str() for _ in range(4))
+    stays, leaves, trial, old, back = (new_id_str() for _ in range(5))
     await analytics.feed(
         _subscription(stays, 1, "premium", "active", "active", before),
         _subscription(leaves, 1, "standard", "active", "active", before),
         _subscription(leaves, 2, "standard", "canceled", "canceled", during),
         _subscription(trial, 1, "basic", "active", "trialing", during),
         _subscription(trial, 2, "standard", "active", "active", during + dt.timedelta(days=7)),
+        # canceled at version 3, then a new subscription: its version 1 is the latest state
+        _subscription(back, 3, "basic", "canceled", "canceled", before),
+        _subscription(back, 1, "basic", "active", "past_due", during, sub="2"),
+        _invoice(stays, 1799, during),
+        _invoice(trial, 1299, during + dt.timedelta(days=7)),
+        _invoice(old, 599, before),  # before the period: not its revenue
+        _credit_note(stays, -500, during + dt.timedelta(days=1)),
         *(
             UserRegisteredV1(user_id=u, username=u, country="FR", roles=["viewer"], registered_at=during)
             for u in (trial, new_id_str())
@@ -152,11 +171,29 @@ async def test_business_figures(analytics: AnalyticsHarness) -> None:
     assert report == {
         "sign_ups": 2,
         "trials_started": 1,
-        "active_subscriptions": {"premium": 1, "standard": 1},
+        "trial_conversions": 1,
+        "mrr": {"EUR": 1799 + 1299 + 599},  # premium, the converted trial, the one in dunning
+        "revenue": {"EUR": {"invoiced": 1799 + 1299, "refunded": 500, "net": 1799 + 1299 - 500}},
+        "active_subscriptions": {"basic": 1, "premium": 1, "standard": 1},
         "active_at_start": 2,
         "churned": 1,
         "churn_rate": 0.5,
     }
+
+
+def _invoice(user: str, subtotal: int, at: dt.datetime) -> BillingInvoiceIssuedV1:
+    return BillingInvoiceIssuedV1(
+        invoice_id=new_id_str(), user_id=user, subscription_id=f"sub-{user}-1", number=1, currency="EUR",
+        country="FR", subtotal=subtotal, tax=subtotal // 5, total=subtotal + subtotal // 5, issued_at=at,
+    )  # fmt: skip
+
+
+def _credit_note(user: str, subtotal: int, at: dt.datetime) -> BillingCreditNoteIssuedV1:
+    return BillingCreditNoteIssuedV1(
+        credit_note_id=new_id_str(), invoice_id=new_id_str(), user_id=user, subscription_id=f"sub-{user}-1",
+        number=1, currency="EUR", subtotal=subtotal, tax=subtotal // 5, total=subtotal + subtotal // 5,
+        issued_at=at,
+    )  # fmt: skip
 
 
 async def test_concurrent_viewers_are_the_sessions_still_playing(analytics: AnalyticsHarness) -> None:

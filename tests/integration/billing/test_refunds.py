@@ -4,12 +4,14 @@ and only the account's owner sees its credit notes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from cinemesh.billing.domain.money import share
 from cinemesh.billing.domain.payments import RefundResult
@@ -19,7 +21,9 @@ from cinemesh.billing.providers.gift_cards import card_id_of
 from cinemesh.billing.providers.sandbox import SandboxProvider
 from cinemesh.billing.settings import BillingSettings
 from cinemesh.billing.store.repository import BillingStore
+from cinemesh.contracts.billing import DOCUMENTS_TOPIC
 from cinemesh.platform.db import Database
+from cinemesh.platform.events.outbox import outbox_table
 from tests.integration.billing.harness import Account, BillingHarness, running_billing
 
 pytestmark = pytest.mark.integration
@@ -108,6 +112,15 @@ async def test_partial_then_full_refund_issues_two_credit_notes(billing: Billing
             credit_note_of(e, user_id=viewer.user_id) for e in ledger if e.kind == "credit_note_issued"
         ]
         assert replayed == await store.credit_notes_of(viewer.user_id)
+        # what analytics' revenue sums: the invoice and both credit notes, published by the outbox
+        topic = await session.execute(
+            sa.select(outbox_table.c.payload).where(outbox_table.c.topic == DOCUMENTS_TOPIC)
+        )
+        published = [json.loads(payload) for payload in topic.scalars()]
+    assert sorted(p["type"] for p in published) == ["billing.credit_note.issued.v1"] * 2 + [
+        "billing.invoice.issued.v1"
+    ]
+    assert sum(p["data"]["total"] for p in published) == 0  # everything was given back
     for document in replayed:
         served = await billing.client.get(
             f"/api/v1/billing/credit-notes/{document.credit_note_id}/pdf", headers=viewer.auth

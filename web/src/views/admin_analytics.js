@@ -3,6 +3,7 @@
 // Reads GET /api/v1/analytics/{qoe,business,titles/:id}; every table has a CSV download.
 import { api } from "../api.js";
 import { field, form, h, render, toast } from "../dom.js";
+import { money } from "./billing.js";
 
 const PERCENT = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(2)} %`);
 const NUMBER = (v) => (v === null || v === undefined ? "–" : Number(v).toLocaleString("en"));
@@ -80,6 +81,13 @@ export async function adminAnalyticsView(_, query) {
       table("business", "Business", [
         ["Sign-ups", NUMBER(business.sign_ups)],
         ["Trials started", NUMBER(business.trials_started)],
+        ["Trials converted to paid", NUMBER(business.trial_conversions)],
+        ...Object.entries(business.mrr).map(([currency, amount]) => [`MRR (${currency}, before tax)`, money(amount, currency)]),
+        ...Object.entries(business.revenue).flatMap(([currency, r]) => [
+          [`Revenue invoiced (${currency}, before tax)`, money(r.invoiced, currency)],
+          [`Refunded (${currency})`, money(r.refunded, currency)],
+          [`Net revenue (${currency})`, money(r.net, currency)],
+        ]),
         ...Object.entries(business.active_subscriptions).map(([tier, n]) => [`Active subscriptions, ${tier}`, NUMBER(n)]),
         ["Active at the start", NUMBER(business.active_at_start)],
         ["Churned", NUMBER(business.churned)],

@@ -46,9 +46,21 @@ class TitleReport(BaseModel):
     qoe: Qoe
 
 
+class Revenue(BaseModel):
+    invoiced: int = Field(description="Invoices issued in the period, before tax (minor units).")
+    refunded: int = Field(description="Credit notes issued in the period, before tax (minor units).")
+    net: int
+
+
 class Business(BaseModel):
     sign_ups: int
     trials_started: int
+    trial_conversions: int = Field(description="Trials whose first payment fell in the period.")
+    mrr: dict[str, int] = Field(
+        description="Monthly recurring revenue at `to` per currency: paying subscriptions' monthly "
+        "list prices before tax (minor units); trials are not counted."
+    )
+    revenue: dict[str, Revenue] = Field(description="Per currency, in the period.")
     active_subscriptions: dict[str, int] = Field(description="By tier, at `to`.")
     active_at_start: int
     churned: int = Field(description="Active at `from`, not active at `to`.")

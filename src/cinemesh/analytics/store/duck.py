@@ -37,6 +37,9 @@ SCHEMA = (
         event_id varchar primary key, type varchar not null, occurred_at timestamptz not null,
         user_id varchar, session_id varchar, content_id varchar, title_id varchar, tier varchar,
         status varchar, detail varchar, position double, duration double, version bigint, flag boolean)""",
+    # Money came later: a store made before it gains the columns (DuckDB adds them in place).
+    "alter table analytics_facts add column if not exists amount bigint",
+    "alter table analytics_facts add column if not exists currency varchar",
     rollup.VIEWS_TABLE,
     rollup.VIEWS_INDEX,
 )

@@ -188,11 +188,13 @@ def title(con: duckdb.DuckDBPyConnection, title_id: str, period: Period) -> dict
     }
 
 
-# A subscription's state at a moment is its highest ledger version up to then.
+# An account's subscription at a moment: its latest change up to then (by the change's time, then
+# the ledger version: an account's next subscription starts its versions at 1 again).
 _STATE_AT_START = """
-    select user_id, arg_max(tier, version) as tier, arg_max(status, version) as status
-    from analytics_facts where type = 'billing.subscription.changed.v1' and occurred_at < $start
-    group by user_id
+    select user_id, tier, status, detail as billing_status, amount, currency from (
+        select *, row_number() over (partition by user_id order by occurred_at desc, version desc) as n
+        from analytics_facts where type = 'billing.subscription.changed.v1' and occurred_at < $start
+    ) where n = 1
 """
 _STATE_AT_END = _STATE_AT_START.replace("$start", "$end")
 _BY_TIER = (
@@ -205,6 +207,44 @@ _CHURN = (
     "count(*) filter (where s.status = 'active' and coalesce(e.status, '') != 'active') "
     "from s left join e using (user_id)"
 )
+# Monthly recurring revenue at the end: the paying subscriptions' monthly list prices (a trial
+# pays nothing yet; one in dunning is still counted, as Stripe's MRR does), per currency.
+_MRR = (
+    "with e as (" + _STATE_AT_END + ") "  # noqa: S608 - constants only
+    "select currency, sum(amount) from e where billing_status in ('active', 'past_due') "
+    "and amount is not null group by currency order by currency"
+)
+# Revenue in the period, before tax: invoiced, less what credit notes gave back, per currency.
+_REVENUE = """
+    select currency,
+        coalesce(sum(amount) filter (where type = 'billing.invoice.issued.v1'), 0),
+        -coalesce(sum(amount) filter (where type = 'billing.credit_note.issued.v1'), 0)
+    from analytics_facts
+    where type in ('billing.invoice.issued.v1', 'billing.credit_note.issued.v1')
+        and occurred_at >= $start and occurred_at < $end
+    group by currency order by currency
+"""
+# Trials that became paying in the period: the account's first paid state follows its trial.
+_CONVERSIONS = """
+    select count(*) from (
+        select min(occurred_at) filter (where detail = 'active') as paid_at,
+            min(occurred_at) filter (where detail = 'trialing') as trial_at
+        from analytics_facts where type = 'billing.subscription.changed.v1' group by user_id
+    ) where trial_at is not null and trial_at <= paid_at and paid_at >= $start and paid_at < $end
+"""
+
+
+def _money(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> dict[str, Any]:
+    mrr = con.execute(_MRR, {"end": params["end"]}).fetchall()
+    revenue = con.execute(_REVENUE, params).fetchall()
+    return {
+        "mrr": {currency: int(amount) for currency, amount in mrr},
+        "revenue": {
+            currency: {"invoiced": int(invoiced), "refunded": int(refunded), "net": int(invoiced - refunded)}
+            for currency, invoiced, refunded in revenue
+        },
+        "trial_conversions": int(scalar(con, _CONVERSIONS, params) or 0),
+    }
 
 
 def business(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any]:
@@ -225,6 +265,7 @@ def business(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any]:
         params,
     )
     return {
+        **_money(con, params),
         "sign_ups": int(signups or 0),
         "trials_started": int(trials or 0),
         "active_subscriptions": {tier: int(count) for tier, count in by_tier},

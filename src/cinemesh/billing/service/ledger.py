@@ -85,9 +85,13 @@ class Unit:
         assert state is not None
         for entry in written:
             if isinstance(entry.data, L.InvoiceIssued):
-                await self.store.save_invoice(invoice_of(entry, user_id=state.user_id))
+                invoice = invoice_of(entry, user_id=state.user_id)
+                await self.store.save_invoice(invoice)
+                await self.store.stage_event(publishing.invoice_issued(invoice))
             elif isinstance(entry.data, L.CreditNoteIssued):
-                await self.store.save_credit_note(credit_note_of(entry, user_id=state.user_id))
+                note = credit_note_of(entry, user_id=state.user_id)
+                await self.store.save_credit_note(note)
+                await self.store.stage_event(publishing.credit_note_issued(note))
         await self.store.save_index(state, due_at=due_at(state, policy=self.policy))
         if publishing.visible(before) != publishing.visible(state):
             await self.store.stage_event(publishing.subscription_changed(state))
