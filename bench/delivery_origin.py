@@ -6,7 +6,11 @@ playback-session creation.
   file goes out by sendfile), every request through token validation and the servability gate;
 * nginx: the same files from the same directory (1 worker, sendfile), no token check;
 * edge: deploy/edge/ (1 worker) in front of the origin, the segment cached (X-Cache-Status HIT);
-* sessions: POST /api/v1/playback over HTTP with bounded concurrency, every rule checked.
+* sessions: POST /api/v1/playback over HTTP with bounded concurrency, every rule checked, on
+  SQLite and on PostgreSQL (bench/_delivery_sessions.py), then a race on the stream limit.
+
+Every figure carries the CPU the server spent per request (its process tree, from /proc) and the
+1-minute load average: the machine is shared, and CPU per request is what a ratio can trust.
 
 Load: wrk on loopback, fixed connections and duration (bounded). Run:
 `.venv/bin/python -m bench.delivery_origin` (needs scripts/install-system-deps.sh).
@@ -20,11 +24,11 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,8 @@ from fastapi import FastAPI
 from tests.fixtures._net import free_port, wait_until
 from tests.fixtures.edge import nginx_binary, running_edge
 
+from bench import _delivery_sessions as sessions
+from bench._proc import tree_cpu_seconds
 from bench._report import write_section
 
 SEGMENT_BYTES = 1024 * 1024
@@ -42,9 +48,8 @@ CONTENT_ID = "0192f000-0000-7000-8000-0000000c0417"
 SECRET = "bench-signing-secret-0123456789abcdefghijkl"
 CONNECTIONS = 16
 DURATION = os.environ.get("BENCH_DURATION", "6s")
-SESSIONS = 200
-SESSION_CONCURRENCY = 8
 VIEWERS = 50  # premium: 4 streams each
+RACERS = 4  # standard: 2 streams each, raced for
 
 
 def origin_app() -> FastAPI:
@@ -60,8 +65,8 @@ def origin_app() -> FastAPI:
     return build_app(Settings(data_dir=Path(os.environ["BENCH_DATA_DIR"])), jwks_fetcher=fetch)
 
 
-async def _prepare(data_dir: Path) -> list[tuple[str, str, str]]:
-    """Segments on disk; title, video and viewers projected. Returns (token, profile, device)."""
+async def _prepare(data_dir: Path) -> tuple[list[sessions.Viewer], list[sessions.Viewer]]:
+    """Segments on disk; title, video and viewers projected. Returns the viewers and the racers."""
     from cinemesh.contracts.catalog import AvailabilityWindow, TitlePublishedV1
     from cinemesh.contracts.media import Rendition, VideoTranscodedV1
     from cinemesh.contracts.publishing import to_envelope
@@ -105,15 +110,16 @@ async def _prepare(data_dir: Path) -> list[tuple[str, str, str]]:
             windows=[AvailabilityWindow(country="US", starts_at=now - dt.timedelta(days=1))],
         ),
     ]  # fmt: skip
-    viewers: list[tuple[str, str, str]] = []
-    for _ in range(VIEWERS):
+    viewers: list[sessions.Viewer] = []
+    for index in range(VIEWERS + RACERS):
+        tier = "premium" if index < VIEWERS else "standard"
         user, profile, device = new_id_str(), new_id_str(), new_id_str()
         events += [
             ProfileChangedV1(user_id=user, profile_id=profile, change="created", name="p", is_kids=False,
                              is_main=True, max_maturity_rating=None, pin_required=False, changed_at=now),
             DeviceChangedV1(user_id=user, device_id=device, change="registered", device_type="tv",
                             changed_at=now),
-            SubscriptionChangedV1(user_id=user, tier="premium", status="active", changed_at=now),
+            SubscriptionChangedV1(user_id=user, tier=tier, status="active", changed_at=now),
         ]  # fmt: skip
         viewers.append(
             (issuer.issue(user_id=user, roles=["viewer"], extra={"country": "US"}), profile, device)
@@ -124,7 +130,7 @@ async def _prepare(data_dir: Path) -> list[tuple[str, str, str]]:
         async with database.transaction() as session:
             for event in events:
                 await app.state.runtime.subscriptions[0].handler(session, to_envelope(event, source="bench"))
-    return viewers
+    return viewers[:VIEWERS], viewers[VIEWERS:]
 
 
 def _segment_path() -> str:
@@ -140,18 +146,29 @@ def _seconds(value: str) -> float:
     return number * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 
 
-def wrk(url: str) -> tuple[float, float]:
-    """(requests/s, p99 seconds) for GETs of `url`."""
+@dataclass(frozen=True)
+class Load:
+    rps: float
+    p99: float
+    cpu_ms: float  # the server's CPU per request
+    load: float  # 1-minute load average when the run ended
+
+
+def wrk(url: str, server_pid: int) -> Load:
+    """Requests/s, p99 and the server's CPU per request for GETs of `url`."""
+    cpu_before = tree_cpu_seconds(server_pid)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
         check=True, capture_output=True, text=True, timeout=120,
     ).stdout  # fmt: skip
+    cpu = tree_cpu_seconds(server_pid) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p99 = _seconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} failed responses\n{output}")
-    return rps, p99
+    return Load(rps, p99, cpu / max(requests, 1) * 1000, os.getloadavg()[0])
 
 
 def _nginx_static(prefix: Path, root: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -190,27 +207,6 @@ def _granian(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-async def _sessions(base: str, viewers: list[tuple[str, str, str]]) -> list[float]:
-    limit = asyncio.Semaphore(SESSION_CONCURRENCY)
-    latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-
-        async def one(index: int) -> None:
-            token, profile, device = viewers[index % len(viewers)]
-            body = {"content_id": CONTENT_ID, "profile_id": profile, "device_id": device}
-            async with limit:
-                started = time.perf_counter()
-                response = await client.post(
-                    "/api/v1/playback", json=body, headers={"Authorization": f"Bearer {token}"}
-                )
-                latencies.append(time.perf_counter() - started)
-            if response.status_code != 201:
-                raise RuntimeError(f"session creation failed: {response.status_code} {response.text}")
-
-        await asyncio.gather(*(one(i) for i in range(SESSIONS)))
-    return latencies
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -218,6 +214,60 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _edge_pid(prefix: Path) -> int:
+    return int((prefix / "nginx.pid").read_text().strip())
+
+
+def _segments(
+    work: Path, data_dir: Path, viewers: list[sessions.Viewer], racers: list[sessions.Viewer]
+) -> tuple[str, sessions.SessionFigures]:
+    """Segments from nginx, the origin and the edge; then the sessions on the origin (SQLite)."""
+    origin_port = free_port()
+    origin = _granian(origin_port, {**os.environ})
+    (work / "static").mkdir()
+    static, static_port = _nginx_static(work / "static", data_dir / "objects" / "data")
+    try:
+        path = _segment_path()
+        if not wait_until(lambda: _ok(f"http://127.0.0.1:{origin_port}{path}"), timeout=30):
+            raise RuntimeError("origin did not start")
+        direct = wrk(
+            f"http://127.0.0.1:{static_port}/files/videos/{VIDEO_ID}/hls/720p/seg_00003.m4s", static.pid
+        )
+        served = wrk(f"http://127.0.0.1:{origin_port}{path}", origin.pid)
+        (work / "edge").mkdir()
+        with running_edge(work / "edge", origin=f"127.0.0.1:{origin_port}", signing_secret=SECRET) as edge:
+            httpx.get(edge.base_url + path)  # fill the cache
+            hit = httpx.get(edge.base_url + path)
+            if hit.headers.get("x-cache-status") != "HIT":
+                raise RuntimeError(f"the edge did not cache the segment: {hit.headers}")
+            cached = wrk(edge.base_url + path, _edge_pid(edge.prefix))
+        figures = sessions.measure(
+            "SQLite", f"http://127.0.0.1:{origin_port}", origin.pid, CONTENT_ID, viewers, racers
+        )
+    finally:
+        _stop(origin)
+        _stop(static)
+    rows = [
+        ("nginx, files directly (baseline)", direct, 1.0),
+        ("origin: delivery on granian (token + gate + sendfile)", served, served.rps / direct.rps),
+        ("edge hit: nginx cache in front of the origin", cached, cached.rps / direct.rps),
+    ]
+    table = "\n".join(
+        f"| {name} | {r.rps:,.0f} | {r.rps * SEGMENT_BYTES * 8 / 1e9:.1f} | {r.p99 * 1000:.1f} "
+        f"| {ratio:.2f}x | {r.cpu_ms:.3f} | {r.load:.1f} |"
+        for name, r, ratio in rows
+    )
+    return (
+        f"1 MiB segments, wrk {CONNECTIONS} connections for {DURATION}, loopback, 1 worker each.\n\n"
+        "| server | requests/s | Gbit/s | p99 ms | vs nginx | server CPU ms/request | load (1 min) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n"
+        f"{table}\n\n"
+        f"Origin vs nginx: **{served.rps / direct.rps:.2f}x** (goal >= 0.6x); its CPU per request "
+        f"{served.cpu_ms / max(direct.cpu_ms, 1e-9):.1f}x nginx's. "
+        f"Edge hit vs origin: **{cached.rps / served.rps:.2f}x**.\n\n"
+    ), figures
 
 
 def main() -> None:
@@ -228,51 +278,15 @@ def main() -> None:
         data_dir = work / "data"
         os.environ["CINEMESH_DELIVERY_SIGNING_SECRET"] = SECRET
         os.environ["CINEMESH_DELIVERY_HLS_AES128"] = "false"
-        viewers = asyncio.run(_prepare(data_dir))
-        env = {**os.environ}
-        origin_port = free_port()
-        origin = _granian(origin_port, env)
-        (work / "static").mkdir()
-        static, static_port = _nginx_static(work / "static", data_dir / "objects" / "data")
-        try:
-            path = _segment_path()
-            if not wait_until(lambda: _ok(f"http://127.0.0.1:{origin_port}{path}"), timeout=30):
-                raise RuntimeError("origin did not start")
-            direct = wrk(f"http://127.0.0.1:{static_port}/files/videos/{VIDEO_ID}/hls/720p/seg_00003.m4s")
-            served = wrk(f"http://127.0.0.1:{origin_port}{path}")
-            (work / "edge").mkdir()
-            with running_edge(
-                work / "edge", origin=f"127.0.0.1:{origin_port}", signing_secret=SECRET
-            ) as edge:
-                httpx.get(edge.base_url + path)  # fill the cache
-                hit = httpx.get(edge.base_url + path)
-                if hit.headers.get("x-cache-status") != "HIT":
-                    raise RuntimeError(f"the edge did not cache the segment: {hit.headers}")
-                cached = wrk(edge.base_url + path)
-            latencies = asyncio.run(_sessions(f"http://127.0.0.1:{origin_port}", viewers))
-        finally:
-            _stop(origin)
-            _stop(static)
-    quantiles = statistics.quantiles(latencies, n=100)
-    rows = [
-        ("nginx, files directly (baseline)", direct, 1.0),
-        ("origin: delivery on granian (token + gate + sendfile)", served, served[0] / direct[0]),
-        ("edge hit: nginx cache in front of the origin", cached, cached[0] / direct[0]),
-    ]
-    table = "\n".join(
-        f"| {name} | {rps:,.0f} | {rps * SEGMENT_BYTES * 8 / 1e9:.1f} | {p99 * 1000:.1f} | {ratio:.2f}x |"
-        for name, (rps, p99), ratio in rows
-    )
-    markdown = (
-        f"1 MiB segments, wrk {CONNECTIONS} connections for {DURATION}, loopback, 1 worker each.\n\n"
-        "| server | requests/s | Gbit/s | p99 ms | vs nginx |\n|---|---:|---:|---:|---:|\n"
-        f"{table}\n\n"
-        f"Origin vs nginx: **{served[0] / direct[0]:.2f}x** (goal >= 0.6x). "
-        f"Edge hit vs origin: **{cached[0] / served[0]:.2f}x**.\n\n"
-        f"Playback-session creation ({SESSIONS} sessions, concurrency {SESSION_CONCURRENCY}, SQLite, every "
-        f"rule checked, started event in the outbox): p50 {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 **{quantiles[98] * 1000:.1f} ms**.\n"
-    )
+        os.environ.pop("CINEMESH_DATABASE_URL", None)
+        viewers, racers = asyncio.run(_prepare(data_dir))
+        segments, sqlite = _segments(work, data_dir, viewers, racers)
+        postgres = sessions.on_postgres(
+            lambda: asyncio.run(_prepare(work / "pg")),
+            lambda port: _granian(port, {**os.environ}),
+            CONTENT_ID,
+        )
+    markdown = segments + sessions.markdown([sqlite, postgres])
     print(markdown)
     write_section("delivery_origin", markdown)
 

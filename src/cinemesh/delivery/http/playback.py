@@ -39,8 +39,7 @@ async def start_playback(
         authorization=request.headers.get("authorization"),
     )
     row = started.row
-    video = await d.playback.video(row.video_id)
-    assert video is not None
+    video = started.video
     base = d.media_base()
     kid = await d.licences.key_id(row.video_id)
     hls_drm = {"method": "AES-128", "key_format": "identity"} if d.settings.hls_aes128 else None

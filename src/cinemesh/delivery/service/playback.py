@@ -63,6 +63,7 @@ async def revoke_video(session: AsyncSession, video_id: str) -> int:
 class StartedSession:
     row: SessionRow
     tier: str
+    video: VideoRow
 
 
 class PlaybackService:
@@ -145,15 +146,23 @@ class PlaybackService:
         async with self._local_writer(), self.database.transaction() as session:
             store = DeliveryStore(session)
             subscription = await store.lock_account(principal.user_id)  # first: serialises the account
-            profile = await store.profile(profile_id)
+            facts = await store.start_facts(
+                user_id=principal.user_id,
+                profile_id=profile_id,
+                device_id=device_id,
+                content_id=content_id,
+                heartbeat_after=now - self.heartbeat_timeout,
+                now=now,
+            )
+            profile = facts.profile
             if profile is None or profile.user_id != principal.user_id:
                 raise ProfileNotFound("No such profile on this account.")
-            owner = await store.device_owner(device_id)
+            owner = facts.device_owner
             if owner is None and not device_confirmed:
                 raise _UnknownDevice
             if owner is not None and owner != principal.user_id:
                 raise DeviceNotRegistered(_DEVICE_NOT_REGISTERED)
-            playable = await store.playable(content_id)
+            playable = facts.playable
             # A trailer is free to watch for any signed-in account: no active subscription (the
             # plan's quality limit still applies) and no concurrent stream of the plan taken.
             free = playable is not None and playable.is_trailer
@@ -162,16 +171,13 @@ class PlaybackService:
             assert playable is not None
             domain.check_maturity(playable, profile, unlocked=unlocked)
             height = domain.check_quality(limits, max_height)
-            video = await store.video(video_id)
+            video = facts.video
             if video is None:
                 raise VideoNotReady("The title's video is not transcoded yet.")
             if free:
                 domain.check_trailer_video(playable, video_kind=video.kind, video_title_id=video.title_id)
             else:
-                live = await store.count_live_sessions(
-                    principal.user_id, heartbeat_after=now - self.heartbeat_timeout, now=now
-                )
-                domain.check_stream_count(limits, live)
+                domain.check_stream_count(limits, facts.live_sessions)
             row = SessionRow(
                 session_id=new_id_str(),
                 user_id=principal.user_id,
@@ -188,13 +194,14 @@ class PlaybackService:
                 ended_at=None,
                 end_reason=None,
                 counts_toward_limit=not free,
+                reports=0,
             )
-            session.add(row)
+            await store.add_session(row)
             await publishing.record_started(
                 session, row, tier=subscription.tier, country=principal.country, trailer=free
             )
         await self.keys.get(video_id)  # the title's key exists before any player asks for it
-        return StartedSession(row=row, tier=subscription.tier)
+        return StartedSession(row=row, tier=subscription.tier, video=video)
 
     async def _owned(self, store: DeliveryStore, principal: Principal, session_id: str) -> SessionRow:
         row = await store.session_row(session_id, for_update=True)
