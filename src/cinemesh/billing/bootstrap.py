@@ -22,6 +22,7 @@ from cinemesh.billing.providers.router import PaymentRouter
 from cinemesh.billing.providers.sandbox import SandboxProvider
 from cinemesh.billing.providers.stripe import StripeProvider
 from cinemesh.billing.service.charges import Charger
+from cinemesh.billing.service.confirmation import ConfirmationService
 from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, system_clock
@@ -110,6 +111,7 @@ def build_app(
         renewals=renewals,
         queries=BillingQueries(access=access),
         refunds=RefundService(access=access, provider=provider, clock=clock),
+        confirmations=ConfirmationService(access=access, provider=provider, charger=charger),
         coupons=CouponService(access=access, clock=clock),
         gift_cards=gift_cards,
         webhooks=WebhookService(access=access, charger=charger),

@@ -5,6 +5,7 @@ import { ApiError, api, bearer, refresh } from "../api.js";
 import { field, form, h, render, toast } from "../dom.js";
 import { navigate } from "../router.js";
 import { loadMe } from "../session.js";
+import { confirmWithBank } from "./bank_confirmation.js";
 
 const EURO_AREA = new Set("AT BE HR CY EE FI FR DE GR IE IT LV LT LU MT NL PT SK SI ES".split(" "));
 // The sandbox takes only Stripe's published test numbers (docs/billing.md).
@@ -13,6 +14,7 @@ const TEST_CARDS = [
   ["4000 0000 0000 0002", "declined at checkout"],
   ["4000 0000 0000 9995", "declined: insufficient funds"],
   ["4000 0000 0000 0341", "accepted, then every renewal is declined"],
+  ["4000 0025 0000 3155", "asks you to confirm with your bank (3-D Secure)"],
 ];
 
 export function currencyOf(country) {
@@ -99,7 +101,7 @@ export async function checkoutView(_, query) {
   if (!plan) return navigate("/plans", { replace: true });
   const currency = currencyOf(me.personal_info?.country);
   // One key per attempt shown: a double click or a retry after a network error charges once.
-  const key = crypto.randomUUID();
+  let key = crypto.randomUUID(); // a new one once the bank refused: that checkout is over
   const method = field("Pay with", { name: "method", type: "select", options: [["card", "Card"], ["gift_card", "Gift card"]], value: "card" });
   const card = h(
     "fieldset.card-fields",
@@ -137,7 +139,15 @@ export async function checkoutView(_, query) {
               ? { type: "gift_card", code: values.gift_code }
               : { type: "credit_card", number: values.number.replace(/\s+/g, ""), exp_month: Number(values.exp_month), exp_year: Number(values.exp_year), cvc: values.cvc };
           const body = { plan: plan.id, payment_method, promotion_code: values.promotion_code || null };
-          const { subscription } = await api("/billing/checkout", { method: "POST", body, headers: { "Idempotency-Key": key } });
+          const subscription = await api("/billing/checkout", { method: "POST", body, headers: { "Idempotency-Key": key } })
+            .then((answer) => answer.subscription)
+            .catch((error) => {
+              if (error.code !== "authentication-required") throw error;
+              return confirmWithBank(document.querySelector("section.checkout"), error.problem).catch((refused) => {
+                key = crypto.randomUUID();
+                throw refused;
+              });
+            });
           toast(subscription.billing_status === "trialing" ? `${plan.name}: free until ${day(subscription.trial_end)}` : `Welcome to ${plan.name}`);
           navigate("/profiles");
         },

@@ -93,3 +93,19 @@ class RefundRefused(DomainError):
 
 class CreditNoteNotFound(NotFoundError):
     code = "credit-note-not-found"
+
+
+class AuthenticationRequired(DomainError):
+    """The bank wants the customer to confirm the payment (3-D Secure): 402 with the next step."""
+
+    code = "authentication-required"
+
+
+class NoActionRequired(ConflictError):
+    code = "no-action-required"
+
+
+class ConfirmationNotSupported(ConflictError):
+    """The provider confirms through its own client (Stripe.js), not through billing."""
+
+    code = "confirm-with-provider"

@@ -15,10 +15,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cinemesh.billing.domain.coupons import CouponTerms
-
-
-class Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from cinemesh.billing.domain.data import Data as Data
+from cinemesh.billing.domain.refund_entries import CreditNoteIssued as CreditNoteIssued
+from cinemesh.billing.domain.refund_entries import RefundFailed as RefundFailed
+from cinemesh.billing.domain.refund_entries import RefundRequested as RefundRequested
+from cinemesh.billing.domain.refund_entries import RefundSucceeded as RefundSucceeded
 
 
 class PaymentMethod(Data):
@@ -113,6 +114,15 @@ class PaymentSucceeded(Data):
     amount: int
 
 
+class ActionRequired(Data):
+    """The customer must confirm the charge with their bank (3-D Secure) before it can be paid:
+    the charge stays pending until they do, or until `expires_at` (then it is settled as failed)."""
+
+    kind: Literal["action_required"] = "action_required"
+    charge_key: str
+    expires_at: dt.datetime
+
+
 class PaymentFailed(Data):
     kind: Literal["payment_failed"] = "payment_failed"
     charge_key: str
@@ -196,53 +206,6 @@ class DiscountApplied(Data):
     terms: CouponTerms
 
 
-class RefundRequested(Data):
-    """Written (and committed) before the provider is asked, as a charge is: a crash after the
-    provider refunded leaves it pending, and the next refund on the subscription asks again with
-    the same key, which the provider answers with the refund it already made."""
-
-    kind: Literal["refund_requested"] = "refund_requested"
-    refund_key: str
-    invoice_id: str
-    method: Literal["credit_card", "gift_card"]  # how the invoice was paid: who gives it back
-    payment_ref: str  # the method's provider id (a gift card's id)
-    provider_charge_id: str
-    amount: int  # minor units, tax included
-    currency: str
-    reason: str
-
-
-class RefundSucceeded(Data):
-    kind: Literal["refund_succeeded"] = "refund_succeeded"
-    refund_key: str
-    provider_refund_id: str
-    invoice_id: str
-    amount: int
-
-
-class RefundFailed(Data):
-    kind: Literal["refund_failed"] = "refund_failed"
-    refund_key: str
-    failure_code: str
-
-
-class CreditNoteIssued(Data):
-    """A refund's credit note: its gapless number and everything its lines are computed from."""
-
-    kind: Literal["credit_note_issued"] = "credit_note_issued"
-    credit_note_id: str
-    number: int
-    refund_key: str
-    invoice_id: str
-    invoice_number: int
-    amount: int  # tax included
-    tax: int  # the share of `amount` that was tax on the invoice
-    currency: str
-    country: str | None
-    tax_rate_bp: int
-    reason: str
-
-
 class PaymentMethodUpdated(Data):
     kind: Literal["payment_method_updated"] = "payment_method_updated"
     payment_method: PaymentMethod
@@ -254,6 +217,7 @@ EntryData = Annotated[
     | ChargeRequested
     | PaymentSucceeded
     | PaymentFailed
+    | ActionRequired
     | InvoiceIssued
     | Activated
     | Renewed

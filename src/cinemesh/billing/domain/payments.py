@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cinemesh.billing.domain.ledger import PaymentMethod
 
@@ -41,6 +41,7 @@ class ProviderMethodId:
 PaymentDetails = CardDetails | GiftCardCode | ProviderMethodId
 
 
+AUTHENTICATION_REQUIRED = "authentication_required"  # the bank wants the customer to confirm (3DS)
 NO_CHARGE = "none"  # the provider charge id of a charge of zero (a 100 % coupon): nothing was asked
 
 
@@ -79,3 +80,12 @@ class CardProvider(PaymentProvider, Protocol):
         self, *, charge_id: str, amount: int, currency: str, idempotency_key: str
     ) -> RefundResult:
         """Gives back `amount` of a charge once per key: asked again, answers with the first result."""
+
+
+@runtime_checkable
+class BankConfirmation(Protocol):
+    """A provider whose bank step (3-D Secure) billing can take the customer's answer for: the
+    sandbox's stand-in for the bank's page."""
+
+    async def confirm(self, *, charge_key: str, approve: bool) -> None:
+        """Records the customer's answer for the charge with this key (the first answer stands)."""

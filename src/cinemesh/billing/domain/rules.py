@@ -262,6 +262,8 @@ def plan_change(state: SubscriptionState, plan: Plan) -> ChangeKind:
 
 def due_at(state: SubscriptionState, *, policy: DunningPolicy) -> dt.datetime | None:
     """When the renewal pass next owes the subscription something (its index entry)."""
+    if state.pending_charge is not None and state.awaiting_action_until is not None:
+        return state.awaiting_action_until  # the customer's to confirm until then
     if state.pending_charge is not None:
         return state.updated_at or state.created_at
     if state.status in ("trialing", "active"):

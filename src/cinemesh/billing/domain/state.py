@@ -48,6 +48,7 @@ class SubscriptionState:
     failed_attempts: int = 0
     next_retry_at: dt.datetime | None = None
     pending_charge: L.ChargeRequested | None = None
+    awaiting_action_until: dt.datetime | None = None  # the pending charge waits for 3-D Secure
     paused_remaining_seconds: int | None = None
     suspended_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
@@ -141,9 +142,15 @@ def _money(state: SubscriptionState, data: L.Data) -> SubscriptionState | None:
         case L.ChargeRequested():
             return replace(state, pending_charge=data)
         case L.PaymentSucceeded():
-            return replace(state, pending_charge=None, failed_attempts=0, next_retry_at=None)
+            return replace(
+                state, pending_charge=None, awaiting_action_until=None, failed_attempts=0, next_retry_at=None
+            )
         case L.PaymentFailed():
-            return replace(state, pending_charge=None, failed_attempts=data.attempt)
+            return replace(
+                state, pending_charge=None, awaiting_action_until=None, failed_attempts=data.attempt
+            )
+        case L.ActionRequired():
+            return replace(state, awaiting_action_until=data.expires_at)
         case L.InvoiceIssued():
             discounted = any(isinstance(item, L.CouponItem) for item in data.items)
             return replace(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from cinemesh.billing.providers.gift_cards import GiftCards
+from cinemesh.billing.service.confirmation import ConfirmationService
 from cinemesh.billing.service.coupons import CouponService
 from cinemesh.billing.service.idempotency import IdempotencyService
 from cinemesh.billing.service.queries import BillingQueries
@@ -26,6 +27,7 @@ class BillingContext:
     renewals: RenewalService
     queries: BillingQueries
     refunds: RefundService
+    confirmations: ConfirmationService
     coupons: CouponService
     gift_cards: GiftCards
     webhooks: WebhookService

@@ -209,6 +209,12 @@ class InvoiceOut(BaseModel):
         )
 
 
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool = Field(description="The customer's answer on the bank's (the sandbox's) confirmation.")
+
+
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -12,6 +12,7 @@ from cinemesh.billing.http.deps import BillingContext, Context
 from cinemesh.billing.http.idempotent import IdempotencyKey, idempotent
 from cinemesh.billing.http.schemas import (
     CheckoutIn,
+    ConfirmIn,
     PaymentMethodIn,
     PlanChangeIn,
     SubscriptionEnvelope,
@@ -109,6 +110,21 @@ async def resume(request: Request, principal: CurrentPrincipal, context: Context
 async def pause(request: Request, principal: CurrentPrincipal, context: Context) -> SubscriptionEnvelope:
     state = await context.subscriptions.pause(
         user_id=principal.user_id, causation=request.headers.get("x-request-id")
+    )
+    return _envelope(state, context)
+
+
+@router.post(
+    "/subscription/confirm",
+    response_model=SubscriptionEnvelope,
+    summary="Confirm (or refuse) the payment the bank asked to confirm at checkout (3-D Secure)",
+    responses={402: {"description": "The bank did not confirm: nothing was charged"}},
+)
+async def confirm(
+    body: ConfirmIn, request: Request, principal: CurrentPrincipal, context: Context
+) -> SubscriptionEnvelope:
+    state = await context.confirmations.confirm(
+        user_id=principal.user_id, approve=body.approve, causation=request.headers.get("x-request-id")
     )
     return _envelope(state, context)
 

@@ -3,8 +3,10 @@ gift cards to billing's gift card ledger."""
 
 from __future__ import annotations
 
+from cinemesh.billing.domain.errors import ConfirmationNotSupported
 from cinemesh.billing.domain.ledger import PaymentMethod, RefundRequested
 from cinemesh.billing.domain.payments import (
+    BankConfirmation,
     CardProvider,
     ChargeResult,
     GiftCardCode,
@@ -55,3 +57,11 @@ class PaymentRouter:
             currency=request.currency,
             idempotency_key=request.refund_key,
         )
+
+    async def confirm(self, *, charge_key: str, approve: bool) -> None:
+        """The customer's answer to their bank's confirmation, where billing takes it (sandbox)."""
+        if not isinstance(self.cards, BankConfirmation):
+            raise ConfirmationNotSupported(
+                f"With {self.name}, the payment is confirmed in the provider's own client (Stripe.js)."
+            )
+        await self.cards.confirm(charge_key=charge_key, approve=approve)

@@ -3,7 +3,11 @@
 It takes Stripe's published test numbers and behaves as Stripe's test mode does for them:
 4242 4242 4242 4242 (and 5555 5555 5555 4444) pay; 4000 0000 0000 0002 is declined when attached;
 4000 0000 0000 9995 is declined for insufficient funds; 4000 0000 0000 0341 attaches but every
-charge on it is declined. It keeps its cards and charges in tables of its own, written in
+charge on it is declined; 4000 0025 0000 3155 asks for the bank's confirmation (3-D Secure) on
+every charge, which the customer gives or refuses through `confirm` (off-session, with nobody to
+confirm, the charge is declined with `authentication_required`).
+
+It keeps its cards and charges in tables of its own, written in
 transactions of their own, as a remote provider would: a charge is made once per idempotency key,
 and asked again with the key it answers with the charge it made.
 """
@@ -21,7 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.billing.domain.errors import InvalidPaymentMethod, PaymentDeclined
 from cinemesh.billing.domain.ledger import PaymentMethod
-from cinemesh.billing.domain.payments import CardDetails, ChargeResult, PaymentDetails, RefundResult
+from cinemesh.billing.domain.payments import (
+    AUTHENTICATION_REQUIRED,
+    CardDetails,
+    ChargeResult,
+    PaymentDetails,
+    RefundResult,
+)
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id
 
@@ -73,7 +83,20 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
     "4000000000000002": ("visa", "card_declined"),
     "4000000000009995": ("visa", "insufficient_funds"),
     "4000000000000341": ("visa", "declines_charges"),
+    "4000002500003155": ("visa", "requires_authentication"),
 }
+
+# A charge's decline code by the card's behaviour (a card that declines when attached never charges).
+_DECLINES = {"declines_charges": "card_declined", "authentication_failed": "authentication_failed"}
+
+# The customer's answer on the sandbox's stand-in for the bank's 3-D Secure page, per charge key.
+confirmations = sa.Table(
+    "sandbox_confirmations",
+    metadata,
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("approved", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 
 class SandboxProvider:
@@ -145,8 +168,13 @@ class SandboxProvider:
                     )
                 )
             ).scalar_one_or_none()
+            if behaviour == "requires_authentication":
+                answer = await self._confirmation(session, idempotency_key)
+                if answer is None:  # not confirmed yet: nothing is charged, nothing kept
+                    return ChargeResult(charge_id=None, decline_code=AUTHENTICATION_REQUIRED)
+                behaviour = "succeeds" if answer else "authentication_failed"
             paid = behaviour == "succeeds"
-            decline = None if paid else ("card_declined" if behaviour else "payment_method_unknown")
+            decline = None if paid else _DECLINES.get(behaviour or "", "payment_method_unknown")
             charge_id = f"ch_sandbox_{new_id().hex[:24]}"
             try:
                 async with session.begin_nested():
@@ -163,6 +191,20 @@ class SandboxProvider:
                 return replay
         self.charge_calls += 1
         return ChargeResult(charge_id=charge_id if paid else None, decline_code=decline)
+
+    async def confirm(self, *, charge_key: str, approve: bool) -> None:
+        async with self._writing(), self.database.transaction() as session:
+            if await self._confirmation(session, charge_key) is None:
+                await session.execute(
+                    sa.insert(confirmations).values(
+                        idempotency_key=charge_key, approved=approve, created_at=dt.datetime.now(dt.UTC)
+                    )
+                )
+
+    async def _confirmation(self, session: AsyncSession, key: str) -> bool | None:
+        query = sa.select(confirmations.c.approved).where(confirmations.c.idempotency_key == key)
+        answer: bool | None = (await session.execute(query)).scalar_one_or_none()
+        return answer
 
     async def _charge(self, session: AsyncSession, key: str) -> ChargeResult | None:
         row = (

@@ -17,12 +17,15 @@ from collections.abc import Callable
 
 from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
-from cinemesh.billing.domain.payments import NO_CHARGE, ChargeResult, PaymentProvider
+from cinemesh.billing.domain.payments import AUTHENTICATION_REQUIRED, NO_CHARGE, ChargeResult, PaymentProvider
 from cinemesh.billing.domain.state import SubscriptionState, fold
 from cinemesh.billing.service.ledger import Clock, LedgerAccess, Unit
 from cinemesh.billing.store.repository import BillingStore
 from cinemesh.platform.ids import new_id_str
 
+# How long a charge waits for the customer's bank confirmation (Stripe keeps an incomplete
+# subscription's first invoice open for 23 hours); then the renewal pass settles it as failed.
+ACTION_WINDOW = dt.timedelta(hours=23)
 RequestBuilder = Callable[[SubscriptionState, Unit], L.ChargeRequested | None]
 
 
@@ -62,8 +65,11 @@ class Charger:
         causation: str | None,
         now: dt.datetime | None = None,
         payment_method: L.PaymentMethod | None = None,
+        on_session: bool = False,
     ) -> SubscriptionState | None:
-        """Steps 2 and 3 (`payment_method`: the subscription's, when the caller has it at hand)."""
+        """Steps 2 and 3 (`payment_method`: the subscription's, when the caller has it at hand).
+        `on_session`: the customer is there to confirm with their bank (3-D Secure), so a charge
+        the bank wants confirmed stays pending for them instead of failing."""
         if payment_method is None:
             async with self.access.read() as store:
                 state = await _state(store, subscription_id)
@@ -72,7 +78,21 @@ class Charger:
         answer = await self.ask(request, payment_method)
         async with self.access.unit() as unit:
             await unit.load(subscription_id)
+            if on_session and answer.decline_code == AUTHENTICATION_REQUIRED:
+                return await self._await_action(unit, subscription_id, request, now=now)
             return await self.record(unit, subscription_id, request, answer, now=now)
+
+    async def _await_action(
+        self, unit: Unit, subscription_id: str, request: L.ChargeRequested, *, now: dt.datetime | None
+    ) -> SubscriptionState:
+        state = unit.require()
+        pending = state.pending_charge
+        if pending is None or pending.charge_key != request.charge_key:
+            return state  # recorded by another pass meanwhile
+        at = unit.at(now or self.clock())
+        waiting = L.ActionRequired(charge_key=request.charge_key, expires_at=at + ACTION_WINDOW)
+        key = f"action:{request.charge_key}"
+        return await unit.append(subscription_id, [waiting], at=at, causation=request.charge_key, key=key)
 
     async def ask(self, request: L.ChargeRequested, payment_method: L.PaymentMethod) -> ChargeResult:
         """Step 2: the provider's answer to the request (the same answer however often asked)."""

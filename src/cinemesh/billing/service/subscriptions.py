@@ -13,6 +13,7 @@ from cinemesh.billing.domain import ledger as L
 from cinemesh.billing.domain import rules
 from cinemesh.billing.domain.coupons import CouponTerms, check_redeemable
 from cinemesh.billing.domain.errors import (
+    AuthenticationRequired,
     BillingDisabled,
     PaymentDeclined,
     SubscriptionExists,
@@ -142,8 +143,14 @@ class SubscriptionService:
                 tax_rate_bp=self.tax.rate_bp(country), now=now, discount=unit.require().active_discount(),
             )  # fmt: skip
             await unit.append(subscription_id, [request], at=now, causation=causation, key=request.charge_key)
-        settled = await self.charger.settle(subscription_id, request, causation=causation)
+        settled = await self.charger.settle(subscription_id, request, causation=causation, on_session=True)
         assert settled is not None
+        if settled.awaiting_action_until is not None:
+            raise AuthenticationRequired(
+                "Your bank asks you to confirm this payment; nothing is charged until you do.",
+                next_action={"type": "confirm_payment", "url": "/api/v1/billing/subscription/confirm"},
+                confirm_by=settled.awaiting_action_until.isoformat(),
+            )
         if settled.status == "pending":
             raise PaymentDeclined(
                 "The card was declined; no subscription was started.", decline_code="card_declined"
