@@ -38,7 +38,7 @@ def similarity(
     for start in range(0, n_items, BLOCK):
         stop = min(start + BLOCK, n_items)
         counts = (columns[start:stop] @ binary).toarray()
-        scores = counts / (norms[start:stop, None] * norms[None, :] + shrink)
+        scores = counts / (norms[start:stop, None] * norms[None, :] + shrink + 1e-9)
         scores[np.arange(stop - start), np.arange(start, stop)] = 0.0
         if k == 0:
             continue
