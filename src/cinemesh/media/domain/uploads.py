@@ -117,6 +117,9 @@ class ConcurrentPatchError(ConflictError):
 
     code = "upload-busy"
 
+    def __init__(self, detail: str = "Another PATCH of this upload is in progress.") -> None:
+        super().__init__(detail)
+
 
 class UploadOffsetError(ConflictError):
     """A refusal that tells the client where the upload stands (`offset`, when known)."""

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from cinemesh.contracts.media import TRAILER
 from cinemesh.media.domain.uploads import (
-    ChecksumMismatchError,
     ChunkTooLargeError,
     ConcurrentPatchError,
     ExpectedChecksum,
@@ -32,12 +31,13 @@ from cinemesh.media.domain.uploads import (
     upload_request,
 )
 from cinemesh.media.domain.videos import Limits, VideoStatus
+from cinemesh.media.service.chunks import write_chunk
 from cinemesh.media.service.expiry import expire_upload, expires_at, idle_cutoff, is_expired
 from cinemesh.media.service.intake import complete_upload
 from cinemesh.media.service.titles import TitleGate
 from cinemesh.media.service.videos import can_see
 from cinemesh.media.settings import MediaSettings
-from cinemesh.media.store.spool import ChunkTooLongError, Spool, SpoolFileMissingError, UploadBusyError
+from cinemesh.media.store.spool import Spool
 from cinemesh.media.store.videos import VideoRow, VideoStore, utcnow
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
@@ -168,7 +168,7 @@ class UploadService:
         """tus PATCH: writes the chunk at `offset`; returns the upload's new state."""
         lock = self._locks.setdefault(video_id, asyncio.Lock())
         if lock.locked():
-            raise _busy()
+            raise ConcurrentPatchError()
         async with lock:
             try:
                 return await self._append_locked(
@@ -213,7 +213,8 @@ class UploadService:
         if touched is None:
             raise await self._gone_or_moved(principal, video_id)
         try:
-            chunk = await self.spool.write_chunk(
+            chunk = await write_chunk(
+                self.spool,
                 video_id,
                 offset=offset,
                 remaining=remaining,
@@ -221,20 +222,9 @@ class UploadService:
                 checksum=checksum,
                 disconnected=disconnected,
             )
-        except ChunkTooLongError as exc:
-            raise ChunkTooLargeError(
-                f"The chunk carries more than the {remaining} bytes that remain."
-            ) from exc
-        except UploadBusyError as exc:
-            raise _busy() from exc
-        except SpoolFileMissingError as exc:
+        except SpoolMissingError:
             await self._live(principal, video_id)  # 410 if it was swept meanwhile
-            raise SpoolMissingError(
-                f"This instance's spool has no bytes of upload {video_id}: they were written on "
-                "another instance or lost. Resume where the upload was created, or start again."
-            ) from exc
-        if not chunk.checksum_ok:
-            raise ChecksumMismatchError("Upload-Checksum does not match the chunk; it was discarded.")
+            raise
         now = utcnow()
         async with self.database.transaction() as session:
             advanced = await VideoStore(session).advance_offset(
@@ -287,7 +277,3 @@ class UploadService:
             if existing is not None:
                 await session.delete(existing)
         await self.spool.discard(video_id)
-
-
-def _busy() -> ConcurrentPatchError:
-    return ConcurrentPatchError("Another PATCH of this upload is in progress.")

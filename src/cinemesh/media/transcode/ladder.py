@@ -90,46 +90,26 @@ async def encode_ladder(
     pass runs.
     """
     if first_rung_needed and not early_first_rung:
-        _fresh(
-            *(out / rung.key for rung in ladder.rungs),
-            *(out / key for key in ladder.track_keys),
-            *(out / directory for directory in EXTRAS_DIRECTORIES),
-        )
-        argv = commands.ladder_pass(
-            ffmpeg_argv=base_argv(ffmpeg),
-            source=source,
-            rungs=ladder.rungs,
-            tracks=ladder.tracks,
-            extras=commands.Extras(duration_seconds=ladder.probe.duration_seconds),
-            out=out,
-            options=ladder.options,
-        )
-        await run_ffmpeg(argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress)
+        await encode_one_pass(ladder, ffmpeg=ffmpeg, source=source, out=out, on_progress=on_progress)
         return
-    weights = {"first": _pixels([ladder.first]) if first_rung_needed else 0, "rest": _pixels(ladder.rest)}
-    done = {"first": 0.0, "rest": 0.0}
-
-    def progress(part: str) -> ProgressCallback:
-        def report(fraction: float) -> None:
-            done[part] = fraction
-            on_progress(sum(weights[p] * done[p] for p in done) / sum(weights.values()))
-
-        return report
-
+    progress = _PassesProgress(
+        {"first": _pixels([ladder.first]) if first_rung_needed else 0, "rest": _pixels(ladder.rest)},
+        on_progress,
+    )
     rest = asyncio.create_task(
         encode_rest(
             ladder,
             ffmpeg=ffmpeg,
             source=source,
             out=out,
-            on_progress=progress("rest"),
+            on_progress=progress.of("rest"),
             niceness=rest_niceness,
         )
     )
     try:
         if first_rung_needed:
             await encode_first_rung(
-                ladder, ffmpeg=ffmpeg, source=source, out=out, on_progress=progress("first")
+                ladder, ffmpeg=ffmpeg, source=source, out=out, on_progress=progress.of("first")
             )
             await on_first_rung()
         await rest
@@ -142,6 +122,44 @@ async def encode_ladder(
 
 def _pixels(rungs: list[Rung]) -> int:
     return sum(rung.width * rung.height for rung in rungs) or 1
+
+
+class _PassesProgress:
+    """One fraction done over passes run side by side, each weighted by the pixels it encodes."""
+
+    def __init__(self, weights: dict[str, int], on_progress: ProgressCallback) -> None:
+        self.weights = weights
+        self.done = dict.fromkeys(weights, 0.0)
+        self.on_progress = on_progress
+
+    def of(self, part: str) -> ProgressCallback:
+        def report(fraction: float) -> None:
+            self.done[part] = fraction
+            total = sum(self.weights[p] * self.done[p] for p in self.done)
+            self.on_progress(total / sum(self.weights.values()))
+
+        return report
+
+
+async def encode_one_pass(
+    ladder: LadderPlan, *, ffmpeg: str, source: Path, out: Path, on_progress: ProgressCallback
+) -> None:
+    """Every rung, the tracks and the extras in one ffmpeg run (one decode)."""
+    _fresh(
+        *(out / rung.key for rung in ladder.rungs),
+        *(out / key for key in ladder.track_keys),
+        *(out / directory for directory in EXTRAS_DIRECTORIES),
+    )
+    argv = commands.ladder_pass(
+        ffmpeg_argv=base_argv(ffmpeg),
+        source=source,
+        rungs=ladder.rungs,
+        tracks=ladder.tracks,
+        extras=commands.Extras(duration_seconds=ladder.probe.duration_seconds),
+        out=out,
+        options=ladder.options,
+    )
+    await run_ffmpeg(argv, duration_seconds=ladder.probe.duration_seconds, on_progress=on_progress)
 
 
 async def encode_first_rung(
