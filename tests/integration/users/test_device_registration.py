@@ -10,7 +10,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from cinemesh.users.household.store import DeviceRow
+from cinemesh.users.household.store.tables import DeviceRow
 from tests.integration.users.harness import Harness, User, assert_problem
 
 DEVICES = "/api/v1/me/devices"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cinemesh.users.household.store import DeviceRow, ListItemRow, ProfileRow
+from cinemesh.users.household.store.tables import DeviceRow, ListItemRow, ProfileRow
 from cinemesh.users.identity.store import RefreshTokenRow, UserRow
 from tests.integration.users.harness import PASSWORD, Harness, assert_problem, assert_valid_document
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from cinemesh.users.household.domain import MAX_LIST_ITEMS
-from cinemesh.users.household.store import ListItemRow
+from cinemesh.users.household.store.tables import ListItemRow
 from tests.integration.users.harness import Harness, User, assert_problem
 
 

@@ -1,5 +1,5 @@
 """The account document, its settings, export and deletion (its subscription section is billing's
-projection: billing_events.py)."""
+projection: events.py)."""
 
 from __future__ import annotations
 
@@ -10,43 +10,57 @@ from cinemesh.contracts.users import UserDeletedV1
 from cinemesh.platform.db import Database
 from cinemesh.users.account.document import account_document, timestamp
 from cinemesh.users.account.store import user_page
+from cinemesh.users.household.domain import Household
 from cinemesh.users.household.publishing import SOURCE
-from cinemesh.users.household.service.profiles import load_controls
-from cinemesh.users.household.store import HouseholdStore
+from cinemesh.users.household.store.snapshot import household_of
 from cinemesh.users.identity.domain import Account, AccountGone, AccountNotFound, AccountStatus
-from cinemesh.users.identity.service.accounts import now
+from cinemesh.users.identity.service.accounts import current_account, now
 from cinemesh.users.identity.service.sessions import end_sessions
-from cinemesh.users.identity.store import UserStore, utc
+from cinemesh.users.identity.store import UserStore, account_by_id, token_check, utc
+
+
+def _document(account: Account, household: Household) -> dict[str, Any]:
+    return account_document(
+        account,
+        profiles=household.profiles,
+        devices=household.devices,
+        my_list=household.my_list,
+        controls=household.controls,
+    )
 
 
 class AccountService:
     def __init__(self, *, database: Database) -> None:
         self.database = database
 
-    async def document(self, *, user_id: str, account: Account | None = None) -> dict[str, Any]:
-        """`GET /api/v1/me`: the whole account, valid against the seed's User Profile schema.
-        `account`: the caller's account as this request already read it (the token check)."""
-        document = await self.find_document(user_id=user_id, account=account)
+    async def current_document(
+        self, *, user_id: str, session_generation: int, session_id: str | None
+    ) -> dict[str, Any]:
+        """`GET /api/v1/me`: the caller's account, checked to be current like every signed-in
+        request (401 when the token outlived it), and its household: two statements on one
+        connection (this is the most requested document of the service)."""
+        async with self.database.engine.connect() as connection:
+            account = current_account(
+                await token_check(connection, user_id, session_id), session_generation=session_generation
+            )
+            household = await household_of(connection, user_id)
+        return _document(account, household)
+
+    async def document(self, *, user_id: str) -> dict[str, Any]:
+        """The whole account, valid against the seed's User Profile schema."""
+        document = await self.find_document(user_id=user_id)
         if document is None:
             raise AccountGone()
         return document
 
-    async def find_document(self, *, user_id: str, account: Account | None = None) -> dict[str, Any] | None:
+    async def find_document(self, *, user_id: str) -> dict[str, Any] | None:
         """Any account's document (admin), None when there is no such account."""
-        async with self.database.session() as session:
+        async with self.database.engine.connect() as connection:
+            account = await account_by_id(connection, user_id)
             if account is None:
-                user = await UserStore(session).by_id(user_id)
-                if user is None:
-                    return None
-                account = user.to_account()
-            household = HouseholdStore(session)
-            return account_document(
-                account,
-                profiles=[row.to_profile() for row in await household.profiles(user_id)],
-                devices=[row.to_device() for row in await household.devices(user_id)],
-                my_list=[row.to_item() for row in await household.list_items(user_id)],
-                controls=await load_controls(household, user_id),
-            )
+                return None
+            household = await household_of(connection, user_id)
+        return _document(account, household)
 
     async def directory(
         self, *, text: str | None, status: str | None, before: str | None, limit: int

@@ -130,6 +130,16 @@ class ListItem:
     added_date: dt.datetime
 
 
+@dataclass
+class Household:
+    """Everything under one account, as the account document shows it."""
+
+    profiles: list[Profile] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    my_list: list[ListItem] = field(default_factory=list)
+    controls: ParentalControls = field(default_factory=ParentalControls)
+
+
 # -- what the household's rules refuse (mapped to HTTP statuses in users/http/problems.py) ------
 
 # Where the web app lists the account's devices (an error names it so any client can link it).

@@ -8,16 +8,21 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from cinemesh.platform.security import CurrentPrincipal
 from cinemesh.users.http.auth import token_answer
-from cinemesh.users.http.deps import ActiveUser, Context
+from cinemesh.users.http.deps import ActiveUser, Context, session_claims
 from cinemesh.users.http.schemas import PasswordChange, PersonalInfoPatch, PreferencesPatch, TokenResponse
 
 router = APIRouter(prefix="/api/v1/me", tags=["account"])
 
 
 @router.get("")
-async def get_me(request: Request, user: ActiveUser, context: Context) -> dict[str, Any]:
-    return await context.account.document(user_id=user.user_id, account=request.state.current_account)
+async def get_me(principal: CurrentPrincipal, context: Context) -> dict[str, Any]:
+    # `current_user`'s check is made here, on the connection that reads the document.
+    generation, session_id = session_claims(principal)
+    return await context.account.current_document(
+        user_id=principal.user_id, session_generation=generation, session_id=session_id
+    )
 
 
 @router.patch("")

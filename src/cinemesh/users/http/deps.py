@@ -37,7 +37,7 @@ async def users_context(request: Request) -> UsersContext:
 Context = Annotated[UsersContext, Depends(users_context)]
 
 
-def _session_claims(principal: Principal) -> tuple[int, str | None]:
+def session_claims(principal: Principal) -> tuple[int, str | None]:
     """The session generation and session id in the caller's token, as its verification read them
     (by the gateway or by this service; decoding the token again cost a request's worth of CPU).
     Tokens issued before sessions had ids carry no `sid`; before generations, no `sgen` (0)."""
@@ -45,23 +45,20 @@ def _session_claims(principal: Principal) -> tuple[int, str | None]:
     return (0 if generation is None else generation), principal.session_id
 
 
-async def current_user(request: Request, principal: CurrentPrincipal, context: Context) -> Principal:
+async def current_user(principal: CurrentPrincipal, context: Context) -> Principal:
     """The caller, refused (401) when the account was deleted or its sessions were ended after the
     token was issued: a signature alone cannot know that."""
-    generation, session_id = _session_claims(principal)
-    # Kept for the route: /me answers with this account instead of reading it a second time.
-    request.state.current_account = await context.users.ensure_token_current(
+    generation, session_id = session_claims(principal)
+    await context.users.ensure_token_current(
         user_id=principal.user_id, session_generation=generation, session_id=session_id
     )
     return principal
 
 
 async def current_admin(
-    principal: Annotated[Principal, Depends(require_roles("admin"))],
-    request: Request,
-    context: Context,
+    principal: Annotated[Principal, Depends(require_roles("admin"))], context: Context
 ) -> Principal:
-    return await current_user(request, principal, context)
+    return await current_user(principal, context)
 
 
 ActiveUser = Annotated[Principal, Depends(current_user)]

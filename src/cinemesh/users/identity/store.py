@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -19,7 +20,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cinemesh.users.identity.domain import Account, AccountStatus
@@ -57,25 +59,7 @@ class UserRow(Base):
     locked_until: Mapped[dt.datetime | None]
 
     def to_account(self) -> Account:
-        return Account(
-            user_id=self.id,
-            email=self.email,
-            username=self.username,
-            country=self.country,
-            roles=list(self.roles),
-            status=AccountStatus(self.status),
-            created_at=utc(self.created_at),
-            updated_at=utc(self.updated_at),
-            email_verified=self.email_verified,
-            email_verified_at=utc_or_none(self.email_verified_at),
-            last_login_at=utc_or_none(self.last_login_at),
-            last_password_change_at=utc_or_none(self.last_password_change_at),
-            first_name=self.first_name,
-            last_name=self.last_name,
-            date_of_birth=self.date_of_birth,
-            preferences=dict(self.preferences),
-            subscription=dict(self.subscription),
-        )
+        return account_of(self)
 
 
 class SigningKeyRow(Base):
@@ -138,31 +122,70 @@ def utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else utc(value)
 
 
-# Every signed-in request to the users service reads this (is the token's account and session
-# still current?): one statement, built once (building it per call cost more than running it).
+def account_of(row: UserRow | Row[*tuple[Any, ...]]) -> Account:
+    """The account of a users row, mapped (`UserRow`) or read by a core statement."""
+    return Account(
+        user_id=row.id,
+        email=row.email,
+        username=row.username,
+        country=row.country,
+        roles=list(row.roles),
+        status=AccountStatus(row.status),
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
+        email_verified=row.email_verified,
+        email_verified_at=utc_or_none(row.email_verified_at),
+        last_login_at=utc_or_none(row.last_login_at),
+        last_password_change_at=utc_or_none(row.last_password_change_at),
+        first_name=row.first_name,
+        last_name=row.last_name,
+        date_of_birth=row.date_of_birth,
+        preferences=dict(row.preferences),
+        subscription=dict(row.subscription),
+    )
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """What a signed-in request is checked against: the account, its session generation, and
+    whether the token's own session (refresh-token family) was ended."""
+
+    account: Account
+    session_generation: int
+    session_ended: bool
+
+
+# Every signed-in request to the users service reads this: one core statement, built once
+# (building it per call cost more than running it; mapping ORM objects cost more than both).
+_USERS = UserRow.__table__
 _ACCOUNT_AND_SESSION_ENDED = select(
-    UserRow,
+    *_USERS.columns,
     exists()
     .where(RefreshTokenRow.family_id == bindparam("session_id"), RefreshTokenRow.revoked_at.is_not(None))
     .label("session_ended"),
-).where(UserRow.id == bindparam("user_id"))
+).where(_USERS.c.id == bindparam("user_id"))
+_ACCOUNT = select(*_USERS.columns).where(_USERS.c.id == bindparam("user_id"))
+
+
+async def token_check(connection: AsyncConnection, user_id: str, session_id: str | None) -> TokenCheck | None:
+    """The account behind a token and whether its session ended (logout, a reused refresh token);
+    None when the account does not exist."""
+    found = (
+        await connection.execute(_ACCOUNT_AND_SESSION_ENDED, {"user_id": user_id, "session_id": session_id})
+    ).first()
+    if found is None:
+        return None
+    return TokenCheck(account_of(found), found.session_generation, bool(found.session_ended))
+
+
+async def account_by_id(connection: AsyncConnection, user_id: str) -> Account | None:
+    found = (await connection.execute(_ACCOUNT, {"user_id": user_id})).first()
+    return None if found is None else account_of(found)
 
 
 class UserStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def account_and_session_ended(
-        self, user_id: str, session_id: str | None
-    ) -> tuple[UserRow | None, bool]:
-        """The account, and whether the session (refresh-token family) `session_id` was ended:
-        logout or a reused refresh token."""
-        found = (
-            await self.session.execute(
-                _ACCOUNT_AND_SESSION_ENDED, {"user_id": user_id, "session_id": session_id}
-            )
-        ).first()
-        return (None, False) if found is None else (found[0], bool(found[1]))
 
     async def by_id(self, user_id: str) -> UserRow | None:
         return await self.session.get(UserRow, user_id)

@@ -29,7 +29,7 @@ from cinemesh.users.household.domain import (
 )
 from cinemesh.users.household.publishing import SOURCE
 from cinemesh.users.household.service.profiles import locked_account
-from cinemesh.users.household.store import DeviceRow, HouseholdStore, ListItemRow
+from cinemesh.users.household.store.tables import DeviceRow, HouseholdStore, ListItemRow
 from cinemesh.users.identity.service.accounts import now
 
 

@@ -25,7 +25,7 @@ from cinemesh.users.household.domain import (
     UnknownProfile,
 )
 from cinemesh.users.household.publishing import publish_profile_change, publish_profiles
-from cinemesh.users.household.store import HouseholdStore, ParentalControlsRow, ProfileRow
+from cinemesh.users.household.store.tables import HouseholdStore, ParentalControlsRow, ProfileRow
 from cinemesh.users.identity.domain import AccountGone
 from cinemesh.users.identity.keys import KeyRing
 from cinemesh.users.identity.passwords import PasswordHashing

@@ -17,7 +17,7 @@ from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.users.household.domain import main_profile_name
 from cinemesh.users.household.publishing import SOURCE, publish_profile_change
-from cinemesh.users.household.store import ProfileRow
+from cinemesh.users.household.store.tables import ProfileRow
 from cinemesh.users.identity.domain import (
     DEFAULT_PREFERENCES,
     DEFAULT_SUBSCRIPTION,
@@ -38,7 +38,7 @@ from cinemesh.users.identity.domain import (
 from cinemesh.users.identity.keys import KeyRing
 from cinemesh.users.identity.passwords import PasswordHashing
 from cinemesh.users.identity.service.sessions import revoke_session
-from cinemesh.users.identity.store import RefreshTokenRow, UserRow, UserStore, utc
+from cinemesh.users.identity.store import RefreshTokenRow, TokenCheck, UserRow, UserStore, token_check, utc
 from cinemesh.users.identity.throttle import Throttles
 from cinemesh.users.settings import UsersSettings
 
@@ -74,6 +74,18 @@ def hash_secret(token: str) -> str:
 
 _WRONG_CREDENTIALS = "Email or password is wrong."
 _INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
+
+
+def current_account(check: TokenCheck | None, *, session_generation: int) -> Account:
+    """The account of a token checked by `token_check`, or 401 when the token outlived it."""
+    if (
+        check is None
+        or not check.account.can_log_in()
+        or check.session_ended
+        or session_generation != check.session_generation
+    ):
+        raise TokenRevoked()
+    return check.account
 
 
 class UsersService:
@@ -230,13 +242,9 @@ class UsersService:
         """The account behind a verified access token, refusing tokens that outlived it (401):
         the account was deleted or closed, its sessions were ended after the token was issued,
         or the token's own session was (logout, a reused refresh token)."""
-        async with self.database.session() as session:
-            row, revoked = await UserStore(session).account_and_session_ended(user_id, session_id)
-        if row is None or not row.to_account().can_log_in() or revoked:
-            raise TokenRevoked()
-        if session_generation != row.session_generation:
-            raise TokenRevoked()
-        return row.to_account()
+        async with self.database.engine.connect() as connection:
+            check = await token_check(connection, user_id, session_id)
+        return current_account(check, session_generation=session_generation)
 
     async def account(self, *, user_id: str) -> Account:
         async with self.database.session() as session:

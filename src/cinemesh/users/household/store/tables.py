@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, bindparam, delete, func, select, update
@@ -21,7 +22,7 @@ from cinemesh.users.household.domain import (
 from cinemesh.users.identity.store import Base, utc, utc_or_none
 
 
-def _rating(value: str | None) -> MaturityRating | None:
+def rating(value: str | None) -> MaturityRating | None:
     return None if value is None else MaturityRating(value)
 
 
@@ -40,16 +41,7 @@ class ProfileRow(Base):
     last_accessed: Mapped[dt.datetime | None]
 
     def to_profile(self) -> Profile:
-        return Profile(
-            profile_id=self.id,
-            name=self.name,
-            is_kids=self.is_kids,
-            is_main=self.is_main,
-            max_maturity_rating=_rating(self.max_maturity_rating),
-            preferences=dict(self.preferences),
-            avatar=dict(self.avatar) if self.avatar else None,
-            last_accessed=utc_or_none(self.last_accessed),
-        )
+        return profile_of(self)
 
 
 class DeviceRow(Base):
@@ -73,20 +65,7 @@ class DeviceRow(Base):
     installation_id: Mapped[str | None] = mapped_column(String(64))
 
     def to_device(self) -> Device:
-        return Device(
-            device_id=self.id,
-            device_type=DeviceType(self.device_type),
-            first_registered=utc(self.first_registered),
-            device_name=self.device_name,
-            manufacturer=self.manufacturer,
-            model=self.model,
-            os=self.os,
-            app_version=self.app_version,
-            last_active=utc_or_none(self.last_active),
-            notifications_enabled=self.notifications_enabled,
-            offline_downloads_enabled=self.offline_downloads_enabled,
-            active_profile=self.active_profile,
-        )
+        return device_of(self)
 
 
 class ListItemRow(Base):
@@ -99,12 +78,7 @@ class ListItemRow(Base):
     added_date: Mapped[dt.datetime]
 
     def to_item(self) -> ListItem:
-        return ListItem(
-            content_id=self.content_id,
-            content_type=ContentType(self.content_type),
-            profile_id=self.profile_id,
-            added_date=utc(self.added_date),
-        )
+        return item_of(self)
 
 
 class ParentalControlsRow(Base):
@@ -119,12 +93,59 @@ class ParentalControlsRow(Base):
     pin_locked_until: Mapped[dt.datetime | None]
 
     def to_controls(self) -> ParentalControls:
-        return ParentalControls(
-            enabled=self.enabled,
-            max_maturity_rating=_rating(self.max_maturity_rating),
-            has_pin=self.pin_hash is not None,
-            restricted_profiles=list(self.restricted_profiles),
-        )
+        return controls_of(self)
+
+
+# Rows to the domain: for the mapped rows and for the account document's one statement
+# (store/snapshot.py), whose rows carry the same names.
+
+
+def profile_of(row: ProfileRow | SimpleNamespace) -> Profile:
+    return Profile(
+        profile_id=row.id,
+        name=row.name,
+        is_kids=row.is_kids,
+        is_main=row.is_main,
+        max_maturity_rating=rating(row.max_maturity_rating),
+        preferences=dict(row.preferences),
+        avatar=dict(row.avatar) if row.avatar else None,
+        last_accessed=utc_or_none(row.last_accessed),
+    )
+
+
+def device_of(row: DeviceRow | SimpleNamespace) -> Device:
+    return Device(
+        device_id=row.id,
+        device_type=DeviceType(row.device_type),
+        first_registered=utc(row.first_registered),
+        device_name=row.device_name,
+        manufacturer=row.manufacturer,
+        model=row.model,
+        os=row.os,
+        app_version=row.app_version,
+        last_active=utc_or_none(row.last_active),
+        notifications_enabled=row.notifications_enabled,
+        offline_downloads_enabled=row.offline_downloads_enabled,
+        active_profile=row.active_profile,
+    )
+
+
+def item_of(row: ListItemRow | SimpleNamespace) -> ListItem:
+    return ListItem(
+        content_id=row.content_id,
+        content_type=ContentType(row.content_type),
+        profile_id=row.profile_id,
+        added_date=utc(row.added_date),
+    )
+
+
+def controls_of(row: ParentalControlsRow | SimpleNamespace) -> ParentalControls:
+    return ParentalControls(
+        enabled=row.enabled,
+        max_maturity_rating=rating(row.max_maturity_rating),
+        has_pin=row.pin_hash is not None,
+        restricted_profiles=list(row.restricted_profiles),
+    )
 
 
 # The account document's reads (every `GET /api/v1/me`), built once with a bound `user_id`:

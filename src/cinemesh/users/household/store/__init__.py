@@ -1,0 +1,1 @@
+"""The household's tables and the queries on them."""
