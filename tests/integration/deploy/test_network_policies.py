@@ -4,11 +4,13 @@ selectors, ports). Deny-all first, then exactly the paths docs/deploy.md lists."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from cinemesh.composition import SERVICE_NAMES
+from cinemesh.platform.client_address import TrustedProxies
 from tests.integration.deploy.manifests import Rendered, pod_templates, selects
 
 HTTP = 8080
@@ -119,3 +121,16 @@ def test_the_edge_reaches_the_gateway_only(rendered: dict[str, Rendered]) -> Non
             name = deployment["metadata"]["name"]
             opened = _allowed(policies, "Ingress", template["metadata"]["labels"], edge, HTTP)
             assert opened == (name == entry), f"{target}: edge -> {name}"
+
+
+def test_behind_the_edge_the_gateway_reads_the_client_from_x_forwarded_for(
+    rendered: dict[str, Rendered],
+) -> None:
+    """Only the edge reaches the gateway (above), so the overlays trust the pod network's proxies:
+    the client's own address counts in the rate limits, not the ingress controller's."""
+    for target in ("scaled", "embedded"):
+        config = rendered[target].named("ConfigMap", "cinemesh-config")["data"]
+        proxies = TrustedProxies(json.loads(config["CINEMESH_GATEWAY_TRUSTED_PROXIES"]))
+        scope = {"client": ("10.42.0.7", 51000), "headers": [(b"x-forwarded-for", b"6.6.6.6, 203.0.113.9")]}
+        assert proxies.client(scope) == "203.0.113.9", target  # the hop the ingress appended
+        assert proxies.client({"client": ("203.0.113.9", 1), "headers": scope["headers"]}) == "203.0.113.9"
