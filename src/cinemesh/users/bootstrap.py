@@ -15,6 +15,7 @@ from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.service_app import build_runtime, service_app
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher, JwksKeySource, TokenVerifier
+from cinemesh.users.account.billing_mail import BillingMail
 from cinemesh.users.account.events import consumer
 from cinemesh.users.account.service import AccountService
 from cinemesh.users.household.service.library import LibraryService
@@ -63,7 +64,6 @@ def build_app(
     config = users_settings or UsersSettings()
     owned_cache = cache is None
     cache = cache or build_cache(settings)
-    throttles = Throttles(cache, config)
     mail_queue = MailQueue(capacity=config.mail_queue_capacity)
     database = Database.for_service(settings, NAME)
     passwords = passwords or PasswordHashing(
@@ -71,47 +71,26 @@ def build_app(
         memory_cost_kib=config.argon2_memory_kib,
         parallelism=config.argon2_parallelism,
     )
-    secret = settings.secret_key.get_secret_value()
     keys = KeyRing(
         database=database,
-        key_box=SecretBox(secret, purpose="users-signing-keys"),
+        key_box=SecretBox(settings.secret_key.get_secret_value(), purpose="users-signing-keys"),
         access_token_ttl=settings.access_token_ttl_seconds,
         longest_token_ttl=max(settings.access_token_ttl_seconds, config.unlock_token_ttl_seconds),
         activation_delay=config.key_activation_delay_seconds,
     )
-    users = UsersService(
+    mailer = mailer or build_mailer(config, dev_mode=settings.dev_mode)
+    context = _use_cases(
+        settings,
+        config,
         database=database,
         passwords=passwords,
         keys=keys,
-        settings=config,
-        throttles=throttles,
-        access_token_ttl=settings.access_token_ttl_seconds,
-        refresh_token_ttl=settings.refresh_token_ttl_seconds,
+        throttles=Throttles(cache, config),
+        mailer=mailer,
+        mail_queue=mail_queue,
     )
-    context = UsersContext(
-        users=users,
-        credentials=CredentialsService(
-            users=users,
-            database=database,
-            passwords=passwords,
-            mailer=mailer or build_mailer(config, dev_mode=settings.dev_mode),
-            mail_queue=mail_queue,
-            throttles=throttles,
-            public_url=settings.base_url,
-            token_ttl_seconds=config.email_token_ttl_seconds,
-        ),
-        profiles=ProfilesService(database=database, passwords=passwords, keys=keys, settings=config),
-        library=LibraryService(database=database),
-        account=AccountService(database=database),
-        oidc=OidcLogin(
-            users=users,
-            database=database,
-            providers=config.oidc_providers,
-            public_url=settings.base_url,
-            state_box=SecretBox(secret, purpose="users-oidc-state"),
-            success_redirect=config.oidc_success_redirect,
-        ),
-    )
+    billing_mail = BillingMail(mailer=mailer, queue=mail_queue, public_url=settings.base_url)
+    users = context.users
 
     async def first_admin() -> None:
         # Read by whoever runs the service (the terminal shows a generated password once).
@@ -137,7 +116,7 @@ def build_app(
             migrations=MIGRATIONS,
             bus=bus,
             jwks_fetcher=own_jwks,
-            subscriptions=[consumer()],
+            subscriptions=[consumer(billing_mail)],
             on_start=[keys.load, first_admin, watch_keys, mail_queue.start],
             on_stop=[mail_queue.stop, close_cache],
             database=database,
@@ -155,3 +134,50 @@ def build_app(
         description="Identity, credentials, tokens and the account document.",
     )
     return app
+
+
+def _use_cases(
+    settings: Settings,
+    config: UsersSettings,
+    *,
+    database: Database,
+    passwords: PasswordHashing,
+    keys: KeyRing,
+    throttles: Throttles,
+    mailer: Mailer,
+    mail_queue: MailQueue,
+) -> UsersContext:
+    """The service's use cases, over what the bootstrap built for them."""
+    users = UsersService(
+        database=database,
+        passwords=passwords,
+        keys=keys,
+        settings=config,
+        throttles=throttles,
+        access_token_ttl=settings.access_token_ttl_seconds,
+        refresh_token_ttl=settings.refresh_token_ttl_seconds,
+    )
+    return UsersContext(
+        users=users,
+        credentials=CredentialsService(
+            users=users,
+            database=database,
+            passwords=passwords,
+            mailer=mailer,
+            mail_queue=mail_queue,
+            throttles=throttles,
+            public_url=settings.base_url,
+            token_ttl_seconds=config.email_token_ttl_seconds,
+        ),
+        profiles=ProfilesService(database=database, passwords=passwords, keys=keys, settings=config),
+        library=LibraryService(database=database),
+        account=AccountService(database=database),
+        oidc=OidcLogin(
+            users=users,
+            database=database,
+            providers=config.oidc_providers,
+            public_url=settings.base_url,
+            state_box=SecretBox(settings.secret_key.get_secret_value(), purpose="users-oidc-state"),
+            success_redirect=config.oidc_success_redirect,
+        ),
+    )
