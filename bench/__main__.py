@@ -30,6 +30,7 @@ SLOW = (
     "analytics",
     "search",
     "gateway",
+    "recommend",
 )
 
 

@@ -60,7 +60,6 @@ def build_app(
         )
 
     async def load_models() -> None:
-        await recommend.load()
         schedule_retrain(runtime.tasks, recommend, every_seconds=discovery_settings.retrain_seconds)
 
     runtime = build_runtime(

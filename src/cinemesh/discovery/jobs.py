@@ -22,4 +22,14 @@ def schedule_retrain(tasks: TaskSet, recommend: RecommendService, *, every_secon
             seconds=round(done.seconds, 3),
         )
 
+    async def first() -> None:
+        """The stored co-watch edges, then a first retrain: in the background, since at scale it
+        takes a minute (docs/benchmarks.md) and the service answers meanwhile (trending and new
+        releases until the models are in)."""
+        try:
+            await recommend.load()
+        except Exception:
+            log.exception("recommendations_load_failed")
+
+    tasks.spawn("recommendations_load", first())
     tasks.every(every_seconds, retrain, failure_event="recommendations_retrain_failed")
