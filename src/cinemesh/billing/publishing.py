@@ -66,15 +66,17 @@ def subscription_changed(state: SubscriptionState) -> BillingSubscriptionChanged
 def invoice_issued(invoice: Invoice) -> BillingInvoiceIssuedV1:
     return BillingInvoiceIssuedV1(
         invoice_id=invoice.invoice_id, user_id=invoice.user_id, subscription_id=invoice.subscription_id,
-        number=invoice.number, currency=invoice.currency, country=invoice.country, subtotal=invoice.subtotal,
-        tax=invoice.tax, total=invoice.total, issued_at=invoice.issued_at,
+        number=invoice.number, display_number=invoice.display_number, currency=invoice.currency,
+        country=invoice.country, subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total,
+        issued_at=invoice.issued_at,
     )  # fmt: skip
 
 
 def credit_note_issued(note: CreditNote) -> BillingCreditNoteIssuedV1:
     return BillingCreditNoteIssuedV1(
         credit_note_id=note.credit_note_id, invoice_id=note.invoice_id, user_id=note.user_id,
-        subscription_id=note.subscription_id, number=note.number, currency=note.currency,
+        subscription_id=note.subscription_id, number=note.number, display_number=note.display_number,
+        invoice_number=note.invoice_display_number, currency=note.currency,
         subtotal=note.subtotal, tax=note.tax, total=note.total, issued_at=note.issued_at,
     )  # fmt: skip
 

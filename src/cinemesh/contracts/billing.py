@@ -77,6 +77,7 @@ class BillingInvoiceIssuedV1(EventContract):
     user_id: str
     subscription_id: str
     number: int
+    display_number: str  # as printed: CM-000042
     currency: str
     country: str | None
     subtotal: int
@@ -97,6 +98,8 @@ class BillingCreditNoteIssuedV1(EventContract):
     user_id: str
     subscription_id: str
     number: int
+    display_number: str  # as printed: CN-000001
+    invoice_number: str  # the invoice it credits, as printed
     currency: str
     subtotal: int
     tax: int

@@ -183,16 +183,17 @@ async def test_business_figures(analytics: AnalyticsHarness) -> None:
 
 def _invoice(user: str, subtotal: int, at: dt.datetime) -> BillingInvoiceIssuedV1:
     return BillingInvoiceIssuedV1(
-        invoice_id=new_id_str(), user_id=user, subscription_id=f"sub-{user}-1", number=1, currency="EUR",
-        country="FR", subtotal=subtotal, tax=subtotal // 5, total=subtotal + subtotal // 5, issued_at=at,
+        invoice_id=new_id_str(), user_id=user, subscription_id=f"sub-{user}-1", number=1,
+        display_number="CM-000001", currency="EUR", country="FR", subtotal=subtotal, tax=subtotal // 5,
+        total=subtotal + subtotal // 5, issued_at=at,
     )  # fmt: skip
 
 
 def _credit_note(user: str, subtotal: int, at: dt.datetime) -> BillingCreditNoteIssuedV1:
     return BillingCreditNoteIssuedV1(
         credit_note_id=new_id_str(), invoice_id=new_id_str(), user_id=user, subscription_id=f"sub-{user}-1",
-        number=1, currency="EUR", subtotal=subtotal, tax=subtotal // 5, total=subtotal + subtotal // 5,
-        issued_at=at,
+        number=1, display_number="CN-000001", invoice_number="CM-000001", currency="EUR", subtotal=subtotal,
+        tax=subtotal // 5, total=subtotal + subtotal // 5, issued_at=at,
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """The account document's `subscription` section is billing's projection: the users service keeps
 the seed schema's fields from `billing.subscription.changed.v1` (billing owns subscriptions; an
-admin changes one through billing's routes, never here)."""
+admin changes one through billing's routes, never here). Billing's invoices and credit notes are
+mailed to the account holder from here (`billing_mail.py`): this service holds the address."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.billing import BillingSubscriptionChangedV1
+from cinemesh.contracts.billing import (
+    BillingCreditNoteIssuedV1,
+    BillingInvoiceIssuedV1,
+    BillingSubscriptionChangedV1,
+)
 from cinemesh.platform.events.handlers import EventHandlers, handles
 from cinemesh.platform.runtime import ConsumerSpec
+from cinemesh.users.account.billing_mail import BillingMail
 from cinemesh.users.account.document import timestamp
 from cinemesh.users.identity.service.accounts import now
 from cinemesh.users.identity.store import UserStore
@@ -66,6 +72,9 @@ def projected(section: dict[str, Any], event: BillingSubscriptionChangedV1) -> d
 
 
 class UsersEvents:
+    def __init__(self, *, mail: BillingMail | None = None) -> None:
+        self.mail = mail
+
     @handles(BillingSubscriptionChangedV1)
     async def on_billing(self, session: AsyncSession, event: BillingSubscriptionChangedV1) -> None:
         user = await UserStore(session).lock_account(event.user_id, now=now())
@@ -73,6 +82,18 @@ class UsersEvents:
             return  # an erased account, or an event older than what the document shows
         user.subscription = projected(user.subscription, event)
 
+    @handles(BillingInvoiceIssuedV1)
+    async def on_invoice(self, session: AsyncSession, event: BillingInvoiceIssuedV1) -> None:
+        user = await UserStore(session).by_id(event.user_id)
+        if user is not None and self.mail is not None:  # an erased account gets nothing
+            self.mail.invoice(user.email, event)
 
-def consumer() -> ConsumerSpec:
-    return EventHandlers.collect(UsersEvents()).consumer(GROUP)
+    @handles(BillingCreditNoteIssuedV1)
+    async def on_credit_note(self, session: AsyncSession, event: BillingCreditNoteIssuedV1) -> None:
+        user = await UserStore(session).by_id(event.user_id)
+        if user is not None and self.mail is not None:
+            self.mail.credit_note(user.email, event)
+
+
+def consumer(mail: BillingMail | None = None) -> ConsumerSpec:
+    return EventHandlers.collect(UsersEvents(mail=mail)).consumer(GROUP)
