@@ -113,31 +113,3 @@ def context_of(request: Request, kind: type[Context]) -> Context:
     if not isinstance(context, kind):
         raise TypeError(f"app.state.context is {type(context).__name__}, not {kind.__name__}")
     return context
-
-
-def build_service(
-    *,
-    settings: Settings,
-    name: str,
-    migrations: Path,
-    bus: EventBus | None = None,
-    jwks_fetcher: JwksFetcher | None = None,
-    subscriptions: Sequence[ConsumerSpec] = (),
-    on_start: Sequence[Callable[[], Awaitable[None]]] = (),
-    on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
-    database: Database | None = None,
-    **options: Unpack[AppOptions],
-) -> tuple[FastAPI, ServiceRuntime]:
-    """`build_runtime` then `service_app`, for the services not yet moved to the anatomy."""
-    runtime = build_runtime(
-        settings=settings,
-        name=name,
-        migrations=migrations,
-        bus=bus,
-        jwks_fetcher=jwks_fetcher,
-        subscriptions=subscriptions,
-        on_start=on_start,
-        on_stop=on_stop,
-        database=database,
-    )
-    return service_app(runtime, settings=settings, **options), runtime
