@@ -25,6 +25,7 @@ from cinemesh.history import bootstrap as history_bootstrap
 from cinemesh.media import bootstrap as media_bootstrap
 from cinemesh.platform.events.bus import EventBus
 from cinemesh.platform.events.factory import build_event_bus
+from cinemesh.platform.heap import freeze_startup_heap
 from cinemesh.platform.logging import get_logger
 from cinemesh.platform.settings import Settings
 from cinemesh.platform.tokens import JwksFetcher
@@ -110,6 +111,7 @@ def platform_app_from_env() -> FastAPI:
     web = build_web_app(settings)
 
     def ready(admin: AdminCredentials | None) -> None:
+        freeze_startup_heap()
         announce_ready(settings, admin)
         # The demo catalog seeds in the background, over HTTP, after readiness (never blocking it).
         web.start_demo(admin.email if admin else None, admin.password if admin else None)
@@ -123,17 +125,18 @@ def service_app_from_env() -> FastAPI:
 
     settings = Settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
-    app = build_single_service(settings, os.environ[SERVE_SERVICE_ENV])
-    if os.environ[SERVE_SERVICE_ENV] == "users":
-        # The users service creates the first admin; show a generated password once, on the terminal.
-        users_lifespan = app.router.lifespan_context
+    name = os.environ[SERVE_SERVICE_ENV]
+    app = build_single_service(settings, name)
+    served_lifespan = app.router.lifespan_context
 
-        @asynccontextmanager
-        async def lifespan(users_app: FastAPI) -> AsyncIterator[None]:
-            async with users_lifespan(users_app):
-                if users_app.state.first_admin is not None:
-                    announce_ready(settings, users_app.state.first_admin)
-                yield
+    @asynccontextmanager
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
+        async with served_lifespan(served):
+            # The users service creates the first admin; show a generated password once, on the terminal.
+            if name == "users" and served.state.first_admin is not None:
+                announce_ready(settings, served.state.first_admin)
+            freeze_startup_heap()
+            yield
 
-        app.router.lifespan_context = lifespan
+    app.router.lifespan_context = lifespan
     return app

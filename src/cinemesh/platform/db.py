@@ -32,13 +32,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-SQLITE_POOL_SIZE = 32
+SQLITE_POOL_SIZE = 64  # the gateway's default bulkhead: requests let into one service at once
 
 
 class Database:
     """A service's engine and session factory; built by its bootstrap, disposed on shutdown."""
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, schema: str | None = None, echo: bool = False, pool_size: int = SQLITE_POOL_SIZE
+    ) -> None:
         self.url: URL = make_url(url)
         self.schema = schema if self.is_postgres else None
         connect_args: dict[str, Any] = {}
@@ -52,8 +54,9 @@ class Database:
                 # The default pool keeps 5 connections and closes every one beyond on return: past
                 # 5 concurrent requests each one opened a new SQLite connection (a thread, the
                 # file, four PRAGMAs) and threw it away, which made a request's CPU cost grow with
-                # the concurrency (measured by bench.request_path). A file connection is cheap to keep.
-                options = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+                # the concurrency (measured by bench.request_path). A file connection is cheap to keep,
+                # so as many are kept as requests may run in the service at once (the gateway's bulkhead).
+                options = {"pool_size": pool_size, "max_overflow": pool_size}
             if self.url.get_driver_name() == "aiosqlite":
                 options["module"] = OneHopDBAPI()  # a statement is one thread hop, not four
         self.engine: AsyncEngine = create_async_engine(
@@ -87,7 +90,11 @@ class Database:
     def for_service(cls, settings: Settings, service: str) -> Database:
         """The service's own database; a shared PostgreSQL URL without `{service}` means a schema."""
         shared_url = settings.database_url is not None and "{service}" not in settings.database_url
-        return cls(settings.database_url_for(service), schema=service if shared_url else None)
+        return cls(
+            settings.database_url_for(service),
+            schema=service if shared_url else None,
+            pool_size=settings.upstream_max_concurrency,
+        )
 
     @property
     def is_sqlite(self) -> bool:
