@@ -25,6 +25,7 @@ from cinemesh.delivery.origin.signing import UrlSigner
 from cinemesh.delivery.service.devices import UsersDeviceDirectory
 from cinemesh.delivery.service.licences import LicenceService
 from cinemesh.delivery.service.playback import PlaybackService
+from cinemesh.delivery.service.starts import SessionStarts
 from cinemesh.delivery.settings import DeliverySettings, master_key, signing_secret
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
@@ -99,13 +100,15 @@ def build_app(
         on_stop=[stop],
     )
     assert runtime.verifier is not None  # build_runtime always makes one
-    playback = PlaybackService(
+    playback = PlaybackService(database=database, settings=delivery_settings)
+    session_starts = SessionStarts(
         database=database, settings=delivery_settings, keys=keys, verifier=runtime.verifier, devices=devices
     )
     signer = UrlSigner(signing_secret(settings, delivery_settings).encode())
     context = DeliveryContext(
         settings=delivery_settings,
         playback=playback,
+        starts=session_starts,
         licences=LicenceService(
             database=database,
             keys=keys,

@@ -229,10 +229,14 @@ def check_quality(limits: PlanLimits, requested_height: int | None) -> int:
 
 def check_stream_count(limits: PlanLimits, live_sessions: int) -> None:
     if live_sessions >= limits.max_streams:
-        raise PlanStreamLimit(
-            f"The plan allows {limits.max_streams} concurrent stream(s); end another playback first.",
-            max_streams=limits.max_streams,
-        )
+        raise plan_full(limits)
+
+
+def plan_full(limits: PlanLimits) -> PlanStreamLimit:
+    return PlanStreamLimit(
+        f"The plan allows {limits.max_streams} concurrent stream(s); end another playback first.",
+        max_streams=limits.max_streams,
+    )
 
 
 def playable_heights(heights: Sequence[int], max_height: int) -> list[int]:

@@ -15,6 +15,7 @@ from cinemesh.delivery.origin.media import SessionMedia
 from cinemesh.delivery.origin.signing import UrlSigner
 from cinemesh.delivery.service.licences import LicenceService
 from cinemesh.delivery.service.playback import PlaybackService
+from cinemesh.delivery.service.starts import SessionStarts
 from cinemesh.delivery.settings import DeliverySettings
 from cinemesh.platform.service_app import context_of
 from cinemesh.platform.storage import ObjectStore
@@ -26,6 +27,7 @@ LICENSE_PATH = "/api/v1/playback/{session_id}/license"
 class DeliveryContext:
     settings: DeliverySettings
     playback: PlaybackService
+    starts: SessionStarts
     licences: LicenceService
     media: SessionMedia
     gate: VideoGate

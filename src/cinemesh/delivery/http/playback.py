@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1/playback", tags=["playback"])
 async def start_playback(
     body: PlaybackRequest, principal: CurrentPrincipal, request: Request, d: Context
 ) -> PlaybackSession:
-    started = await d.playback.start(
+    started = await d.starts.start(
         principal=principal,
         content_id=body.content_id,
         profile_id=body.profile_id,

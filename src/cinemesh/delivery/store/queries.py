@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.delivery.domain import DEFAULT_STATUS, DEFAULT_TIER, Playable, Subscription, ViewerProfile
+from cinemesh.delivery.domain import Playable, Subscription, ViewerProfile
+from cinemesh.delivery.store.starts import LIVE_COUNT, LOCK_ACCOUNT
 from cinemesh.delivery.store.tables import (
     AccountRow,
-    Base,
     ContentKeyRow,
     DeviceRow,
     PlayableRow,
@@ -23,56 +19,6 @@ from cinemesh.delivery.store.tables import (
     SessionRow,
     VideoRow,
 )
-
-
-def _table(row: type[Base]) -> Table:
-    return Base.metadata.tables[row.__tablename__]
-
-
-def _lock_account(insert: Callable[[Table], Any]) -> Any:
-    accounts = _table(AccountRow)
-    statement = insert(accounts).values(
-        user_id=bindparam("user_id"), tier=DEFAULT_TIER, status=DEFAULT_STATUS, changed_at=None
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["user_id"], set_={"tier": accounts.c.tier}
-    ).returning(accounts.c.tier, accounts.c.status)
-
-
-# The statements of a session start, built once with bound parameters (building a statement
-# and its cache key per call cost more than the database running it). Keyed by "is PostgreSQL".
-_LOCK_ACCOUNT = {True: _lock_account(pg_insert), False: _lock_account(sqlite_insert)}
-_LIVE_COUNT = (
-    select(func.count())
-    .select_from(SessionRow)
-    .where(
-        SessionRow.user_id == bindparam("user_id"),
-        SessionRow.counts_toward_limit.is_(True),
-        SessionRow.ended_at.is_(None),
-        SessionRow.last_heartbeat_at > bindparam("heartbeat_after", type_=SessionRow.last_heartbeat_at.type),
-        SessionRow.expires_at > bindparam("now", type_=SessionRow.expires_at.type),
-    )
-)
-_LIVE_SESSIONS = _LIVE_COUNT.scalar_subquery()
-_WANTED = select(bindparam("content_id", type_=String()).label("content_id")).subquery("wanted")
-_START_FACTS = select(ProfileRow, DeviceRow.user_id, PlayableRow, VideoRow, _LIVE_SESSIONS).select_from(
-    _WANTED.outerjoin(PlayableRow, PlayableRow.content_id == _WANTED.c.content_id)
-    .outerjoin(VideoRow, VideoRow.video_id == PlayableRow.video_id)
-    .outerjoin(ProfileRow, ProfileRow.profile_id == bindparam("profile_id"))
-    .outerjoin(DeviceRow, DeviceRow.device_id == bindparam("device_id"))
-)
-_SESSIONS_TABLE = _table(SessionRow)
-_SESSION_COLUMNS = tuple(column.key for column in _SESSIONS_TABLE.columns)
-_INSERT_SESSION = _SESSIONS_TABLE.insert()
-
-
-@dataclass(frozen=True)
-class StartFacts:
-    profile: ViewerProfile | None
-    device_owner: str | None
-    playable: Playable | None
-    video: VideoRow | None
-    live_sessions: int
 
 
 class DeliveryStore:
@@ -128,50 +74,9 @@ class DeliveryStore:
         other. An account with no subscription event yet is basic/active (the users service's
         default).
         """
-        statement = _LOCK_ACCOUNT[self.session.get_bind().dialect.name == "postgresql"]
+        statement = LOCK_ACCOUNT[self.session.get_bind().dialect.name == "postgresql"]
         row = (await self.session.execute(statement, {"user_id": user_id})).one()
         return Subscription(tier=row.tier, status=row.status)
-
-    async def start_facts(
-        self,
-        *,
-        user_id: str,
-        profile_id: str,
-        device_id: str,
-        content_id: str,
-        heartbeat_after: dt.datetime,
-        now: dt.datetime,
-    ) -> StartFacts:
-        """Everything a session start decides on, in one round trip: the profile, the device's
-        owner, the playable and its video, and the account's live sessions (read after
-        `lock_account`, so the count is exact)."""
-        row = (
-            await self.session.execute(
-                _START_FACTS,
-                {
-                    "content_id": content_id,
-                    "profile_id": profile_id,
-                    "device_id": device_id,
-                    "user_id": user_id,
-                    "heartbeat_after": heartbeat_after,
-                    "now": now,
-                },
-            )
-        ).one()
-        profile, owner, playable, video, live = row
-        return StartFacts(
-            profile=profile.to_domain() if profile is not None else None,
-            device_owner=owner,
-            playable=playable.to_domain() if playable is not None else None,
-            video=video,
-            live_sessions=int(live or 0),
-        )
-
-    async def add_session(self, row: SessionRow) -> None:
-        """Inserts a new session row (a plain INSERT: no unit-of-work flush on the start path)."""
-        await self.session.execute(
-            _INSERT_SESSION, {column: getattr(row, column) for column in _SESSION_COLUMNS}
-        )
 
     async def set_subscription(
         self, user_id: str, *, tier: str, status: str, changed_at: dt.datetime
@@ -199,7 +104,7 @@ class DeliveryStore:
     ) -> int:
         """Live sessions that take one of the plan's streams (a trailer's does not)."""
         result = await self.session.scalar(
-            _LIVE_COUNT, {"user_id": user_id, "heartbeat_after": heartbeat_after, "now": now}
+            LIVE_COUNT, {"user_id": user_id, "heartbeat_after": heartbeat_after, "now": now}
         )
         return int(result or 0)
 
