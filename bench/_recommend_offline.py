@@ -1,7 +1,8 @@
 """Offline evaluation on MovieLens-100K with RecBole's protocol: the `ml-100k.inter` file read
 from the PyPI `recbole` wheel (downloaded into a temporary folder at bench time, never kept),
-ratings >= 3, a random 8:1:1 split of each user's interactions, full-sort ranking of every item
-the user did not train on, Recall@10, NDCG@10 and Hit@10 over the users with test items."""
+ratings >= 3, a random 8:1:1 split of each user's interactions, models fitted on the training
+part, full-sort ranking of every item outside the user's training and validation parts (as
+RecBole's test phase), Recall@10, NDCG@10 and Hit@10 over the users with test items."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Split:
     valid: list[np.ndarray]  # per user: item columns
     test: list[np.ndarray]
     n_items: int
+    masked: sp.csr_matrix  # train and validation: what RecBole leaves out of a test ranking
 
 
 def ratio_counts(total: int, ratios: tuple[float, ...] = (0.8, 0.1, 0.1)) -> list[int]:
@@ -83,7 +85,11 @@ def load_split(seed: int = 2020) -> Split:
         test.append(seen[n_train + n_valid :])
     data = np.ones(len(train_rows), np.float32)
     train = sp.csr_matrix((data, (train_rows, train_cols)), shape=(len(users), len(items)))
-    return Split(train=train, valid=valid, test=test, n_items=len(items))
+    valid_rows = [user for user, seen in enumerate(valid) for _ in seen]
+    valid_cols = [int(item) for seen in valid for item in seen]
+    shown = sp.csr_matrix((np.ones(len(valid_rows), np.float32), (valid_rows, valid_cols)), shape=train.shape)
+    masked = ((train + shown) > 0).astype(np.float32).tocsr()
+    return Split(train=train, valid=valid, test=test, n_items=len(items), masked=masked)
 
 
 Scorer = Callable[[np.ndarray], np.ndarray]  # user ids -> users x items scores
@@ -96,8 +102,8 @@ def evaluate(split: Split, score: Scorer, *, batch: int = 256) -> dict[str, floa
     for start in range(0, len(users), batch):
         chunk = users[start : start + batch]
         scores = np.asarray(score(chunk), dtype=np.float64)
-        seen = split.train[chunk]
-        scores[seen.nonzero()] = -np.inf  # full sort over the items not trained on
+        seen = split.masked[chunk]
+        scores[seen.nonzero()] = -np.inf  # full sort over what the user has not seen before
         top = np.argpartition(-scores, K, axis=1)[:, :K]
         order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
         top = np.take_along_axis(top, order, axis=1)

@@ -1,12 +1,16 @@
 """Recommendations benchmark (discovery, #16).
 
     .venv/bin/python -m bench.recommend [--titles 20000] [--profiles 100000] [--samples 1000]
-        [--external-python PATH]   # a separate virtualenv with `implicit` (never the project's)
+        [--external-python PATH]   # a separate virtualenv: implicit, RecBole + torch
 
 1. Offline quality on MovieLens-100K with RecBole's protocol (`bench/_recommend_offline.py`):
-   popularity, our ItemKNN (the co-watch graph), our EASE, RecBole 1.2.1's EASE solve (its own
-   numpy lines, run here: RecBole itself needs torch, whose CPU build is not on PyPI), and
-   `implicit`'s ALS on the same split when the external interpreter has it (not in the lock).
+   popularity, our ItemKNN (the co-watch graph), our EASE and RecBole 1.2.1's EASE solve (its
+   own numpy lines) on one split; with PATH, `implicit`'s ALS on the same split and RecBole's own
+   EASE and ItemKNN through RecBole's own pipeline (its own random split, same protocol). PATH is
+   never the project's environment: RecBole needs torch (PyPI's, with its CUDA libraries, about
+   6 GB; the CPU build is not on PyPI) and NumPy < 2, e.g.
+       python3 -m venv /tmp/rb && /tmp/rb/bin/pip install implicit recbole==1.2.1 torch \
+           "numpy<2" "pandas<2.3" "scipy<1.15"
 2. Serving at scale (`bench/_recommend_serving.py`): a full retrain's time and peak memory, and
    p50/p99 of a profile's home rows through the service (its two reads included).
 Every figure is printed with the 1-minute load average beside it (a shared machine).
@@ -36,6 +40,7 @@ from cinemesh.discovery.domain.recommend.cowatch import similarity
 from cinemesh.discovery.domain.recommend.ease import fit_weights
 
 EXTERNAL = Path(__file__).resolve().parent / "_recommend_external.py"
+RECBOLE = Path(__file__).resolve().parent / "_recommend_recbole.py"
 
 
 def load() -> float:
@@ -70,7 +75,9 @@ def ours(split: Split) -> list[dict[str, Any]]:
     popularity = np.asarray(train.sum(axis=0)).ravel()
     tiled = evaluate(split, lambda u: np.tile(popularity, (len(u), 1)))
     results = [{"model": "Popularity", "fit_seconds": 0.0, "fit_cpu": 0.0, **tiled}]
-    graph, wall, cpu = timed(lambda: similarity(train, k=100, shrink=0.0))  # RecBole ItemKNN's defaults
+    # RecBole ItemKNN's defaults; a title is scored from its own k nearest neighbours (the
+    # graph keeps each title's k strongest: transposed, as the similarity is symmetric).
+    graph, wall, cpu = timed(lambda: similarity(train, k=100, shrink=0.0).T.tocsr())
     knn = evaluate(split, lambda u: (train[u] @ graph).toarray())
     results.append({"model": "ItemKNN (ours)", "fit_seconds": wall, "fit_cpu": cpu, **knn})
     weights, wall, cpu = timed(lambda: fit_weights(train, 250.0))  # RecBole EASE's default reg_weight
@@ -98,6 +105,20 @@ def external(python: str, split: Split, folder: Path) -> list[dict[str, Any]]:
     fit = json.loads(answer.stdout.strip().splitlines()[-1])
     scores = np.load(scores_path)
     return [{"model": "ALS (implicit, 64 factors)", **fit, **evaluate(split, lambda u: scores[u])}]
+
+
+def recbole(python: str) -> list[dict[str, Any]]:
+    """RecBole's own EASE and ItemKNN in their own pipeline (its own random split, same protocol)."""
+    results = []
+    for model in ("EASE", "ItemKNN"):
+        answer = subprocess.run([python, str(RECBOLE), model], capture_output=True, text=True)
+        if answer.returncode != 0:
+            print(f"RecBole {model}: not run:", answer.stderr.strip().splitlines()[-1:] or answer.returncode)
+            continue
+        results.append(
+            {"model": f"{model} (RecBole, its own split)", **json.loads(answer.stdout.splitlines()[-1])}
+        )
+    return results
 
 
 def offline_table(results: list[dict[str, Any]], loadavg: float) -> str:
@@ -171,6 +192,7 @@ def main() -> None:
     if args.external_python:
         with tempfile.TemporaryDirectory() as folder:
             results += external(args.external_python, split, Path(folder))
+        results += recbole(args.external_python)
     offline_load = load()
     table = offline_table(results, offline_load)
     print(table)
@@ -179,8 +201,10 @@ def main() -> None:
         "recommend",
         "### Recommendations: MovieLens-100K, RecBole's protocol\n\n"
         "Ratings >= 3, random 8:1:1 split per user, full-sort ranking; `ml-100k.inter` from the "
-        "PyPI recbole wheel, fetched at bench time; every model on one split. Fit times are the "
-        "best of three runs (wall and process CPU).\n\n"
+        "PyPI recbole wheel, fetched at bench time; test rankings leave out the training and "
+        "validation items (RecBole's test phase). Ours, RecBole's EASE solve and ALS share one split; "
+        "the RecBole rows come from RecBole's own pipeline and split. Fit times: wall and process "
+        "CPU, ours the best of three runs, one BLAS thread.\n\n"
         f"{table}\n\n### Recommendations at scale\n\n{scale}",
     )
 
