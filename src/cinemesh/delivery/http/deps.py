@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -47,7 +48,9 @@ class DeliveryContext:
         # called (the gateway in either shape); a CDN deployment sets the edge's URL.
         return self.settings.media_base_url.rstrip("/")
 
+    @functools.cached_property
     def cors(self) -> dict[str, str]:
+        """The CORS headers of every media answer, made once (read, never changed, per request)."""
         origin = self.settings.cors_allow_origin
         return {
             "Access-Control-Allow-Origin": origin,

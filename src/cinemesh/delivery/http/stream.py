@@ -25,7 +25,7 @@ async def preflight(d: Context) -> Response:
     return Response(
         status_code=204,
         headers={
-            **d.cors(),
+            **d.cors,
             "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
             "Access-Control-Allow-Headers": "Range",
             "Access-Control-Max-Age": "86400",
@@ -42,7 +42,7 @@ async def stream(request: Request) -> Response:
     try:
         d.signer.verify(token, path, client_ip=d.client_ip(request))
     except TokenRefusedError as exc:
-        raise Problem(403, exc.reason, code=exc.code, headers=d.cors()) from None
+        raise Problem(403, exc.reason, code=exc.code, headers=d.cors) from None
     if path.startswith(SESSIONS_PREFIX):
         return await _session_object(path, d)
     clear_key = clear_key_of(path)
@@ -50,14 +50,14 @@ async def stream(request: Request) -> Response:
     if video_id is None:
         raise Problem(404, "No such media object.", code="object-not-found")
     if not await d.gate.servable(video_id):
-        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=d.cors())
+        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=d.cors)
     key = path if path.startswith(CENC_STORE_PREFIX) else clear_key  # the package's paths are its keys
     if path.startswith(AES_PATH_PREFIX):
         if not clear_key.endswith((".m4s", ".ts", ".mp4a", ".aac")):
             raise Problem(404, "Only media segments have AES-128 copies.", code="object-not-found")
         key = await d.media.ensure_encrypted(video_id, clear_key)
     headers = {
-        **d.cors(),
+        **d.cors,
         "Cache-Control": cache_control(
             clear_key,
             manifest_max_age=d.settings.manifest_max_age_seconds,
@@ -81,9 +81,9 @@ router.add_route(
 async def _live(d: DeliveryContext, session_id: str) -> tuple[SessionRow, VideoRow]:
     row = await d.playback.live_session(session_id)
     if row is None:
-        raise Problem(403, "The playback session is not live.", code="session-not-live", headers=d.cors())
+        raise Problem(403, "The playback session is not live.", code="session-not-live", headers=d.cors)
     if not await d.gate.servable(row.video_id):
-        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=d.cors())
+        raise Problem(403, "This title is no longer available.", code="title-not-published", headers=d.cors)
     video = await d.playback.video(row.video_id)
     if video is None:
         raise Problem(404, "The session's video is gone.", code="object-not-found")
@@ -96,7 +96,7 @@ async def _session_object(path: str, d: DeliveryContext) -> Response:
     row, video = await _live(d, session_id)
     media: SessionMedia = d.media
     # Per-session documents: the client may keep them briefly, shared caches never.
-    private = {**d.cors(), "Cache-Control": f"private, max-age={d.settings.manifest_max_age_seconds}"}
+    private = {**d.cors, "Cache-Control": f"private, max-age={d.settings.manifest_max_age_seconds}"}
     if name == "master.m3u8":
         return Response(await media.hls_master(row, video), media_type=HLS_PLAYLIST, headers=private)
     if name.startswith("p/"):
@@ -115,6 +115,6 @@ async def _session_object(path: str, d: DeliveryContext) -> Response:
             raise Problem(404, "This deployment serves HLS in the clear.", code="object-not-found")
         key = await d.keys.get(row.video_id)
         return Response(
-            key.key, media_type="application/octet-stream", headers={**d.cors(), "Cache-Control": "no-store"}
+            key.key, media_type="application/octet-stream", headers={**d.cors, "Cache-Control": "no-store"}
         )
     raise Problem(404, "No such session document.", code="object-not-found")
