@@ -169,3 +169,24 @@ async def test_idor_opt_out_and_bad_input(platform: Platform) -> None:
 
 def test_settings_default_to_a_worker_retrain() -> None:
     assert DiscoverySettings().retrain_seconds > 0
+
+
+async def test_the_retrain_job_learns_by_itself(
+    discovery_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime's TaskSet retrains (the worker runs the same job): no explicit retrain here."""
+    monkeypatch.setenv("CINEMESH_DISCOVERY_RETRAIN_SECONDS", "0.3")
+    async with running_platform(discovery_settings) as platform:
+        ids = await publish_sides(platform)
+        first, second = await platform.profile(), await platform.profile()
+        for title in ("Drama One", "Drama Two"):
+            await platform.watch(first, ids[title])
+        await platform.watch(second, ids["Drama One"])
+        await platform.learnt(first, 2)
+        await platform.learnt(second, 1)
+
+        async def learnt() -> bool:
+            rows = await platform.rows(second)
+            return rows.get("top-picks", [None])[0] == "Drama Two" and "because-you-watched" in rows
+
+        await eventually(learnt, what="the retrain job to put Drama Two first in the top picks")
