@@ -13,12 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from cinemesh.platform.crypto import SecretBox
 from cinemesh.platform.db import Database
 from cinemesh.platform.logging import get_logger
-from cinemesh.platform.tokens import ALGORITHM, ISSUER, SigningKey, TokenIssuer
+from cinemesh.platform.tokens import SigningKey, TokenIssuer
 from cinemesh.users.identity.store import SigningKeyRow, UserStore, utc, utc_or_none
 
 log = get_logger("cinemesh.users.keys")
@@ -116,13 +114,6 @@ class KeyRing:
     def jwks(self) -> dict[str, Any]:
         now = self._clock()
         return {"keys": [key.signing_key.public_jwk() for key in self._keys if key.published(now)]}
-
-    def sign(self, claims: dict[str, Any]) -> str:
-        """Signs other claims than an access token's (e.g. a profile-unlock token)."""
-        key = self.signer()
-        return jwt.encode(
-            {"iss": ISSUER, **claims}, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid}
-        )
 
     def _new_row(self, now: dt.datetime, *, activates_at: dt.datetime) -> SigningKeyRow:
         key = SigningKey.generate()

@@ -148,8 +148,9 @@ def controls_of(row: ParentalControlsRow | SimpleNamespace) -> ParentalControls:
     )
 
 
-# The account document's reads (every `GET /api/v1/me`), built once with a bound `user_id`:
-# building a statement and its cache key per call cost more CPU than SQLite running it.
+# The household's lists, built once with a bound `user_id` (building a statement and its cache
+# key per call cost more CPU than SQLite running it); the account document reads them all at
+# once (snapshot.py).
 _PROFILES = (
     select(ProfileRow)
     .where(ProfileRow.user_id == bindparam("user_id"))

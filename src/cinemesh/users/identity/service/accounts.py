@@ -23,7 +23,6 @@ from cinemesh.users.identity.domain import (
     DEFAULT_SUBSCRIPTION,
     Account,
     AccountInactive,
-    AccountNotFound,
     AccountStatus,
     AccountTaken,
     EmailTaken,
@@ -245,13 +244,6 @@ class UsersService:
         async with self.database.engine.connect() as connection:
             check = await token_check(connection, user_id, session_id)
         return current_account(check, session_generation=session_generation)
-
-    async def account(self, *, user_id: str) -> Account:
-        async with self.database.session() as session:
-            row = await UserStore(session).by_id(user_id)
-        if row is None:
-            raise AccountNotFound()
-        return row.to_account()
 
     async def ensure_first_admin(self, *, email: str, password: str | None) -> AdminCredentials | None:
         """Creates the first admin on an empty platform, generating a password if none is given.
