@@ -9,6 +9,8 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from cinemesh.delivery import domain, publishing
 from cinemesh.delivery.domain import DeviceNotRegistered, ProfileNotFound, VideoNotReady
 from cinemesh.delivery.drm.keys import ContentKeys
@@ -158,27 +160,29 @@ class SessionStarts:
                 reports=0,
             )
             # Only the write waits for the (SQLite) writer; the read above waited for nothing.
-            async with self._local_writer():
-                try:
-                    max_streams = None if checked.free else checked.limits.max_streams
-                    if not await starts.insert_session(
-                        session, row, max_streams=max_streams, heartbeat_after=now - self.heartbeat_timeout
-                    ):
-                        raise domain.plan_full(checked.limits)  # another start took the last stream
-                    await publishing.record_started(
-                        session,
-                        row,
-                        tier=facts.subscription.tier,
-                        country=principal.country,
-                        trailer=checked.free,
-                    )
-                    await session.commit()
-                except BaseException:
-                    await session.rollback()  # before the next writer's turn
-                    raise
+            await self._insert(session, row, checked, tier=facts.subscription.tier, country=principal.country)
         video_id = row.video_id
         await self.keys.get(video_id)  # the title's key exists before any player asks for it
         return StartedSession(row=row, tier=facts.subscription.tier, video=checked.video)
+
+    async def _insert(
+        self, session: AsyncSession, row: SessionRow, checked: _Checked, *, tier: str, country: str | None
+    ) -> None:
+        """Records the session and its started event, the plan's limit enforced by the INSERT."""
+        async with self._local_writer():
+            try:
+                max_streams = None if checked.free else checked.limits.max_streams
+                heartbeat_after = row.started_at - self.heartbeat_timeout
+                if not await starts.insert_session(
+                    session, row, max_streams=max_streams, heartbeat_after=heartbeat_after
+                ):
+                    raise domain.plan_full(checked.limits)  # another start took the last stream
+                free = checked.free
+                await publishing.record_started(session, row, tier=tier, country=country, trailer=free)
+                await session.commit()
+            except BaseException:
+                await session.rollback()  # before the next writer's turn
+                raise
 
     def _check(
         self,
