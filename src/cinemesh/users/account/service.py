@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import UserDeletedV1
 from cinemesh.platform.db import Database
 from cinemesh.users.account.document import account_document, timestamp
+from cinemesh.users.account.publishing import publish_deleted
 from cinemesh.users.account.store import user_page
 from cinemesh.users.household.domain import Household
-from cinemesh.users.household.publishing import SOURCE
 from cinemesh.users.household.store.snapshot import household_of
 from cinemesh.users.identity.domain import Account, AccountGone, AccountNotFound, AccountStatus
 from cinemesh.users.identity.service.accounts import current_account, now
@@ -126,7 +124,7 @@ class AccountService:
                 raise AccountGone()
             # Children go by ON DELETE CASCADE (SQLite: PRAGMA foreign_keys=ON, set by the platform).
             await session.delete(user)
-            await record_event(session, UserDeletedV1(user_id=user_id, deleted_at=current), source=SOURCE)
+            await publish_deleted(session, user_id=user_id, at=current)
 
     async def set_status(self, *, user_id: str, status: AccountStatus) -> dict[str, Any]:
         """Admin: suspend or reactivate. Suspension ends every session at once (its refresh tokens

@@ -1,4 +1,5 @@
-"""Publishing `users.profile.changed.v1`: what catalog and delivery filter and refuse by."""
+"""What the household emits: `users.profile.changed.v1` (what catalog and delivery filter and
+refuse by) and `users.device.changed.v1`."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import ProfileChangedV1
+from cinemesh.contracts.users import DeviceChangedV1, ProfileChangedV1
 from cinemesh.users.household.domain import ParentalControls, Profile, effective_limit, pin_required
-
-SOURCE = "cinemesh/users"
+from cinemesh.users.identity.publishing import SOURCE
 
 
 async def publish_profile_change(
@@ -53,3 +53,13 @@ async def publish_profiles(
     """Re-publishes every profile (as `updated`) after the parental controls changed."""
     for profile in profiles:
         await publish_profile_change(session, user_id, profile, "updated", at, controls)
+
+
+async def publish_device_change(
+    session: AsyncSession, *, user_id: str, device_id: str, device_type: str, change: str, at: dt.datetime
+) -> None:
+    """A device registered or removed, in the caller's transaction."""
+    event = DeviceChangedV1(
+        user_id=user_id, device_id=device_id, change=change, device_type=device_type, changed_at=at
+    )
+    await record_event(session, event, source=SOURCE)

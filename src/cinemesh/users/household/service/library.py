@@ -7,8 +7,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import DeviceChangedV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.users.household.domain import (
@@ -27,7 +25,7 @@ from cinemesh.users.household.domain import (
     distinct_name,
     least_recently_used,
 )
-from cinemesh.users.household.publishing import SOURCE
+from cinemesh.users.household.publishing import publish_device_change
 from cinemesh.users.household.service.profiles import locked_account
 from cinemesh.users.household.store.tables import DeviceRow, HouseholdStore, ListItemRow
 from cinemesh.users.identity.service.accounts import now
@@ -132,10 +130,9 @@ class LibraryService:
 
     @staticmethod
     async def _publish(session: AsyncSession, user_id: str, row: DeviceRow, change: str) -> None:
-        event = DeviceChangedV1(
-            user_id=user_id, device_id=row.id, change=change, device_type=row.device_type, changed_at=now()
+        await publish_device_change(
+            session, user_id=user_id, device_id=row.id, device_type=row.device_type, change=change, at=now()
         )
-        await record_event(session, event, source=SOURCE)
 
     async def my_list(self, *, user_id: str, profile_id: str | None) -> list[ListItem]:
         async with self.database.session() as session:

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import UserRegisteredV1
 from cinemesh.platform.db import Database
 from cinemesh.platform.ids import new_id_str
 from cinemesh.users.household.domain import main_profile_name
-from cinemesh.users.household.publishing import SOURCE, publish_profile_change
+from cinemesh.users.household.publishing import publish_profile_change
 from cinemesh.users.household.store.tables import ProfileRow
 from cinemesh.users.identity.domain import (
     DEFAULT_PREFERENCES,
@@ -36,6 +34,7 @@ from cinemesh.users.identity.domain import (
 )
 from cinemesh.users.identity.keys import KeyRing
 from cinemesh.users.identity.passwords import PasswordHashing
+from cinemesh.users.identity.publishing import publish_registered
 from cinemesh.users.identity.service.sessions import revoke_session
 from cinemesh.users.identity.store import RefreshTokenRow, TokenCheck, UserRow, UserStore, token_check, utc
 from cinemesh.users.identity.throttle import Throttles
@@ -156,16 +155,8 @@ class UsersService:
                     created_at=current,
                 )
                 session.add(main)
-                await record_event(
-                    session,
-                    UserRegisteredV1(
-                        user_id=row.id,
-                        username=username,
-                        country=country,
-                        roles=row.roles,
-                        registered_at=current,
-                    ),
-                    source=SOURCE,
+                await publish_registered(
+                    session, user_id=row.id, username=username, country=country, roles=row.roles, at=current
                 )
                 await publish_profile_change(session, row.id, main.to_profile(), "created", current)
         except IntegrityError as exc:

@@ -7,9 +7,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import SessionRevokedV1, SessionsEndedV1
-from cinemesh.users.household.publishing import SOURCE
+from cinemesh.users.identity.publishing import publish_session_revoked, publish_sessions_ended
 from cinemesh.users.identity.store import RefreshTokenRow, UserRow, UserStore
 
 
@@ -18,12 +16,8 @@ async def end_sessions(session: AsyncSession, user: UserRow, *, reason: str, cur
     older access tokens at once; the event lets the gateway refuse them everywhere else."""
     user.session_generation += 1
     await UserStore(session).revoke_all_refresh_tokens(user.id, now=current)
-    await record_event(
-        session,
-        SessionsEndedV1(
-            user_id=user.id, session_generation=user.session_generation, reason=reason, ended_at=current
-        ),
-        source=SOURCE,
+    await publish_sessions_ended(
+        session, user_id=user.id, session_generation=user.session_generation, reason=reason, at=current
     )
 
 
@@ -34,7 +28,6 @@ async def revoke_session(
     carry its id as `sid`, refused once the family is revoked) and, through the event, at the
     gateway. The account's other sessions live on."""
     await UserStore(session).revoke_family(token.family_id, now=current)
-    event = SessionRevokedV1(
-        user_id=token.user_id, session_id=token.family_id, reason=reason, ended_at=current
+    await publish_session_revoked(
+        session, user_id=token.user_id, session_id=token.family_id, reason=reason, at=current
     )
-    await record_event(session, event, source=SOURCE)
