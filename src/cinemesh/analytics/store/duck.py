@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from cinemesh.analytics.domain import Beacon, Fact, Period, ReportFilter
-from cinemesh.analytics.store import Appended, PendingBatch, rollup
+from cinemesh.analytics.store import Appended, PendingBatch, buckets, rollup
 from cinemesh.analytics.store import reports as sql
 
 T = TypeVar("T")
@@ -42,6 +42,7 @@ SCHEMA = (
     "alter table analytics_facts add column if not exists currency varchar",
     rollup.VIEWS_TABLE,
     rollup.VIEWS_INDEX,
+    *buckets.TABLES,
 )
 _COUNTS = {
     name: f"select count(*) from analytics_{name}"  # noqa: S608 - the table names are constants

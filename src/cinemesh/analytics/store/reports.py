@@ -14,41 +14,7 @@ from typing import Any
 import duckdb
 
 from cinemesh.analytics.domain import Period, ReportFilter
-
-# Over the per-view rollup (store/rollup.py): a view is in the period of its first beacon's
-# arrival. Its stalls are the sum of its stall ends less the sum of its starts, a start left open
-# closed at the view's end (the player sends a start and an end alternately, and only after the
-# first frame); its bitrate's last span runs to the view's end.
-_QOE = """
-with views as (
-    select *, coalesce(exit_ts, last_ts) as ended from analytics_views
-    where first_received >= $start and first_received < $end and requested is not null
-        and ($title::varchar is null or tid = $title or cid = $title)
-        and ($country::varchar is null or country = $country)
-),
-measured as (
-    select *,
-        greatest(0, stall_end_sum - stall_start_sum + greatest(0, stall_starts - stall_ends) * ended)
-            as rebuffer_ms,
-        ended - requested as watch_ms,
-        br_weight + coalesce(last_br * greatest(0, ended - last_rate_ts), 0) as weight,
-        br_ms + coalesce(greatest(0, ended - last_rate_ts), 0) as rated_ms
-    from views
-)
-select count(*) as plays,
-    count(distinct user_id) as unique_viewers,
-    quantile_cont(first_frame - requested, 0.5) filter (where first_frame is not null) as startup_p50,
-    quantile_cont(first_frame - requested, 0.9) filter (where first_frame is not null) as startup_p90,
-    sum(rebuffer_ms) as rebuffer_ms,
-    sum(watch_ms) as watch_ms,
-    count(*) filter (where rebuffer_ms > 0) as rebuffered_views,
-    count(*) filter (where first_frame is null and not failed and exit_ts is not null) as exits_before_start,
-    count(*) filter (where failed) as failures,
-    sum(weight) filter (where rated_ms > 0) as br_weight,
-    sum(rated_ms) filter (where rated_ms > 0) as br_ms
-from measured
-"""
-
+from cinemesh.analytics.store import qoe as buckets_qoe
 
 TITLE_OWNER = (
     "select arg_min(user_id, occurred_at) from analytics_facts "
@@ -70,26 +36,20 @@ def _ms(value: float | None) -> float | None:
 
 
 def qoe(con: duckdb.DuckDBPyConnection, query: ReportFilter) -> dict[str, Any]:
-    params = {
-        "start": query.period.start,
-        "end": query.period.end,
-        "title": query.title_id,
-        "country": query.country,
-    }
-    row = con.execute(_QOE, params).fetchone()
-    assert row is not None  # an aggregate without GROUP BY always answers one row
-    (plays, viewers, p50, p90, rebuffer, watch, rebuffered, exits, failures, br_weight, br_ms) = row
+    """From the time buckets (store/qoe.py); the definitions are the per-view rollup's."""
+    figures = buckets_qoe.sums(con, query)
+    plays, watch, br_weight, br_ms = (figures[k] or 0 for k in ("plays", "watch_ms", "br_weight", "br_ms"))
     return {
         "plays": int(plays),
-        "unique_viewers": int(viewers),
-        "startup_time_p50_ms": _ms(p50),
-        "startup_time_p90_ms": _ms(p90),
-        "rebuffering_ratio": _share(rebuffer, watch),
-        "rebuffer_frequency": _share(rebuffered, plays),
-        "exits_before_video_start": _share(exits, plays),
-        "playback_failure_rate": _share(failures, plays),
-        "average_bitrate_kbps": _ms(br_weight / br_ms) if br_weight is not None and br_ms else None,
-        "watch_time_seconds": round((watch or 0) / 1000, 3),
+        "unique_viewers": int(figures["unique_viewers"]),
+        "startup_time_p50_ms": _ms(figures["startup_p50"]),
+        "startup_time_p90_ms": _ms(figures["startup_p90"]),
+        "rebuffering_ratio": _share(figures["rebuffer_ms"], watch),
+        "rebuffer_frequency": _share(figures["rebuffered"], plays),
+        "exits_before_video_start": _share(figures["exits"], plays),
+        "playback_failure_rate": _share(figures["failures"], plays),
+        "average_bitrate_kbps": _ms(br_weight / br_ms) if br_ms else None,
+        "watch_time_seconds": round(watch / 1000, 3),
         "concurrent_viewers": _playing(con, query),
     }
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from cinemesh.analytics.store import buckets
+
 RATE_KINDS = frozenset({"first_frame", "bitrate_switch"})
 
 VIEWS_TABLE = """create table if not exists analytics_views (
@@ -131,7 +133,10 @@ MERGE = (
 def merge(con: duckdb.DuckDBPyConnection, rows: Iterable[Sequence[Any]]) -> None:
     views = deltas(rows)
     if views:
+        sids = [view[0] for view in views]
+        buckets.before(con, sids)
         con.execute(MERGE, [list(column) for column in zip(*views, strict=True)])
+        buckets.after(con, sids)
 
 
 # The same rows from the raw beacons at once (after a bulk load, or to rebuild the rollup).
@@ -162,4 +167,6 @@ group by b.sid
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """The per-view rollup from the raw beacons, then the time buckets from it."""
     con.execute(REBUILD)
+    buckets.rebuild(con)

@@ -1,0 +1,125 @@
+"""Time-bucketed QoE rollups per minute, hour and day, kept from the per-view rollup.
+
+A view counts in the bucket of its first beacon's arrival, under its country, title and content
+id. Each append takes the touched views' contributions before and after it merges them
+(`merge`), and adds the difference to the buckets: sums and counts exactly, the startup time as
+a count in a log-spaced bin (DDSketch's: relative error `ALPHA`) with the bin's smallest and
+largest value seen. Unique viewers are an exact set per day (`analytics_day_viewers`).
+
+The same statements rebuild every bucket from the per-view rollup (`rebuild`), which is itself
+rebuilt from the raw beacons, so a replay gives the same buckets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import duckdb
+
+# Bin widths: a value in bin i lies in (GAMMA**(i-1), GAMMA**i]; the bin's representative
+# 2 * GAMMA**i / (GAMMA + 1) is within ALPHA of it (relative). Startups under 1 ms share bin -1.
+ALPHA = 0.01
+GAMMA = (1 + ALPHA) / (1 - ALPHA)
+LN_GAMMA = math.log(GAMMA)
+GRAINS = {"d": 86_400, "h": 3_600, "m": 60}
+
+_KEYS = (
+    "grain varchar not null, bucket timestamptz not null, "
+    "country varchar not null, tid varchar not null, cid varchar not null"
+)
+SUMS = ("plays", "rebuffer_ms", "watch_ms", "rebuffered", "exits", "failures", "br_weight", "br_ms")
+TABLES = (
+    f"""create table if not exists analytics_qoe_buckets ({_KEYS},
+        plays bigint, rebuffer_ms bigint, watch_ms bigint, rebuffered bigint, exits bigint, failures bigint,
+        br_weight double, br_ms bigint, primary key (grain, bucket, country, tid, cid))""",
+    f"""create table if not exists analytics_startup_bins ({_KEYS}, bin integer not null,
+        n bigint, lo bigint, hi bigint, primary key (grain, bucket, country, tid, cid, bin))""",
+    """create table if not exists analytics_day_viewers (day timestamptz not null, country varchar not null,
+        tid varchar not null, cid varchar not null, user_id varchar not null,
+        primary key (day, country, tid, cid, user_id))""",
+)
+
+# A view's figures, as the per-view report defines them (store/reports.py's `_QOE`): stalls are
+# the sum of stall ends less the sum of starts, a start left open closed at the view's end; the
+# bitrate's last span runs to the view's end. Views without a play request are not plays.
+MEASURED = """
+select *,
+    greatest(0, stall_end_sum - stall_start_sum + greatest(0, stall_starts - stall_ends) * ended)
+        as rebuffer_ms,
+    ended - requested as watch_ms,
+    br_weight + coalesce(last_br * greatest(0, ended - last_rate_ts), 0) as weight,
+    br_ms + coalesce(greatest(0, ended - last_rate_ts), 0) as rated_ms,
+    first_frame - requested as startup
+from (select *, coalesce(exit_ts, last_ts) as ended from analytics_views where {where})
+where requested is not null
+"""
+# One contribution row per view: the figures the buckets sum.
+CONTRIBUTION = f"""
+select sid, user_id, first_received, coalesce(country, '') as country, coalesce(tid, '') as tid,
+    coalesce(cid, '') as cid, 1 as plays, rebuffer_ms, watch_ms, (rebuffer_ms > 0)::int as rebuffered,
+    (first_frame is null and not failed and exit_ts is not null)::int as exits, failed::int as failures,
+    case when rated_ms > 0 then weight else 0 end as br_weight,
+    case when rated_ms > 0 then rated_ms else 0 end as br_ms, startup,
+    case when startup < 1 then -1 else ceil(ln(startup) / {LN_GAMMA!r})::int end as bin
+from ({MEASURED})
+"""  # noqa: S608 - constants
+_GRAINS = "(values " + ", ".join(f"('{g}', {s})" for g, s in GRAINS.items()) + ") g(grain, seconds)"
+_BUCKET = "to_timestamp(floor(epoch(c.first_received) / g.seconds) * g.seconds)"
+
+
+def _upsert_sums(source: str) -> str:
+    sums = ", ".join(f"sum(sign * {name})" for name in SUMS)
+    updates = ", ".join(f"{name} = b.{name} + excluded.{name}" for name in SUMS)
+    return (
+        f"insert into analytics_qoe_buckets as b select g.grain, {_BUCKET}, country, tid, cid, {sums} "  # noqa: S608
+        f"from ({source}) c, {_GRAINS} group by all order by 2 "
+        f"on conflict do update set {updates}"
+    )
+
+
+def _upsert_bins(source: str) -> str:
+    return (
+        f"insert into analytics_startup_bins as b select g.grain, {_BUCKET}, country, tid, cid, bin, "  # noqa: S608
+        "sum(sign), min(startup) filter (where sign > 0), max(startup) filter (where sign > 0) "
+        f"from ({source}) c, {_GRAINS} where startup is not null group by all order by 2 "
+        "on conflict do update set n = b.n + excluded.n, lo = least(b.lo, coalesce(excluded.lo, b.lo)), "
+        "hi = greatest(b.hi, coalesce(excluded.hi, b.hi))"
+    )
+
+
+def _add_viewers(source: str) -> str:
+    return (
+        "insert or ignore into analytics_day_viewers select distinct "  # noqa: S608
+        "to_timestamp(floor(epoch(first_received) / 86400) * 86400), country, tid, cid, user_id "
+        f"from ({source}) where user_id is not null"
+    )
+
+
+_TOUCHED = CONTRIBUTION.format(where="list_contains($sids, sid)")
+_BEFORE = "select -1 as sign, * from analytics_touched_before"
+_DELTA = f"{_BEFORE} union all select 1 as sign, * from ({_TOUCHED})"  # noqa: S608
+_ALL = f"select 1 as sign, * from ({CONTRIBUTION.format(where='true')})"  # noqa: S608
+
+
+def before(con: duckdb.DuckDBPyConnection, sids: Sequence[str]) -> None:
+    """Keeps the touched views' contributions before an append merges into them."""
+    con.execute(f"create or replace temp table analytics_touched_before as {_TOUCHED}", {"sids": list(sids)})
+
+
+def after(con: duckdb.DuckDBPyConnection, sids: Sequence[str]) -> None:
+    """Adds what the append changed in the touched views to their buckets."""
+    params = {"sids": list(sids)}
+    con.execute(_upsert_sums(_DELTA), params)
+    con.execute(_upsert_bins(_DELTA), params)
+    con.execute(_add_viewers(f"select * from ({_TOUCHED})"), params)  # noqa: S608
+    con.execute("drop table analytics_touched_before")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Every bucket again from the per-view rollup."""
+    for table in ("analytics_qoe_buckets", "analytics_startup_bins", "analytics_day_viewers"):
+        con.execute(f"delete from {table}")  # noqa: S608 - constants
+    con.execute(_upsert_sums(_ALL))
+    con.execute(_upsert_bins(_ALL))
+    con.execute(_add_viewers(_ALL))
