@@ -19,7 +19,9 @@ from cinemesh.gateway.http.export import ExportComposer
 from cinemesh.gateway.http.problems import ERROR_STATUSES
 from cinemesh.gateway.http.proxy.forward import GatewayProxy, GuardedUpstream, no_route
 from cinemesh.gateway.http.proxy.ratelimit import GatewayLimits
-from cinemesh.gateway.http.proxy.upstreams import HttpUpstream, InProcessUpstream
+from cinemesh.gateway.http.proxy.replicas import OutlierPolicy
+from cinemesh.gateway.http.proxy.retries import Retries, RetryPolicy
+from cinemesh.gateway.http.proxy.upstreams import HttpUpstream, InProcessUpstream, replica_urls
 from cinemesh.gateway.revocations import RevocationFeed, SessionRevocations
 from cinemesh.gateway.service import HomeComposer
 from cinemesh.gateway.settings import GatewaySettings
@@ -52,6 +54,47 @@ def _guard(settings: Settings, name: str, app: ASGIApp) -> GuardedUpstream:
             queue_timeout=settings.upstream_timeout_seconds,
         ),
     )
+
+
+def retry_policy(config: GatewaySettings) -> RetryPolicy:
+    return RetryPolicy(
+        attempts=config.retry_attempts,
+        backoff_base=config.retry_backoff_base_seconds,
+        backoff_max=config.retry_backoff_max_seconds,
+        budget_ratio=config.retry_budget_ratio,
+        budget_min_per_second=config.retry_budget_min_per_second,
+        budget_window=config.retry_budget_window_seconds,
+    )
+
+
+def outlier_policy(config: GatewaySettings) -> OutlierPolicy:
+    return OutlierPolicy(
+        consecutive_failures=config.outlier_consecutive_failures,
+        base_ejection=config.outlier_base_ejection_seconds,
+        max_ejection=config.outlier_max_ejection_seconds,
+        max_ejected_share=config.outlier_max_ejected_share,
+    )
+
+
+def replicas_jwks_fetcher(settings: Settings) -> JwksFetcher:
+    """The JWKS from the first users replica that answers (CINEMESH_UPSTREAMS may list several)."""
+    listed = settings.upstreams.get("users")
+    if not listed:
+        return http_jwks_fetcher(settings)  # fails fast, naming the setting
+    fetchers = [
+        http_jwks_fetcher(settings.model_copy(update={"upstreams": {"users": url}}))
+        for url in replica_urls(listed)
+    ]
+
+    async def fetch() -> dict[str, Any]:
+        for fetcher in fetchers[:-1]:
+            try:
+                return await fetcher()
+            except httpx.HTTPError:
+                continue
+        return await fetchers[-1]()
+
+    return fetch
 
 
 def in_process_jwks_fetcher(users_app: ASGIApp) -> JwksFetcher:
@@ -91,7 +134,7 @@ def build_app(
         else None
     )
     table = RouteTable(routes)
-    upstreams = _upstreams(settings, table, service_apps)
+    upstreams = _upstreams(settings, config, table, service_apps)
     # Ended sessions are learnt from the users service's events: on the platform's shared bus
     # in-process, on a bus of its own when the gateway runs alone.
     revocations = SessionRevocations(remember_seconds=settings.access_token_ttl_seconds + 60)
@@ -153,7 +196,7 @@ class _Upstreams:
 
 
 def _upstreams(
-    settings: Settings, table: RouteTable, service_apps: Mapping[str, FastAPI] | None
+    settings: Settings, config: GatewaySettings, table: RouteTable, service_apps: Mapping[str, FastAPI] | None
 ) -> _Upstreams:
     if service_apps is not None:
         guarded = {
@@ -174,8 +217,10 @@ def _upstreams(
         url = settings.upstreams.get(name)
         if url is None:
             raise ValueError(f"no URL for upstream {name!r}: set it in CINEMESH_UPSTREAMS")
-        guarded[name] = _guard(settings, name, HttpUpstream(name, url, http_client))
-    return _Upstreams(guarded, http_jwks_fetcher(settings), http_client)
+        retries = Retries(name, retry_policy(config), deadline=settings.upstream_timeout_seconds)
+        upstream = HttpUpstream(name, url, http_client, retries=retries, outliers=outlier_policy(config))
+        guarded[name] = _guard(settings, name, upstream)
+    return _Upstreams(guarded, replicas_jwks_fetcher(settings), http_client)
 
 
 def _lifespan(

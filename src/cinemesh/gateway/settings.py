@@ -56,3 +56,36 @@ class GatewaySettings(BaseSettings):
         description='Networks of the proxies in front of the gateway, a JSON list (["10.0.0.0/8"]): '
         "their X-Forwarded-For names the client. Empty: the peer is the client.",
     )
+    retry_attempts: int = Field(
+        2,
+        ge=1,
+        le=5,
+        description="Calls in all for an idempotent request (GET/HEAD/OPTIONS), retries included; 1: none.",
+    )
+    retry_budget_ratio: float = Field(
+        0.2, ge=0, le=1, description="Retries at most this share of an upstream's requests over the window."
+    )
+    retry_budget_min_per_second: float = Field(
+        1.0,
+        ge=0,
+        description="Retries per second of the window allowed beside the share (a quiet gateway retries).",
+    )
+    retry_budget_window_seconds: float = Field(
+        10.0, ge=1, le=300, description="Sliding window of the retry budget."
+    )
+    retry_backoff_base_seconds: float = Field(
+        0.025,
+        ge=0,
+        description="Backoff before retry n: uniformly random up to base * 2^(n-1) (full jitter).",
+    )
+    retry_backoff_max_seconds: float = Field(0.25, ge=0, description="Cap of the backoff before a retry.")
+    outlier_consecutive_failures: int = Field(
+        5, ge=1, description="Failures in a row (5xx, no connection) that eject an upstream replica."
+    )
+    outlier_base_ejection_seconds: float = Field(
+        30.0, gt=0, description="First ejection's length; the n-th lasts n times as long."
+    )
+    outlier_max_ejection_seconds: float = Field(300.0, gt=0, description="Longest ejection.")
+    outlier_max_ejected_share: float = Field(
+        0.5, ge=0, le=1, description="Share of a service's replicas that may be out at once (never all)."
+    )
