@@ -35,7 +35,7 @@ export async function homeView() {
   const forYou = sections.get("recommendations");
   const personal = (discovered ?? [])
     .filter((found) => found.id !== "new-releases")
-    .map((found) => row(found.title, found.items, { id: found.id }));
+    .map((found) => withReason(row(found.title, found.items, { id: found.id }), found.reason));
   const rows = [
     ...personal,
     !discovered && forYou ? row(forYou.title, forYou.items, { id: "recommendations" }) : null,
@@ -65,6 +65,12 @@ export async function homeView() {
           ),
         ]),
   );
+}
+
+/** A discovery row says in one line why it is there ("Picked from what you watched"). */
+function withReason(section, reason) {
+  if (section && reason) section.querySelector("h2").after(h("p.row-reason.muted", null, reason));
+  return section;
 }
 
 function heroOf(item) {

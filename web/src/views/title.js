@@ -14,10 +14,9 @@ export async function titleView({ id }) {
   const playable = episodes.filter((e) => e.video_id);
   const current = playable.find((e) => e.id === lastEpisode(item.id)) ?? playable[0] ?? episodes[0];
   const playHref = item.type === "tv_series" ? current && watchHref(item, current) : watchHref(item);
-  const [resumeAt, similar] = await Promise.all([
-    resumePoint(item.type === "tv_series" ? current?.id : item.id),
-    moreLike(item.id), // discovery down: no row
-  ]);
+  // More like this is not waited for: the page renders, and the row joins it when it comes.
+  const similar = moreLike(item.id); // discovery down or slow: no row
+  const resumeAt = await resumePoint(item.type === "tv_series" ? current?.id : item.id);
   const playLabel =
     resumeAt > 0
       ? `▶ Resume ${item.type === "tv_series" ? `E${current.number} ` : ""}from ${formatTime(resumeAt)}`
@@ -45,7 +44,7 @@ export async function titleView({ id }) {
     item.runtime_minutes && item.type !== "tv_series" && `${item.runtime_minutes} min`,
     item.type === "tv_series" && `${item.seasons.length} season${item.seasons.length === 1 ? "" : "s"}`,
   ].filter(Boolean);
-  render(
+  const main = render(
     h(
       "article.title-page",
       { dataset: { titleId: item.id } },
@@ -76,9 +75,14 @@ export async function titleView({ id }) {
       ),
       trailerSlot,
       item.type === "tv_series" ? seasonsOf(item) : null,
-      similar?.items?.length ? row("More like this", similar.items, { id: "more-like-this" }) : null,
     ),
   );
+  const page = main.querySelector("article.title-page");
+  similar.then((found) => {
+    // Not if the viewer has moved on to another page meanwhile.
+    if (!page.isConnected || !found?.items?.length) return;
+    page.append(row("More like this", found.items, { id: "more-like-this" }));
+  });
 }
 
 /** Plays the first trailer inline under the hero, with the player module (loaded on demand).
