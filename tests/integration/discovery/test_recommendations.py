@@ -16,7 +16,10 @@ from cinemesh.platform.settings import Settings
 from tests.integration.catalog.conftest import eventually
 from tests.integration.discovery.platform import Platform, Profile, running_platform
 
-FRESH = 2.0  # the goal is a second; head-room for a loaded CI machine, as search's tests
+# The goal, asserted as it is: measured 0.06-0.52 s at a load average of 21-26 on 2 cores
+# (SQLite and PostgreSQL; the title leaves the shelf as its snapshot is consumed, and every
+# row checks the shelf at each request).
+FRESH = 1.0
 # The fifth of each side is never watched: only its metadata makes it like the others.
 DRAMAS = ["Drama One", "Drama Two", "Drama Three", "Drama Four", "Drama Five"]
 FIRST_THREE = ("top-picks", "because-you-watched", "trending")
