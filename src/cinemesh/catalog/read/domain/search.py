@@ -28,7 +28,10 @@ def words(text: str) -> list[str]:
 
 
 def _fold(*texts: str | None) -> str:
-    return " ".join(word for text in texts if text for word in words(text))
+    # One pass over the texts joined by spaces: the words are those of each text in turn (a
+    # space is no letter, and folding and decomposing go character by character), at a fifth
+    # of the calls a replay made folding every name and synopsis on its own.
+    return " ".join(words(" ".join(text for text in texts if text)))
 
 
 def search_row_of(document: dict[str, Any]) -> dict[str, Any]:
