@@ -22,7 +22,7 @@ KINDS = ("play_requested", "first_frame", "bitrate_switch", "rebuffer_start", "r
 T0 = 1_796_000_000_000
 DAY = 86_400_000
 COUNTED = ("plays", "unique_viewers", "rebuffer_ms", "watch_ms", "rebuffered", "exits", "failures")
-TABLES = ("analytics_qoe_buckets", "analytics_startup_bins", "analytics_day_viewers")
+TABLES = ("analytics_qoe_buckets", "analytics_startup_bins", *buckets.VIEWER_TABLES)
 
 
 @pytest.fixture
@@ -92,6 +92,7 @@ async def _tables(store: DuckDBStore) -> list[list[tuple[Any, ...]]]:
         "select * from analytics_qoe_buckets where plays != 0 order by all",
         "select * from analytics_startup_bins where n != 0 order by all",
         "select * from analytics_day_viewers order by all",
+        "select * from analytics_day_country_viewers order by all",
     )
     return [await store._read(functools.partial(_rows, sql=q)) for q in queries]
 
@@ -116,7 +117,7 @@ async def test_appends_redelivery_and_a_rebuild_give_the_same_buckets(store: Duc
     for v, piece in pieces:
         await store.append([PendingBatch(Viewer(user_id=f"u{v % 7}", country="FR"), piece)])
     appended = await _tables(store)
-    assert appended[0] and appended[1] and appended[2]
+    assert all(appended)
     for v, piece in pieces:  # redelivered: nothing new
         await store.append([PendingBatch(Viewer(user_id=f"u{v % 7}", country="FR"), piece)])
     assert await _tables(store) == appended

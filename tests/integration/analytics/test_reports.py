@@ -210,7 +210,7 @@ async def test_a_rebuilt_rollup_gives_the_same_figures(analytics: AnalyticsHarne
     admin = analytics.account(roles=("admin",))
     merged = (await analytics.get(admin, "/qoe", **period_params())).json()
     store = analytics.app.state.context.service.store
-    for table in ("views", "qoe_buckets", "startup_bins", "day_viewers"):
+    for table in ("views", "qoe_buckets", "startup_bins", "day_viewers", "day_country_viewers"):
         await store._write(lambda con, table=table: con.execute(f"delete from analytics_{table}"))
     assert (await analytics.get(admin, "/qoe", **period_params())).json()["plays"] == 0
     await store._write(rollup.rebuild)

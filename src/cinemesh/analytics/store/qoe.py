@@ -62,13 +62,18 @@ def _viewers(con: duckdb.DuckDBPyConnection, query: ReportFilter) -> int:
         params[f"s{n}"], params[f"e{n}"] = start, end
         if grain is None:
             where = f"first_received >= $s{n} and first_received < $e{n}"
-            parts.append(f"select user_id from ({CONTRIBUTION.format(where=where)}) where {_FILTER}")  # noqa: S608
+            views = CONTRIBUTION.format(where=where)
+            parts.append(f"select hash(user_id) as viewer from ({views}) where {_FILTER}")  # noqa: S608
         else:
-            day = f"day >= $s{n} and day < $e{n}"
-            parts.append(f"select user_id from analytics_day_viewers where {day} and {_FILTER}")  # noqa: S608
+            table = "analytics_day_viewers" if query.title_id else "analytics_day_country_viewers"
+            where = f"day >= $s{n} and day < $e{n} and ($country::varchar is null or country = $country)"
+            title = (
+                " and (tid = $title or cid = $title)" if query.title_id else " and $title::varchar is null"
+            )
+            parts.append(f"select viewer from {table} where {where}{title}")  # noqa: S608
     if not parts:
         return 0
-    row = con.execute(f"select count(distinct user_id) from ({' union all '.join(parts)})", params).fetchone()  # noqa: S608
+    row = con.execute(f"select count(distinct viewer) from ({' union all '.join(parts)})", params).fetchone()  # noqa: S608
     return int(row[0]) if row else 0
 
 

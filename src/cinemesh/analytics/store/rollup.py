@@ -162,7 +162,7 @@ select b.sid, any_value(user_id), any_value(country), any_value(cid), any_value(
     coalesce(any_value(r.br_weight), 0), coalesce(any_value(r.br_ms), 0), any_value(r.first_rate_ts),
     any_value(r.last_rate_ts), any_value(r.last_br)
 from analytics_beacons b left join rates r using (sid)
-group by b.sid
+group by b.sid order by 6
 """  # noqa: S608 - constants
 
 
