@@ -14,7 +14,7 @@ from cinemesh.discovery.domain.recommend.cowatch import CoWatch, similarity
 from cinemesh.discovery.domain.recommend.ease import EaseModel, fit_weights
 from cinemesh.discovery.domain.recommend.matrix import interactions
 from cinemesh.discovery.domain.recommend.rows import Composer, Models, Taste
-from cinemesh.discovery.domain.recommend.similar import by_metadata
+from cinemesh.discovery.domain.recommend.similar import Similar, by_metadata, similar
 from cinemesh.discovery.domain.recommend.trending import Watch, trending
 from cinemesh.discovery.domain.shelf import Shelf
 
@@ -105,3 +105,31 @@ def test_rows_never_repeat_and_drop_the_finished_and_the_unallowed() -> None:
     shown = [p.title_id for row in rows if row.id in first_three for p in row.items]
     assert "r1" not in shown and "k1" not in shown and len(shown) == len(set(shown))
     assert [row.id for row in rows][:2] == ["top-picks", "because-you-watched"]
+
+
+def test_similar_titles_are_kept_until_the_shelf_or_the_graph_changes() -> None:
+    shelf = Shelf()
+    shelf.upsert({"id": t, "title": t, "genres": ["x"]} for t in ("a", "b"))
+    graph = CoWatch.of([("a", "b", 0.5)])
+    kept = Similar()
+    assert kept.of(shelf, graph, "a") == ("b",) == tuple(t for t, _ in similar(shelf, graph, "a"))
+    shelf.upsert([{"id": "c", "title": "c", "genres": ["x"]}])  # the shelf changed: asked anew
+    assert kept.of(shelf, graph, "a") == ("b", "c")
+    assert kept.of(shelf, CoWatch.of([("a", "c", 0.9)]), "a") == ("c", "b")  # a new graph too
+
+
+def test_top_picks_come_best_first_with_their_source_named() -> None:
+    shelf = Shelf()
+    shelf.upsert({"id": t, "title": t.upper(), "status": "published", "availability": OPEN} for t in "wxyz")
+    x = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 1, 1], [1, 0, 1, 1]], np.float32))
+    ease = EaseModel(("w", "x", "y", "z"), {"w": 0, "x": 1, "y": 2, "z": 3}, fit_weights(x, 0.5))
+    audience = Audience(country="US", at=NOW)
+    taste = Taste({"w": 1.0}, frozenset(), ("w",))
+    row = Composer(shelf=shelf, models=Models(ease=ease), audience=audience, taste=taste, size=3).top_picks()
+    assert row is not None and row.items
+    scores = ease.scores({"w": 1.0})
+    assert scores is not None
+    expected = [t for t in ("x", "y", "z") if scores[ease.index[t]] > 0]
+    expected.sort(key=lambda t: -scores[ease.index[t]])
+    assert [p.title_id for p in row.items] == expected
+    assert all(p.reason == "Because you watched W" for p in row.items)

@@ -71,6 +71,7 @@ class Shelf:
         self.titles: dict[str, ShelfTitle] = {}
         self.by_feature: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._newest: list[str] | None = None
+        self.generation = 0  # counts changes: what is derived from the titles knows it is stale
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -92,6 +93,7 @@ class Shelf:
             for key in features(title):
                 self.by_feature[key].add(title.title_id)
             self._newest = None
+            self.generation += 1
             applied += 1
         return applied
 
@@ -99,6 +101,7 @@ class Shelf:
         self.titles.clear()
         self.by_feature.clear()
         self._newest = None
+        self.generation += 1
 
     def visible(self, title_id: str, audience: Audience) -> ShelfTitle | None:
         title = self.titles.get(title_id)

@@ -60,8 +60,13 @@ class EaseModel:
     def because(self, strengths: dict[str, float], title_id: str) -> str | None:
         """The watched title that contributes most to `title_id`'s score (the row's reason)."""
         column = self.index.get(title_id)
-        columns, values = user_vector(strengths, self.index)
-        if column is None or not len(columns):
+        if column is None:
+            return None
+        return self.because_of(*user_vector(strengths, self.index), column)
+
+    def because_of(self, columns: np.ndarray, values: np.ndarray, column: int) -> str | None:
+        """`because` for a user vector already made (a row asks it of each of its picks)."""
+        if not len(columns):
             return None
         contributions = values * self.weights[columns, column]
         best = int(np.argmax(contributions))

@@ -59,7 +59,7 @@ def user_vector(strengths: dict[str, float], index: dict[str, int]) -> tuple[np.
     return columns, np.asarray([s for _, s in known], np.float32)
 
 
-def top_columns(scores: np.ndarray, k: int, *, exclude: Sequence[int] = ()) -> list[int]:
+def top_columns(scores: np.ndarray, k: int, *, exclude: Sequence[int] | np.ndarray = ()) -> list[int]:
     """The k best columns, best first, without `exclude`."""
     scores = scores.copy()
     if len(exclude):
@@ -69,4 +69,5 @@ def top_columns(scores: np.ndarray, k: int, *, exclude: Sequence[int] = ()) -> l
         return []
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
-    return [int(c) for c in best if np.isfinite(scores[c])]
+    ranked: list[int] = best[np.isfinite(scores[best])].tolist()
+    return ranked

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from cinemesh.discovery.domain.documents import Audience
 from cinemesh.discovery.domain.recommend.cowatch import CoWatch
 from cinemesh.discovery.domain.recommend.ease import EaseModel
-from cinemesh.discovery.domain.recommend.matrix import top_columns
-from cinemesh.discovery.domain.recommend.similar import similar
+from cinemesh.discovery.domain.recommend.matrix import top_columns, user_vector
+from cinemesh.discovery.domain.recommend.similar import Similar
 from cinemesh.discovery.domain.recommend.trending import Trending
 from cinemesh.discovery.domain.shelf import Shelf
 
@@ -59,6 +61,8 @@ class Models:
     ease: EaseModel | None = None
     cowatch: CoWatch = field(default_factory=CoWatch)
     trending: Trending = field(default_factory=Trending)
+    # Similar titles kept per title while these models serve (a retrain starts afresh).
+    similar: Similar = field(default_factory=Similar, compare=False)
 
 
 class Composer:
@@ -74,6 +78,7 @@ class Composer:
         self, candidates: Iterable[tuple[str, str]], *, dedupe: bool = True, drop_watched: bool = False
     ) -> tuple[Pick, ...]:
         picks: list[Pick] = []
+        picked: set[str] = set()
         for scanned, (title_id, reason) in enumerate(candidates):
             if len(picks) >= self.size or scanned >= MAX_SCAN:
                 break
@@ -81,11 +86,10 @@ class Composer:
                 continue
             if drop_watched and title_id in self.taste.strengths:
                 continue
-            if self.shelf.visible(title_id, self.audience) is None or any(
-                p.title_id == title_id for p in picks
-            ):
+            if title_id in picked or self.shelf.visible(title_id, self.audience) is None:
                 continue
             picks.append(Pick(title_id, reason))
+            picked.add(title_id)
         if dedupe:
             self.shown.update(pick.title_id for pick in picks)
         return tuple(picks)
@@ -101,16 +105,18 @@ class Composer:
 
     def _ease_candidates(self) -> Iterator[tuple[str, str]]:
         ease = self.models.ease
-        scores = ease.scores(self.taste.strengths) if ease is not None else None
-        if ease is None or scores is None:
+        if ease is None:
             return
-        known = [ease.index[t] for t in self.taste.strengths if t in ease.index]
-        for column in top_columns(scores, MAX_SCAN, exclude=known):
-            if scores[column] <= 0:  # nothing the profile watched points to it
-                break
-            title_id = ease.items[column]
-            source = ease.because(self.taste.strengths, title_id)
-            yield title_id, f"Because you watched {self._name(source)}" if source else "Picked for your taste"
+        columns, values = user_vector(self.taste.strengths, ease.index)
+        if not len(columns):
+            return
+        scores: np.ndarray = values @ ease.weights[columns]  # the fold-in, x @ B
+        ranked = np.asarray(top_columns(scores, MAX_SCAN, exclude=columns), np.int64)
+        ranked = ranked[scores[ranked] > 0]  # nothing the profile watched points to the rest
+        for column in ranked.tolist():
+            source = ease.because_of(columns, values, column)
+            reason = f"Because you watched {self._name(source)}" if source else "Picked for your taste"
+            yield ease.items[column], reason
 
     def _cowatch_candidates(self) -> Iterator[tuple[str, str]]:
         for seed in self.taste.recent:
@@ -149,7 +155,8 @@ class Composer:
         if seed is None:
             return None
         name = self._name(seed)
-        candidates = ((t, f"Like {name}") for t, _ in similar(self.shelf, self.models.cowatch, seed))
+        alike = self.models.similar.of(self.shelf, self.models.cowatch, seed)
+        candidates = ((t, f"Like {name}") for t in alike)
         items = self._fill(candidates, drop_watched=True)
         return (
             Row(BECAUSE, f"Because you watched {name}", f"Watched by viewers of {name}, or made alike", items)
@@ -179,7 +186,7 @@ class Composer:
         name = self._name(title_id)
         candidates = (
             (t, f"Like {name}")
-            for t, _ in similar(self.shelf, self.models.cowatch, title_id)
+            for t in self.models.similar.of(self.shelf, self.models.cowatch, title_id)
             if t != title_id
         )
         return Row(
