@@ -12,8 +12,10 @@ rebuilt from the raw beacons, so a replay gives the same buckets.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 
@@ -104,24 +106,72 @@ def _add_viewers(source: str, table: str) -> str:
 
 
 _TOUCHED = CONTRIBUTION.format(where="list_contains($sids, sid)")
-_BEFORE = "select -1 as sign, * from analytics_touched_before"
-_DELTA = f"{_BEFORE} union all select 1 as sign, * from ({_TOUCHED})"  # noqa: S608
 _ALL = f"select 1 as sign, * from ({CONTRIBUTION.format(where='true')})"  # noqa: S608
+_N_SUMS = len(SUMS)
+_PUT_SUMS = (
+    "insert into analytics_qoe_buckets as b "
+    f"select {', '.join(f'unnest(${n + 1})' for n in range(5 + _N_SUMS))} "
+    f"on conflict do update set {', '.join(f'{name} = b.{name} + excluded.{name}' for name in SUMS)}"
+)
+_PUT_BINS = (
+    "insert into analytics_startup_bins as b select "
+    f"{', '.join(f'unnest(${n + 1})' for n in range(9))} on conflict do update set n = b.n + excluded.n, "
+    "lo = least(b.lo, excluded.lo), hi = greatest(b.hi, excluded.hi)"
+)
+_PUT_VIEWERS = {
+    "analytics_day_viewers": "insert or ignore into analytics_day_viewers select distinct "
+    "unnest($1), unnest($2), unnest($3), unnest($4), hash(unnest($5))",
+    "analytics_day_country_viewers": "insert or ignore into analytics_day_country_viewers select distinct "
+    "unnest($1), unnest($2), hash(unnest($3))",
+}
+
+Row = tuple[Any, ...]
 
 
-def before(con: duckdb.DuckDBPyConnection, sids: Sequence[str]) -> None:
-    """Keeps the touched views' contributions before an append merges into them."""
-    con.execute(f"create or replace temp table analytics_touched_before as {_TOUCHED}", {"sids": list(sids)})
+def before(con: duckdb.DuckDBPyConnection, sids: Sequence[str]) -> list[Row]:
+    """The touched views' contributions before an append merges into them."""
+    return con.execute(_TOUCHED, {"sids": list(sids)}).fetchall()
 
 
-def after(con: duckdb.DuckDBPyConnection, sids: Sequence[str]) -> None:
-    """Adds what the append changed in the touched views to their buckets."""
-    params = {"sids": list(sids)}
-    con.execute(_upsert_sums(_DELTA), params)
-    con.execute(_upsert_bins(_DELTA), params)
-    for table in VIEWER_TABLES:
-        con.execute(_add_viewers(f"select * from ({_TOUCHED})", table), params)  # noqa: S608
-    con.execute("drop table analytics_touched_before")
+def _floor(at: dt.datetime, seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(at.timestamp() // seconds * seconds, dt.UTC)
+
+
+def after(con: duckdb.DuckDBPyConnection, sids: Sequence[str], old: list[Row]) -> None:
+    """Adds what the append changed in the touched views to their buckets: the difference of their
+    contributions after and before, summed per bucket in Python (the same figures `rebuild` sums
+    in SQL), then one upsert per table."""
+    new = con.execute(_TOUCHED, {"sids": list(sids)}).fetchall()
+    sums: dict[Row, list[Any]] = {}
+    bins: dict[Row, list[Any]] = {}
+    for sign, rows in ((-1, old), (1, new)):
+        for _sid, _user, received, country, tid, cid, *figures, startup, index in rows:
+            for grain, seconds in GRAINS.items():
+                key = (grain, _floor(received, seconds), country, tid, cid)
+                total = sums.setdefault(key, [0] * _N_SUMS)
+                for n, value in enumerate(figures):
+                    total[n] += sign * value
+                if startup is not None:
+                    hist = bins.setdefault((*key, index), [0, startup, startup])
+                    hist[0] += sign
+                    if sign > 0:
+                        hist[1], hist[2] = min(hist[1], startup), max(hist[2], startup)
+    changed = [(*key, *total) for key, total in sums.items() if any(total)]
+    if changed:
+        con.execute(_PUT_SUMS, [list(column) for column in zip(*changed, strict=True)])
+    moved = [(*key, *hist) for key, hist in bins.items() if hist[0]]
+    if moved:
+        con.execute(_PUT_BINS, [list(column) for column in zip(*moved, strict=True)])
+    counted = {row[0] for row in old}
+    fresh = [
+        (_floor(row[2], 86_400), row[3], row[4], row[5], row[1])
+        for row in new
+        if row[0] not in counted and row[1] is not None
+    ]
+    if fresh:
+        columns = [list(column) for column in zip(*fresh, strict=True)]
+        con.execute(_PUT_VIEWERS["analytics_day_viewers"], columns)
+        con.execute(_PUT_VIEWERS["analytics_day_country_viewers"], [columns[0], columns[1], columns[4]])
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:

@@ -134,9 +134,9 @@ def merge(con: duckdb.DuckDBPyConnection, rows: Iterable[Sequence[Any]]) -> None
     views = deltas(rows)
     if views:
         sids = [view[0] for view in views]
-        buckets.before(con, sids)
+        old = buckets.before(con, sids)
         con.execute(MERGE, [list(column) for column in zip(*views, strict=True)])
-        buckets.after(con, sids)
+        buckets.after(con, sids, old)
 
 
 # The same rows from the raw beacons at once (after a bulk load, or to rebuild the rollup).
