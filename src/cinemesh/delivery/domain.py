@@ -104,8 +104,8 @@ class PlanLimits:
     max_streams: int
 
 
-# Until billing owns plans: the tiers the users service projects, with their quality and
-# concurrent-stream limits.
+# The tiers' quality and concurrent-stream limits when billing has said nothing of an account
+# (billing's events carry each plan's entitlements, which then decide; equal to these today).
 PLAN_LIMITS: dict[str, PlanLimits] = {
     "basic": PlanLimits(max_height=720, max_streams=1),
     "standard": PlanLimits(max_height=1080, max_streams=2),
@@ -121,10 +121,13 @@ DEFAULT_STATUS = "active"
 class Subscription:
     tier: str = DEFAULT_TIER
     status: str = DEFAULT_STATUS
+    # What billing's event says the plan allows (billing defines plans); None for an account that
+    # has only the users service's legacy event or none: then the tier's row above.
+    entitled: PlanLimits | None = None
 
     @property
     def limits(self) -> PlanLimits:
-        return PLAN_LIMITS.get(self.tier, PLAN_LIMITS[DEFAULT_TIER])
+        return self.entitled or PLAN_LIMITS.get(self.tier, PLAN_LIMITS[DEFAULT_TIER])
 
 
 WORLDWIDE = "*"  # the catalog's worldwide window

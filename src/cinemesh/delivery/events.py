@@ -26,6 +26,7 @@ from cinemesh.contracts.users import (
     SubscriptionChangedV1,
     UserDeletedV1,
 )
+from cinemesh.delivery.domain import PlanLimits
 from cinemesh.delivery.drm.cenc import CencPackager
 from cinemesh.delivery.drm.keys import ContentKeys
 from cinemesh.delivery.service.playback import revoke_video
@@ -172,10 +173,17 @@ class DeliveryEvents:
 
     @handles(BillingSubscriptionChangedV1)
     async def on_billing(self, session: AsyncSession, event: BillingSubscriptionChangedV1) -> None:
-        # Billing owns subscriptions: its status decides playback (a suspended or paused account
-        # is refused with subscription-inactive), its tier the plan's limits.
+        # Billing owns subscriptions and plans: its status decides playback (a suspended or paused
+        # account is refused with subscription-inactive), its entitlements the plan's limits.
+        entitled = PlanLimits(
+            max_height=event.entitlements.max_height, max_streams=event.entitlements.concurrent_streams
+        )
         await DeliveryStore(session).set_subscription(
-            event.user_id, tier=event.tier, status=event.status, changed_at=event.changed_at
+            event.user_id,
+            tier=event.tier,
+            status=event.status,
+            changed_at=event.changed_at,
+            entitled=entitled,
         )
 
     @handles(DeviceChangedV1)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.delivery.domain import Playable, Subscription, ViewerProfile
-from cinemesh.delivery.store.starts import LIVE_COUNT, LOCK_ACCOUNT
+from cinemesh.delivery.domain import PlanLimits, Playable, Subscription, ViewerProfile
+from cinemesh.delivery.store.starts import LIVE_COUNT, LOCK_ACCOUNT, subscription_of
 from cinemesh.delivery.store.tables import (
     AccountRow,
     ContentKeyRow,
@@ -76,12 +76,21 @@ class DeliveryStore:
         """
         statement = LOCK_ACCOUNT[self.session.get_bind().dialect.name == "postgresql"]
         row = (await self.session.execute(statement, {"user_id": user_id})).one()
-        return Subscription(tier=row.tier, status=row.status)
+        return subscription_of(row._mapping)
 
     async def set_subscription(
-        self, user_id: str, *, tier: str, status: str, changed_at: dt.datetime
+        self,
+        user_id: str,
+        *,
+        tier: str,
+        status: str,
+        changed_at: dt.datetime,
+        entitled: PlanLimits | None = None,
     ) -> None:
-        await self.session.merge(AccountRow(user_id=user_id, tier=tier, status=status, changed_at=changed_at))
+        row = AccountRow(user_id=user_id, tier=tier, status=status, changed_at=changed_at)
+        row.max_height = entitled.max_height if entitled else None
+        row.max_streams = entitled.max_streams if entitled else None
+        await self.session.merge(row)
 
     async def device_owner(self, device_id: str) -> str | None:
         row = await self.session.get(DeviceRow, device_id)

@@ -21,7 +21,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinemesh.delivery.domain import DEFAULT_STATUS, DEFAULT_TIER, Playable, Subscription, ViewerProfile
+from cinemesh.delivery.domain import (
+    DEFAULT_STATUS,
+    DEFAULT_TIER,
+    PlanLimits,
+    Playable,
+    Subscription,
+    ViewerProfile,
+)
 from cinemesh.delivery.store.tables import (
     AccountRow,
     Base,
@@ -49,7 +56,7 @@ def _lock_account(insert: Callable[[Table], Any]) -> Any:
     )
     return statement.on_conflict_do_update(
         index_elements=["user_id"], set_={"tier": _ACCOUNTS.c.tier}
-    ).returning(_ACCOUNTS.c.tier, _ACCOUNTS.c.status)
+    ).returning(_ACCOUNTS.c.tier, _ACCOUNTS.c.status, _ACCOUNTS.c.max_height, _ACCOUNTS.c.max_streams)
 
 
 # Insert-if-absent or touch the account's row, returning its plan: keyed by "is PostgreSQL".
@@ -72,6 +79,8 @@ _WANTED = select(bindparam("content_id", type_=String()).label("content_id")).su
 _FACTS = select(
     _ACCOUNTS.c.tier,
     _ACCOUNTS.c.status,
+    _ACCOUNTS.c.max_height,
+    _ACCOUNTS.c.max_streams,
     _PROFILES.c.user_id.label("profile_user_id"),
     _PROFILES.c.max_maturity_rating,
     _PROFILES.c.pin_required,
@@ -98,6 +107,14 @@ _INSERT_WITHIN_LIMIT = _SESSIONS.insert().from_select(
         LIVE_COUNT.scalar_subquery() < bindparam("max_streams")
     ),
 )
+
+
+def subscription_of(row: Any) -> Subscription:
+    """An account row's subscription, with billing's entitlements when it sent them."""
+    entitled = None
+    if row["max_height"] is not None and row["max_streams"] is not None:
+        entitled = PlanLimits(max_height=row["max_height"], max_streams=row["max_streams"])
+    return Subscription(tier=row["tier"], status=row["status"], entitled=entitled)
 
 
 @dataclass(frozen=True)
@@ -147,7 +164,7 @@ async def start_facts(
             pin_required=row["pin_required"],
         )
     # An account with no subscription event yet is basic/active (the users service's default).
-    subscription = Subscription(tier=row["tier"], status=row["status"]) if row["tier"] else Subscription()
+    subscription = subscription_of(row) if row["tier"] else Subscription()
     return StartFacts(
         subscription=subscription,
         profile=profile,

@@ -103,6 +103,9 @@ class AccountRow(Base):
     tier: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     changed_at: Mapped[dt.datetime | None]
+    # Billing's entitlements for the plan (null: the tier's defaults, domain.PLAN_LIMITS).
+    max_height: Mapped[int | None]
+    max_streams: Mapped[int | None]
 
 
 class DeviceRow(Base):
