@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from cinemesh.contracts.events import EventContract
 
@@ -56,6 +57,24 @@ class ProfileChangedV1(EventContract):
     # The profile's `watch_history_included` preference (the seed's, default true): false keeps
     # its viewing out of recommendations. Added field: older payloads have none (true).
     watch_history_included: bool = True
+
+
+class MyListChangedV1(EventContract):
+    """A title was added to or removed from "my list" (only when the list actually changed).
+
+    `profile_id` is the list's profile; None (a removal from every profile's list of the
+    account) means all of them.
+    """
+
+    event_type = "users.my_list.changed.v1"
+    topic = USERS_TOPIC
+    subject_field = "user_id"
+
+    user_id: str
+    profile_id: str | None
+    content_id: str
+    change: Literal["added", "removed"]
+    changed_at: dt.datetime
 
 
 class SubscriptionChangedV1(EventContract):

@@ -1,15 +1,16 @@
 """What the household emits: `users.profile.changed.v1` (what catalog and delivery filter and
-refuse by) and `users.device.changed.v1`."""
+refuse by), `users.device.changed.v1` and `users.my_list.changed.v1` (a recommendation signal)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.publishing import record_event
-from cinemesh.contracts.users import DeviceChangedV1, ProfileChangedV1
+from cinemesh.contracts.users import DeviceChangedV1, MyListChangedV1, ProfileChangedV1
 from cinemesh.users.household.domain import ParentalControls, Profile, effective_limit, pin_required
 from cinemesh.users.identity.publishing import SOURCE
 
@@ -61,5 +62,21 @@ async def publish_device_change(
     """A device registered or removed, in the caller's transaction."""
     event = DeviceChangedV1(
         user_id=user_id, device_id=device_id, change=change, device_type=device_type, changed_at=at
+    )
+    await record_event(session, event, source=SOURCE)
+
+
+async def publish_my_list_change(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    profile_id: str | None,
+    content_id: str,
+    change: Literal["added", "removed"],
+    at: dt.datetime,
+) -> None:
+    """A title added to or removed from my list, in the caller's transaction."""
+    event = MyListChangedV1(
+        user_id=user_id, profile_id=profile_id, content_id=content_id, change=change, changed_at=at
     )
     await record_event(session, event, source=SOURCE)

@@ -25,7 +25,7 @@ from cinemesh.users.household.domain import (
     distinct_name,
     least_recently_used,
 )
-from cinemesh.users.household.publishing import publish_device_change
+from cinemesh.users.household.publishing import publish_device_change, publish_my_list_change
 from cinemesh.users.household.service.profiles import locked_account
 from cinemesh.users.household.store.tables import DeviceRow, HouseholdStore, ListItemRow
 from cinemesh.users.identity.service.accounts import now
@@ -160,11 +160,28 @@ class LibraryService:
                 added_date=current,
             )
             session.add(row)
+            await publish_my_list_change(
+                session,
+                user_id=user_id,
+                profile_id=profile_id,
+                content_id=content_id,
+                change="added",
+                at=current,
+            )
         return Saved(row.to_item(), created=True)
 
     async def unsave(self, *, user_id: str, content_id: str, profile_id: str | None) -> None:
         """Removes the title from one profile's list, or from every profile's without `profile_id`."""
+        current = now()
         async with self.database.transaction() as session:
-            await locked_account(session, user_id, now())
+            await locked_account(session, user_id, current)
             if await HouseholdStore(session).remove_list_items(user_id, content_id, profile_id) == 0:
                 raise ListItemNotFound()
+            await publish_my_list_change(
+                session,
+                user_id=user_id,
+                profile_id=profile_id,
+                content_id=content_id,
+                change="removed",
+                at=current,
+            )
