@@ -1,7 +1,7 @@
 """Handlers of the events discovery consumes: the catalog's title snapshots (the search index
 and recommendations' shelf), the users service's profiles (owner, maturity limit, whether its
-viewing may be learnt from) and accounts (country), and history's progress and watched events
-(recommendation signals: completion as strength)."""
+viewing may be learnt from) and accounts (country), history's progress and watched events
+(recommendation signals: completion as strength) and my-list changes (a weaker signal)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.contracts.catalog import TitleUpdatedV1
 from cinemesh.contracts.history import HistoryRemovedV1, ProgressRecordedV1, WatchedChangedV1
-from cinemesh.contracts.users import ProfileChangedV1, UserDeletedV1, UserRegisteredV1
+from cinemesh.contracts.users import MyListChangedV1, ProfileChangedV1, UserDeletedV1, UserRegisteredV1
 from cinemesh.discovery.service import SearchService
 from cinemesh.discovery.service.recommend import RecommendService
 from cinemesh.discovery.store.signals import Signal
@@ -63,6 +63,22 @@ class ProfileEvents:
     @handles(UserRegisteredV1)
     async def on_user_registered(self, session: AsyncSession, event: UserRegisteredV1) -> None:
         await self.recommend.account(session, user_id=event.user_id, country=event.country)
+
+    @handles(MyListChangedV1)
+    async def on_my_list(self, session: AsyncSession, event: MyListChangedV1) -> None:
+        """On the users topic, after the profile's own events: its preference is current."""
+        if event.change == "added":
+            await self.recommend.listed(
+                session,
+                user_id=event.user_id,
+                profile_id=event.profile_id,
+                content_id=event.content_id,
+                at=event.changed_at,
+            )
+        else:
+            await self.recommend.unlisted(
+                session, user_id=event.user_id, profile_id=event.profile_id, content_id=event.content_id
+            )
 
     @handles(UserDeletedV1)
     async def on_user_deleted(self, session: AsyncSession, event: UserDeletedV1) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cinemesh.discovery import store
 from cinemesh.discovery.domain.documents import Audience
 from cinemesh.discovery.domain.recommend.cowatch import CoWatch, edges, similarity
 from cinemesh.discovery.domain.recommend.ease import EaseModel, fit_weights
@@ -27,6 +28,8 @@ from cinemesh.discovery.settings import DiscoverySettings
 from cinemesh.discovery.store import signals
 from cinemesh.platform.db import Database
 from cinemesh.platform.errors import NotFoundError
+
+LISTED_STRENGTH = 0.5  # a my-list add: half a finished watch
 
 
 class TitleNotFoundError(NotFoundError):
@@ -72,6 +75,26 @@ class RecommendService:
 
     async def removed(self, session: AsyncSession, *, profile_id: str, content_id: str | None) -> None:
         await signals.remove(session, profile_id=profile_id, content_id=content_id)
+
+    async def listed(
+        self, session: AsyncSession, *, user_id: str, profile_id: str | None, content_id: str, at: dt.datetime
+    ) -> None:
+        """A my-list add: a weaker interaction than a watch, for a profile discovery knows as the
+        account's and whose `watch_history_included` is true; an account-wide add (no profile) or
+        an id too long for a title is skipped."""
+        key = signals.LISTED + content_id
+        if profile_id is None or len(key) > signals.KEY_LENGTH:
+            return
+        view = await store.profile_view(session, profile_id=profile_id, user_id=user_id)
+        if view is None or not view.personal:
+            return
+        signal = signals.Signal(user_id, profile_id, key, content_id, LISTED_STRENGTH, False, at)
+        await signals.record(session, signal)
+
+    async def unlisted(
+        self, session: AsyncSession, *, user_id: str, profile_id: str | None, content_id: str
+    ) -> None:
+        await signals.unlist(session, user_id=user_id, profile_id=profile_id, content_id=content_id)
 
     async def account(self, session: AsyncSession, *, user_id: str, country: str) -> None:
         await signals.put_account(session, user_id=user_id, country=country)

@@ -2,7 +2,9 @@
 
 `discovery_interactions`: one row per profile and content (a film, or an episode of a series
 under its `title_id`): the completion strength (the furthest point reached, 1 when finished) and
-whether it was finished, from history's progress and watched events only. `discovery_cowatch`:
+whether it was finished, from history's progress and watched events only; a "my list" add is
+its own row, keyed `list:<content_id>` (weaker than a watch, never finished), so a removal takes
+back only it. `discovery_cowatch`:
 the co-watch graph's weighted edges, rewritten by each retrain and read at start.
 `discovery_accounts`: each account's country (trending per country).
 """
@@ -18,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemesh.discovery.store import metadata, profiles
 
+KEY_LENGTH = 64
+
 interactions = sa.Table(
     "discovery_interactions",
     metadata,
     sa.Column("profile_id", sa.String(36), primary_key=True),
-    sa.Column("content_id", sa.String(64), primary_key=True),
+    sa.Column("content_id", sa.String(KEY_LENGTH), primary_key=True),
     sa.Column("user_id", sa.String(36), nullable=False, index=True),
     sa.Column("title_id", sa.String(64), nullable=False),
     sa.Column("strength", sa.Float, nullable=False),
@@ -46,6 +50,7 @@ accounts = sa.Table(
 )
 
 EDGE_BATCH = 5000
+LISTED = "list:"  # the content key of a my-list signal (beside the title's own watch row)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,14 @@ async def remove(session: AsyncSession, *, profile_id: str, content_id: str | No
     condition = interactions.c.profile_id == profile_id
     if content_id is not None:
         condition &= interactions.c.content_id == content_id
+    await session.execute(sa.delete(interactions).where(condition))
+
+
+async def unlist(session: AsyncSession, *, user_id: str, profile_id: str | None, content_id: str) -> None:
+    """Takes back a my-list signal: the profile's, or every profile's of the account (None)."""
+    condition = (interactions.c.user_id == user_id) & (interactions.c.content_id == LISTED + content_id)
+    if profile_id is not None:
+        condition &= interactions.c.profile_id == profile_id
     await session.execute(sa.delete(interactions).where(condition))
 
 
