@@ -25,6 +25,17 @@ class DomainError(Exception):
         self.extensions = extensions
 
 
+class FieldAtTop(DomainError):
+    """Answered with the offending field as the problem's top-level `field` member, not in
+    `errors[]`: the shape the catalog's and the users service's clients have always read for
+    these errors (e.g. `{"type": ".../email-taken", "field": "email"}`)."""
+
+    def __init__(self, detail: str, *, field: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        if field is not None:
+            self.extensions["field"] = field
+
+
 class NotFoundError(DomainError):
     """The thing does not exist, or the caller may not know that it does (no IDOR oracle)."""
 

@@ -6,18 +6,7 @@ in `errors[]`; `FieldAtTop` keeps that shape so the responses stay as clients kn
 
 from __future__ import annotations
 
-from typing import Any
-
-from cinemesh.platform.errors import ConflictError, DomainError, NotFoundError, RuleViolation
-
-
-class FieldAtTop(DomainError):
-    """Answered with the offending field as the problem's `field` member."""
-
-    def __init__(self, detail: str, *, field: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail, **extensions)
-        if field is not None:
-            self.extensions["field"] = field
+from cinemesh.platform.errors import ConflictError, DomainError, FieldAtTop, NotFoundError, RuleViolation
 
 
 class TitleNotFoundError(NotFoundError):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cinemesh.contracts.ratings import KIDS_DEFAULT_LIMIT, MINIMUM_AGE, MaturityRating
-from cinemesh.platform.errors import ConflictError, ForbiddenError, NotFoundError, RuleViolation
+from cinemesh.platform.errors import ConflictError, FieldAtTop, ForbiddenError, NotFoundError, RuleViolation
 from cinemesh.users.identity.domain import Lockout
 
 # The seed schema's maxItems.
@@ -236,7 +236,7 @@ class PinNotSet(ConflictError):
         super().__init__("No parental-control PIN is set on this account.")
 
 
-class PinIncorrect(ForbiddenError):
+class PinIncorrect(FieldAtTop, ForbiddenError):
     code = "pin-incorrect"
 
 

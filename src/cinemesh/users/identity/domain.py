@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from cinemesh.platform.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
+from cinemesh.platform.errors import ConflictError, DomainError, FieldAtTop, ForbiddenError, NotFoundError
 
 USERNAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{3,30}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -150,11 +150,11 @@ class AccountTaken(ConflictError):
     code = "account-taken"
 
 
-class EmailTaken(AccountTaken):
+class EmailTaken(FieldAtTop, AccountTaken):
     code = "email-taken"
 
 
-class UsernameTaken(AccountTaken):
+class UsernameTaken(FieldAtTop, AccountTaken):
     code = "username-taken"
 
 
@@ -172,13 +172,13 @@ class AccountNotFound(NotFoundError):
         super().__init__("No such account.")
 
 
-class WrongPassword(ForbiddenError):
+class WrongPassword(FieldAtTop, ForbiddenError):
     """The current password, asked again before it is changed."""
 
     code = "invalid-credentials"
 
 
-class InvalidMailToken(DomainError):
+class InvalidMailToken(FieldAtTop):
     """A mailed link's token that is unknown, expired or spent: 400."""
 
     code = "invalid-mail-token"
