@@ -137,7 +137,14 @@ def test_lifecycle_through_the_gateway(platform: RunningPlatform, tmp_path: Path
         renew(subscription["trial_end"])
         invoices = client.get("/api/v1/billing/invoices", headers=auth).json()
         assert len(invoices) == 1 and invoices[0]["total"] == 1299 + 247  # EUR 12.99 + 19 % German VAT
-        played = until(play, timeout=60)
+
+        # Delivery hears billing's event asynchronously (over Kafka in the distributed shape); until
+        # then the account plays on the default basic plan, so wait for the paid plan itself.
+        def play_standard() -> tuple[bool, httpx.Response]:
+            ok, response = play()
+            return ok and response.json()["tier"] == "standard", response
+
+        played = until(play_standard, timeout=60)
         assert played.status_code == 201, played.text + platform.log_tail()
         assert played.json()["tier"] == "standard"
 
