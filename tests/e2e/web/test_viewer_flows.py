@@ -457,8 +457,7 @@ def test_quality_menu_switches_rendition_and_playback_resumes(
     server = None
     for _ in range(40):  # the report reaches history through delivery's outbox and an event
         entry = me.account.get(progress, params={"profile_id": profile_id})
-        server = entry.json().get("position_seconds") if entry.status_code == 200 else None
-        if server is not None and saved <= server < saved + 1:
+        if entry.is_success and saved <= (server := entry.json()["position_seconds"] or 0) < saved + 1:
             break
         page.wait_for_timeout(500)
     assert server is not None and saved <= server < saved + 1, (server, saved)
